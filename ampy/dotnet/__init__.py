@@ -1,0 +1,1 @@
+""".NET behaviour that AMPscript inherits: regular expressions and formatting."""
