@@ -1,0 +1,363 @@
+"""Data extensions as real SQLite tables, imported from a folder of CSV files.
+
+One table per data extension (``de_<n>``), every column TEXT (AMPscript sees text), rows kept in
+insertion order by an integer rowid. A CSV is (re)imported on first use and whenever its size or
+modification time changes. Every write runs in a transaction (BEGIN IMMEDIATE), so two processes
+writing the same store serialise instead of losing rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+
+from ..backends.base import BackendError
+
+Pairs = Sequence[tuple[str, object]]
+
+
+def _quote(ident: str) -> str:
+    return '"' + ident.replace('"', '""') + '"'
+
+
+def _fold(value):
+    """Case-insensitive comparison key (Unicode-aware, unlike SQLite's ASCII NOCASE)."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def _db_text(value: object) -> str | None:
+    from ..runtime.values import DB_NULL, to_text
+
+    if value is None or value is DB_NULL:
+        return None
+    return to_text(value)
+
+
+class DataExtensionInfo:
+    __slots__ = ("name", "table", "columns", "primary_keys")
+
+    def __init__(self, name: str, table: str, columns: list[str], primary_keys: list[str]):
+        self.name = name
+        self.table = table
+        self.columns = columns
+        self.primary_keys = primary_keys
+
+    def column(self, name: str) -> str:
+        """The DE's own spelling of a column, matched case-insensitively."""
+        low = name.lower()
+        for c in self.columns:
+            if c.lower() == low:
+                return c
+        raise BackendError(f"Data extension '{self.name}' has no column '{name}'")
+
+
+class DataStore:
+    """Data extensions in one SQLite database (a file, or memory for a plain CSV folder)."""
+
+    def __init__(self, path: str = ":memory:", data_dir: str | None = None):
+        self.path = path
+        self.data_dir = data_dir
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self.db.create_function("ampy_fold", 1, _fold, deterministic=True)
+        if path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS ampy_de (key TEXT PRIMARY KEY, name TEXT NOT NULL, tbl TEXT NOT NULL,"
+            " columns TEXT NOT NULL, primary_keys TEXT NOT NULL, source TEXT, source_stamp TEXT)")
+        self._info: dict[str, DataExtensionInfo] = {}
+        self._dir_stamp: object = None
+        self._csv_files: dict[str, str] = {}
+
+    # ---- catalogue -------------------------------------------------------------------------
+    def _scan_dir(self) -> None:
+        """Index the CSV folder (file stem = DE name, matched case-insensitively)."""
+        if not self.data_dir:
+            return
+        try:
+            stamp = os.stat(self.data_dir).st_mtime_ns
+        except OSError as e:
+            raise BackendError(f"Data extension folder '{self.data_dir}' cannot be read: {e.strerror}") from None
+        if stamp == self._dir_stamp:
+            return
+        files = {}
+        for entry in os.scandir(self.data_dir):
+            if entry.is_file() and entry.name.lower().endswith(".csv"):
+                files[entry.name[:-4].lower()] = entry.path
+        self._csv_files = files
+        self._dir_stamp = stamp
+
+    def info(self, de: str) -> DataExtensionInfo:
+        """The data extension named ``de``, importing or refreshing it from its CSV."""
+        key = de.strip().lower()
+        with self._lock:
+            self._scan_dir()
+            path = self._csv_files.get(key)
+            if path is not None:
+                self._refresh_from_csv(key, path)
+            info = self._info.get(key)
+            if info is None:
+                row = self.db.execute(
+                    "SELECT name, tbl, columns, primary_keys FROM ampy_de WHERE key=?", (key,)).fetchone()
+                if row is None:
+                    raise BackendError(f"Data extension '{de}' does not exist")
+                info = DataExtensionInfo(row[0], row[1], json.loads(row[2]), json.loads(row[3]))
+                self._info[key] = info
+            return info
+
+    def names(self) -> list[str]:
+        with self._lock:
+            self._scan_dir()
+            for key, path in self._csv_files.items():
+                self._refresh_from_csv(key, path)
+            return [r[0] for r in self.db.execute("SELECT name FROM ampy_de ORDER BY name")]
+
+    def _refresh_from_csv(self, key: str, path: str) -> None:
+        st = os.stat(path)
+        schema_path = path[:-4] + ".schema.json"
+        schema_stamp = os.stat(schema_path).st_mtime_ns if os.path.exists(schema_path) else 0
+        stamp = f"{st.st_size}:{st.st_mtime_ns}:{schema_stamp}"
+        row = self.db.execute("SELECT source_stamp FROM ampy_de WHERE key=?", (key,)).fetchone()
+        if row is not None and row[0] == stamp:
+            return
+        name = os.path.basename(path)[:-4]
+        columns, rows = read_csv(path)
+        primary_keys, full = _apply_schema(schema_path, columns)
+        if len(full) > len(columns):
+            pad = [None] * (len(full) - len(columns))
+            rows = [r + pad for r in rows]
+        columns = full
+        self.create(name, columns, primary_keys, rows=rows, source=path, stamp=stamp, replace=True)
+
+    def create(self, name: str, columns: list[str], primary_keys: Sequence[str] = (), *, rows=(),
+               source: str | None = None, stamp: str | None = None, replace: bool = False) -> DataExtensionInfo:
+        """Create (or with ``replace``, recreate) a DE table and load rows, in one transaction."""
+        key = name.lower()
+        lowered = [c.lower() for c in columns]
+        if len(set(lowered)) != len(lowered):
+            raise BackendError(f"Data extension '{name}' has duplicate column names")
+        with self._lock:
+            self._begin()
+            try:
+                old = self.db.execute("SELECT tbl FROM ampy_de WHERE key=?", (key,)).fetchone()
+                if old is not None:
+                    if not replace:
+                        raise BackendError(f"Data extension '{name}' already exists")
+                    self.db.execute(f"DROP TABLE IF EXISTS {_quote(old[0])}")
+                    self.db.execute("DELETE FROM ampy_de WHERE key=?", (key,))
+                n = self.db.execute("SELECT COALESCE(MAX(CAST(substr(tbl, 4) AS INTEGER)), 0) + 1 "
+                                    "FROM ampy_de").fetchone()[0]
+                tbl = f"de_{n}"
+                cols = ", ".join(f"{_quote(c)} TEXT" for c in columns)
+                self.db.execute(f"CREATE TABLE {_quote(tbl)} (_rowid INTEGER PRIMARY KEY AUTOINCREMENT"
+                                f"{', ' if cols else ''}{cols})")
+                if primary_keys:
+                    pk = ", ".join(f"ampy_fold({_quote(c)})" for c in primary_keys)
+                    self.db.execute(f"CREATE UNIQUE INDEX {_quote(tbl + '_pk')} ON {_quote(tbl)} ({pk})")
+                if rows:
+                    marks = ", ".join("?" for _ in columns)
+                    names = ", ".join(_quote(c) for c in columns)
+                    try:
+                        self.db.executemany(f"INSERT INTO {_quote(tbl)} ({names}) VALUES ({marks})", rows)
+                    except sqlite3.IntegrityError:
+                        raise BackendError(
+                            f"Data extension '{name}': duplicate primary key in {source or 'the rows'}") from None
+                self.db.execute(
+                    "INSERT INTO ampy_de (key, name, tbl, columns, primary_keys, source, source_stamp)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (key, name, tbl, json.dumps(columns), json.dumps(list(primary_keys)), source, stamp))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self._info.pop(key, None)
+            return self.info(name) if source is None else DataExtensionInfo(name, tbl, columns,
+                                                                            list(primary_keys))
+
+    def _begin(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    # ---- rows ------------------------------------------------------------------------------
+    def _where(self, info: DataExtensionInfo, filters: Pairs, case_sensitive: bool) -> tuple[str, list]:
+        clauses, params = [], []
+        for col, value in filters:
+            c = _quote(info.column(col))
+            v = _db_text(value)
+            if v is None:
+                clauses.append(f"{c} IS NULL")
+            elif case_sensitive:
+                clauses.append(f"{c} = ?")
+                params.append(v)
+            else:
+                clauses.append(f"ampy_fold({c}) = ?")
+                params.append(v.lower())
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def lookup(self, de: str, filters: Pairs, *, case_sensitive: bool = False,
+               order_by: Sequence[tuple[str, bool]] = (), limit: int | None = None) -> list[dict]:
+        with self._lock:
+            info = self.info(de)
+            where, params = self._where(info, filters, case_sensitive)
+            order = ", ".join(f"ampy_fold({_quote(info.column(c))}) {'DESC' if desc else 'ASC'}"
+                              for c, desc in order_by)
+            sql = f"SELECT {', '.join(_quote(c) for c in info.columns) or '_rowid'} FROM {_quote(info.table)}" \
+                  f"{where} ORDER BY {order + ', ' if order else ''}_rowid"
+            if limit is not None:
+                sql += f" LIMIT {int(limit)}"
+            cols = info.columns
+            return [dict(zip(cols, r)) for r in self.db.execute(sql, params)]
+
+    def row_count(self, de: str) -> int:
+        with self._lock:
+            info = self.info(de)
+            return self.db.execute(f"SELECT COUNT(*) FROM {_quote(info.table)}").fetchone()[0]
+
+    def _write(self, fn):
+        with self._lock:
+            self._begin()
+            try:
+                result = fn()
+                self.db.execute("COMMIT")
+                return result
+            except sqlite3.IntegrityError:
+                self.db.execute("ROLLBACK")
+                raise BackendError("a row with the same primary key already exists") from None
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def insert_row(self, de: str, values: Pairs) -> int:
+        info = self.info(de)
+        cols = [info.column(c) for c, _ in values]
+        names = ", ".join(_quote(c) for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        params = [_db_text(v) for _, v in values]
+        sql = f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})" if cols else \
+            f"INSERT INTO {_quote(info.table)} DEFAULT VALUES"
+        return self._write(lambda: self.db.execute(sql, params).rowcount)
+
+    def update_rows(self, de: str, keys: Pairs, values: Pairs) -> int:
+        info = self.info(de)
+        if not values:
+            return 0
+        sets = ", ".join(f"{_quote(info.column(c))} = ?" for c, _ in values)
+        where, wparams = self._where(info, keys, False)
+        params = [_db_text(v) for _, v in values] + wparams
+        return self._write(lambda: self.db.execute(
+            f"UPDATE {_quote(info.table)} SET {sets}{where}", params).rowcount)
+
+    def upsert_row(self, de: str, keys: Pairs, values: Pairs) -> int:
+        info = self.info(de)
+
+        def run():
+            where, wparams = self._where(info, keys, False)
+            if values:
+                sets = ", ".join(f"{_quote(info.column(c))} = ?" for c, _ in values)
+                n = self.db.execute(f"UPDATE {_quote(info.table)} SET {sets}{where}",
+                                    [_db_text(v) for _, v in values] + wparams).rowcount
+            else:
+                n = self.db.execute(f"SELECT COUNT(*) FROM {_quote(info.table)}{where}", wparams).fetchone()[0]
+            if n:
+                return n
+            merged: dict[str, object] = {}
+            for c, v in list(keys) + list(values):
+                merged[info.column(c)] = v
+            names = ", ".join(_quote(c) for c in merged)
+            marks = ", ".join("?" for _ in merged)
+            return self.db.execute(f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})",
+                                   [_db_text(v) for v in merged.values()]).rowcount
+
+        return self._write(run)
+
+    def delete_rows(self, de: str, filters: Pairs) -> int:
+        info = self.info(de)
+        where, params = self._where(info, filters, False)
+        return self._write(lambda: self.db.execute(f"DELETE FROM {_quote(info.table)}{where}", params).rowcount)
+
+    def claim_row(self, de: str, claimed_column: str, claimant_column: str, claimant_value: object,
+                  filters: Pairs) -> dict | None:
+        info = self.info(de)
+        claimed = _quote(info.column(claimed_column))
+        claimant = _quote(info.column(claimant_column))
+        cols = ", ".join(_quote(c) for c in info.columns)
+        value = _db_text(claimant_value)
+
+        def run():
+            where, params = self._where(info, filters, False)
+            extra = (where + " AND ") if where else " WHERE "
+            held = self.db.execute(
+                f"SELECT _rowid, {cols} FROM {_quote(info.table)}{extra}ampy_fold({claimant}) = ? "
+                f"ORDER BY _rowid LIMIT 1", params + [value.lower() if value else value]).fetchone()
+            if held is not None:
+                return dict(zip(info.columns, held[1:]))
+            free = self.db.execute(
+                f"SELECT _rowid FROM {_quote(info.table)}{extra}"
+                f"(COALESCE({claimed}, '') = '' OR lower({claimed}) IN ('false', '0')) "
+                f"ORDER BY _rowid LIMIT 1", params).fetchone()
+            if free is None:
+                return None
+            self.db.execute(f"UPDATE {_quote(info.table)} SET {claimed} = 'True', {claimant} = ? "
+                            f"WHERE _rowid = ?", (value, free[0]))
+            row = self.db.execute(f"SELECT {cols} FROM {_quote(info.table)} WHERE _rowid = ?",
+                                  (free[0],)).fetchone()
+            return dict(zip(info.columns, row))
+
+        return self._write(run)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+
+def read_csv(path: str) -> tuple[list[str], list[list[str | None]]]:
+    """Header and rows of a CSV data extension; a malformed file is a clear BackendError."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise BackendError(f"Cannot read {path}: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as e:
+        raise BackendError(f"{os.path.basename(path)}: malformed CSV at line {reader.line_num}: {e}") from None
+    if not rows:
+        raise BackendError(f"{os.path.basename(path)}: empty CSV (a header row is required)")
+    header = [h.strip() for h in rows[0]]
+    if any(not h for h in header):
+        raise BackendError(f"{os.path.basename(path)}: empty column name in the header row")
+    width = len(header)
+    body: list[list[str | None]] = []
+    for i, r in enumerate(rows[1:], start=2):
+        if not r:
+            continue
+        if len(r) > width:
+            raise BackendError(f"{os.path.basename(path)}: line {i} has {len(r)} fields, the header has {width}")
+        body.append([v if v != "" else None for v in r] + [None] * (width - len(r)))
+    return header, body
+
+
+def _apply_schema(schema_path: str, columns: list[str]) -> tuple[list[str], list[str]]:
+    """Primary keys (and extra columns) from an optional ``<name>.schema.json``."""
+    if not os.path.exists(schema_path):
+        return [], columns
+    try:
+        with open(schema_path, encoding="utf-8") as f:
+            schema = json.load(f)
+    except (OSError, ValueError) as e:
+        raise BackendError(f"{os.path.basename(schema_path)}: invalid schema: {e}") from None
+    fields = schema.get("fields", []) if isinstance(schema, dict) else []
+    keys = [f["name"] for f in fields if isinstance(f, dict) and f.get("primaryKey") and "name" in f]
+    known = {c.lower() for c in columns}
+    extra = [f["name"] for f in fields if isinstance(f, dict) and "name" in f and f["name"].lower() not in known]
+    return keys, columns + extra

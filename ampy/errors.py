@@ -1,0 +1,57 @@
+"""The exceptions a script can cause. Every script problem surfaces as an AmpscriptError."""
+
+from __future__ import annotations
+
+
+class AmpscriptError(Exception):
+    """Base of every error an AMPscript source can cause.
+
+    ``str()`` reads ``name:line:col: message`` followed by the source line and a caret.
+    """
+
+    def __init__(self, message: str, *, name: str = "<string>", line: int = 0, column: int = 0,
+                 source_line: str | None = None):
+        self.message = message
+        self.name = name
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        head = f"{self.name}:{self.line}:{self.column}: {self.message}"
+        if self.source_line is None or self.line <= 0:
+            return head
+        # Tabs are kept so the caret lines up under the same character in a terminal.
+        pad = "".join("\t" if ch == "\t" else " " for ch in self.source_line[: max(self.column - 1, 0)])
+        return f"{head}\n    {self.source_line}\n    {pad}^"
+
+    def locate(self, name: str, source: str | None, line: int, column: int) -> "AmpscriptError":
+        """Fill in the position (only once: the innermost position wins)."""
+        if self.line <= 0:
+            self.name = name
+            self.line = line
+            self.column = column
+            if source is not None:
+                lines = source.splitlines()
+                self.source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        return self
+
+
+class AmpscriptSyntaxError(AmpscriptError):
+    """The source does not parse (reported before anything runs)."""
+
+    def __init__(self, message: str, *, incomplete: bool = False, **kw):
+        super().__init__(message, **kw)
+        # True when the input ended early (an unclosed block, string, IF, FOR or call):
+        # the REPL keeps editing instead of reporting.
+        self.incomplete = incomplete
+
+
+class AmpscriptRuntimeError(AmpscriptError):
+    """A runtime error: bad argument, RaiseError, missing row or column, unknown DE ..."""
+
+
+class FunctionError(Exception):
+    """Raised inside builtins without a position; the caller's call site turns it into an
+    AmpscriptRuntimeError pointing at the call."""

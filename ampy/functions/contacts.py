@@ -1,0 +1,1 @@
+"""Builtins of the contacts category (see ampscript-functions.md)."""

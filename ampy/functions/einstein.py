@@ -1,0 +1,1 @@
+"""Builtins of the einstein category (see ampscript-functions.md)."""

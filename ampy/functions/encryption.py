@@ -1,0 +1,1 @@
+"""Builtins of the encryption category (see ampscript-functions.md)."""

@@ -1,0 +1,1 @@
+"""Builtins of the http category (see ampscript-functions.md)."""

@@ -1,0 +1,1 @@
+"""Builtins of the mscrm category (see ampscript-functions.md)."""

@@ -1,0 +1,1 @@
+"""Builtins of the salesforce category (see ampscript-functions.md)."""

@@ -1,0 +1,1 @@
+"""Builtins of the sites category (see ampscript-functions.md)."""

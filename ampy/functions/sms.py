@@ -1,0 +1,1 @@
+"""Builtins of the sms category (see ampscript-functions.md)."""

@@ -1,0 +1,1 @@
+"""Builtins of the soap api category (see ampscript-functions.md)."""

@@ -1,0 +1,1 @@
+"""Builtins of the social category (see ampscript-functions.md)."""

@@ -1,0 +1,147 @@
+"""String builtins (14). Positions are 1-based and count UTF-16 code units (rules 18-21)."""
+
+from __future__ import annotations
+
+from ..errors import FunctionError
+from ..registry import builtin
+from ..runtime.charsets import utf16_len, utf16_substring
+from ..runtime.values import to_int, to_string_arg, to_text
+
+CAT = "String"
+
+
+@builtin("Concat", min_args=1, max_args=None, category=CAT, signature="Concat(value1, [value2], [valueN]...)")
+def concat(*values):
+    """Joins values as text; numbers and dates use their rendered form, booleans add nothing."""
+    return "".join([to_string_arg(v) for v in values])
+
+
+@builtin("Length", min_args=1, max_args=1, category=CAT, signature="Length(source)")
+def length(value):
+    """Number of UTF-16 code units in the text (an emoji counts 2, a boolean 0)."""
+    return utf16_len(to_string_arg(value))
+
+
+def invariant_upper(s: str) -> str:
+    """Culture-invariant, one-to-one upper-casing: characters whose upper case would expand
+    (ß -> SS) stay as they are, as in .NET's ToUpperInvariant."""
+    if s.isascii():
+        return s.upper()
+    out = []
+    for ch in s:
+        u = ch.upper()
+        out.append(u if len(u) == 1 else ch)
+    return "".join(out)
+
+
+def invariant_lower(s: str) -> str:
+    """Culture-invariant, one-to-one lower-casing (İ -> i, not i + combining dot)."""
+    if s.isascii():
+        return s.lower()
+    out = []
+    for ch in s:
+        lo = ch.lower()
+        out.append(lo if len(lo) == 1 else lo[0])
+    return "".join(out)
+
+
+@builtin("Lowercase", min_args=1, max_args=1, category=CAT, signature="Lowercase(source)")
+def lowercase(value):
+    """Lower-cases letters with invariant (non-Turkish) rules."""
+    return invariant_lower(to_string_arg(value))
+
+
+@builtin("Uppercase", min_args=1, max_args=1, category=CAT, signature="Uppercase(source)")
+def uppercase(value):
+    """Upper-cases letters with invariant rules; ß stays ß."""
+    return invariant_upper(to_string_arg(value))
+
+
+@builtin("Trim", min_args=1, max_args=1, category=CAT, signature="Trim(source)")
+def trim(value):
+    """Strips outer whitespace: spaces, tabs, line breaks, non-breaking spaces."""
+    return to_string_arg(value).strip()
+
+
+@builtin("Substring", min_args=2, max_args=3, category=CAT, signature="Substring(source, start, [length])")
+def substring(value, start, count=None):
+    """Part of the text from a 1-based start (below 1 counts as 1), at most ``length`` units."""
+    s = to_string_arg(value)
+    begin = to_int(start, "start")
+    n = None
+    if count is not None:
+        n = to_int(count, "length")
+        if n < 0:
+            raise FunctionError(f"the length {n} is negative")
+    if begin < 1:
+        begin = 1
+    return utf16_substring(s, begin - 1, n)
+
+
+def _find_ci(haystack: str, needle: str, start: int = 0) -> int:
+    """Index of ``needle`` in ``haystack`` ignoring case, -1 when absent (Python indices)."""
+    low_h = haystack.lower()
+    low_n = needle.lower()
+    if len(low_h) == len(haystack) and len(low_n) == len(needle):
+        return low_h.find(low_n, start)
+    # Lower-casing changed lengths (rare letters): compare character by character.
+    for i in range(start, len(haystack) - len(needle) + 1):
+        if haystack[i:i + len(needle)].lower() == low_n:
+            return i
+    return -1
+
+
+@builtin("IndexOf", min_args=2, max_args=3, category=CAT, signature="IndexOf(source, search, [occurrence])")
+def index_of(value, search, occurrence=None):
+    """1-based position of the search text (case-insensitive), 0 when absent or either is empty."""
+    s = to_string_arg(value)
+    f = to_string_arg(search)
+    if not s or not f:
+        return 0
+    nth = 1 if occurrence is None or to_text(occurrence) == "" else to_int(occurrence, "occurrence")
+    if nth < 1:
+        return 0
+    i = -1
+    for _ in range(nth):
+        i = _find_ci(s, f, i + 1)
+        if i < 0:
+            return 0
+    return utf16_len(s[:i]) + 1
+
+
+def replace_ci(s: str, find: str, repl: str) -> str:
+    """Replace every occurrence ignoring case in one left-to-right pass."""
+    if not find:
+        return s
+    parts = []
+    pos = 0
+    while True:
+        i = _find_ci(s, find, pos)
+        if i < 0:
+            break
+        parts.append(s[pos:i])
+        parts.append(repl)
+        pos = i + len(find)
+    if not parts:
+        return s
+    parts.append(s[pos:])
+    return "".join(parts)
+
+
+@builtin("Replace", min_args=2, max_args=3, category=CAT, signature="Replace(source, search, [replacement])")
+def replace(value, search, replacement=None):
+    """Replaces every hit ignoring case in one pass; without a replacement the hits are deleted."""
+    return replace_ci(to_string_arg(value), to_string_arg(search),
+                      "" if replacement is None else to_string_arg(replacement))
+
+
+@builtin("Char", min_args=1, max_args=2, category=CAT, signature="Char(code, [repeat])")
+def char(code, repeat=None):
+    """The character for a numeric code, repeated ``repeat`` times."""
+    c = to_int(code, "character code")
+    if c < 0 or c > 0x10FFFF or 0xD800 <= c <= 0xDFFF:
+        raise FunctionError(f"{c} is not a valid character code")
+    n = 1 if repeat is None else to_int(repeat, "repeat count")
+    if n < 0:
+        raise FunctionError(f"the repeat count {n} is negative")
+    return chr(c) * n

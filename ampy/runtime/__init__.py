@@ -1,0 +1,1 @@
+"""Runtime: AMPscript values, coercions, dates, rowsets and the render context."""

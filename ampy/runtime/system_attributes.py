@@ -1,0 +1,36 @@
+"""System personalisation strings (``%%xtmonth%%``, ``%%_messagecontext%%`` ...) derived per render."""
+
+from __future__ import annotations
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+_MESSAGE_CONTEXT = {"page": "LANDINGPAGE", "email": "SEND", "sms": "SMS"}
+
+
+def system_attribute(ctx, key: str) -> object:
+    """The value of a system string, or None for an unknown name."""
+    if key.startswith("xt"):
+        now = ctx.now
+        if key == "xtmonth":
+            return _MONTHS[now.month - 1]
+        if key == "xtmonthnumeric":
+            return str(now.month)
+        if key == "xtday":
+            return str(now.day)
+        if key == "xtdayofweek":
+            return _DAYS[now.weekday()]
+        if key == "xtyear":
+            return str(now.year)
+        if key == "xtshortdate":
+            return f"{now.month}/{now.day}/{now.year}"
+        if key == "xtlongdate":
+            return f"{_DAYS[now.weekday()]}, {_MONTHS[now.month - 1]} {now.day}, {now.year}"
+    if key == "_messagecontext":
+        return _MESSAGE_CONTEXT.get(ctx.kind, "LANDINGPAGE")
+    if key == "_istestsend":
+        return False
+    if key == "@@execctx":
+        return "load"
+    return None

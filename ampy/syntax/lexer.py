@@ -1,0 +1,176 @@
+"""Mode-aware scanner: AMPscript source -> tokens for the LALR grammar.
+
+Template text, ``%%[ ... ]%%`` blocks, ``%%= ... =%%`` inline expressions, ``%%attr%%`` and
+``<script runat="server" language="ampscript">`` tags switch between a text mode and a code mode;
+a regular-expression lexer cannot know which mode it is in once control flow spans blocks, so
+this small hand-written scanner decides, and the grammar sees block delimiters as separators.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import AmpscriptSyntaxError
+
+KEYWORDS = frozenset(
+    "var set if then elseif else endif for to downto do next and or not true false".split())
+
+# Where template text stops: a block, an inline expression, an attribute or a script tag.
+_OPENER = re.compile(
+    r"%%\[|%%=|%%[A-Za-z_][A-Za-z0-9_\-]*%%"
+    r"|<script\b(?=[^>]*\brunat\s*=\s*[\"']?server\b)(?=[^>]*\blanguage\s*=\s*[\"']?ampscript\b)[^>]*>",
+    re.IGNORECASE,
+)
+# %%[First Name]%% prints an attribute (rule 3): a block holding only a bracket-free name.
+_BRACKET_ATTR = re.compile(r"%%\[([A-Za-z_][A-Za-z0-9_\- ]*)\]%%")
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.IGNORECASE)
+
+_CODE = re.compile(
+    r"""
+    (?P<ws>[ \t\r\n\f\v\u00a0]+)
+  | (?P<comment>/\*)
+  | (?P<block_close>\]%%)
+  | (?P<inline_close>=%%)
+  | (?P<script_close></script\s*>)
+  | (?P<string>["'])
+  | (?P<number>-?(?:\d+(?:\.\d*)?|\.\d+))
+  | (?P<variable>@@?[A-Za-z0-9_]+)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<bracket>\[[^\]\r\n]*\])
+  | (?P<compop>==|!=|<=|>=|<|>)
+  | (?P<eq>=)
+  | (?P<lpar>\()
+  | (?P<rpar>\))
+  | (?P<comma>,)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+_SIMPLE = {"lpar": "LPAR", "rpar": "RPAR", "comma": "COMMA", "eq": "EQ", "compop": "COMPOP",
+           "number": "NUMBER", "variable": "VARIABLE", "bracket": "BRACKET_NAME"}
+
+
+@dataclass(slots=True)
+class Tok:
+    type: str
+    value: str
+    pos: int
+    line: int
+    column: int
+
+
+class _Lines:
+    """Offset -> (line, column), 1-based, by bisecting line starts."""
+
+    def __init__(self, source: str):
+        self.starts = [0] + [m.end() for m in re.finditer(r"\n", source)]
+
+    def at(self, pos: int) -> tuple[int, int]:
+        import bisect
+
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i + 1, pos - self.starts[i] + 1
+
+
+def tokenize(source: str, name: str = "<string>") -> list[Tok]:
+    """Split a template into tokens; raise AmpscriptSyntaxError (incomplete when input ends early)."""
+    lines = _Lines(source)
+    toks: list[Tok] = []
+    n = len(source)
+    pos = 0
+
+    def error(msg: str, at: int, incomplete: bool = False) -> AmpscriptSyntaxError:
+        line, col = lines.at(at)
+        err = AmpscriptSyntaxError(msg, incomplete=incomplete)
+        return err.locate(name, source, line, col)  # type: ignore[return-value]
+
+    def add(kind: str, value: str, at: int) -> None:
+        line, col = lines.at(at)
+        toks.append(Tok(kind, value, at, line, col))
+
+    while pos < n:
+        m = _OPENER.search(source, pos)
+        start = m.start() if m else n
+        if start > pos:
+            add("TEXT", source[pos:start], pos)
+        if not m:
+            break
+        opener = m.group(0)
+        if opener == "%%[":
+            b = _BRACKET_ATTR.match(source, start)
+            if b and b.group(1).strip().lower() not in KEYWORDS and b.group(1) == b.group(1).strip():
+                add("ATTR_OUT", b.group(1), start)
+                pos = b.end()
+                continue
+            add("BLOCK_OPEN", opener, start)
+            pos = _code(source, m.end(), "block_close", add, error)
+        elif opener == "%%=":
+            add("INLINE_OPEN", opener, start)
+            pos = _code(source, m.end(), "inline_close", add, error)
+        elif opener.startswith("%%"):
+            add("ATTR_OUT", opener[2:-2], start)
+            pos = m.end()
+        else:
+            add("BLOCK_OPEN", opener, start)
+            pos = _code(source, m.end(), "script_close", add, error)
+    return toks
+
+
+_CLOSERS = {"block_close": ("BLOCK_CLOSE", "]%%"), "inline_close": ("INLINE_CLOSE", "=%%"),
+            "script_close": ("BLOCK_CLOSE", "</script>")}
+
+
+def _code(source: str, pos: int, closer: str, add, error) -> int:
+    """Scan code until the closer of this mode; return the position after it."""
+    n = len(source)
+    match = _CODE.match
+    opened_at = pos
+    while pos < n:
+        m = match(source, pos)
+        if m is None:
+            raise error(f"Unexpected character {source[pos]!r}", pos)
+        kind = m.lastgroup
+        if kind == "ws":
+            pos = m.end()
+            continue
+        if kind == "comment":
+            end = source.find("*/", m.end())
+            if end < 0:
+                raise error("Unterminated comment", pos, incomplete=True)
+            pos = end + 2
+            continue
+        if kind in _CLOSERS:
+            if kind != closer:
+                if kind == "inline_close":  # `@a =%%` is impossible elsewhere; read as `=` then `%%`
+                    raise error("Unexpected '=%%'", pos)
+                raise error(f"Unexpected {_CLOSERS[kind][1]!r}", pos)
+            add(_CLOSERS[kind][0], m.group(0), pos)
+            return m.end()
+        if kind == "string":
+            quote = m.group(0)
+            i = m.end()
+            parts = []
+            while True:
+                j = source.find(quote, i)
+                if j < 0:
+                    raise error("Unterminated string", pos, incomplete=True)
+                parts.append(source[i:j])
+                if source.startswith(quote, j + 1):  # a doubled quote is an escaped quote
+                    parts.append(quote)
+                    i = j + 2
+                    continue
+                break
+            add("STRING", "".join(parts), pos)
+            pos = j + 1
+            continue
+        if kind == "name":
+            word = m.group(0)
+            low = word.lower()
+            add(low.upper() if low in KEYWORDS else "NAME", word, pos)
+            pos = m.end()
+            continue
+        add(_SIMPLE[kind], m.group(0), pos)
+        pos = m.end()
+    what = {"block_close": "']%%'", "inline_close": "'=%%'", "script_close": "'</script>'"}[closer]
+    raise error(f"Missing {what} to close this block", max(opened_at - 3, 0), incomplete=True)

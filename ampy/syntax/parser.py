@@ -1,0 +1,251 @@
+"""Parse AMPscript source into the own AST (ampy.syntax.ast) with the LALR grammar."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import Lexer
+
+from ..errors import AmpscriptSyntaxError
+from . import ast
+from .lexer import tokenize
+
+
+class _TokenFeed(Lexer):
+    """Lark lexer that replays tokens already produced by ampy.syntax.lexer."""
+
+    def __init__(self, lexer_conf):  # noqa: D401 - Lark's constructor signature
+        pass
+
+    def lex(self, data):
+        toks = getattr(data, "text", data)  # newer Lark wraps the input in a TextSlice
+        for t in toks:
+            yield Token(t.type, t.value, t.pos, t.line, t.column)
+
+
+def _grammar_text() -> str:
+    # Installed wheel: ampy/grammar/ampscript.lark; source checkout: <repo>/grammar/ampscript.lark.
+    packaged = resources.files("ampy").joinpath("grammar/ampscript.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(here, "grammar", "ampscript.lark"), encoding="utf-8") as f:
+        return f.read()
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    """The grammar, loaded once per process."""
+    return Lark(_grammar_text(), parser="lalr", lexer=_TokenFeed, start="start",
+                propagate_positions=False, maybe_placeholders=False)
+
+
+def _num(text: str) -> int | float:
+    if "." in text:
+        return float(text)
+    return int(text)
+
+
+class _ToAst(Transformer):
+    """Lark tree -> ast nodes. Positions come from the first token of each construct."""
+
+    # ---- expressions
+    def string(self, c):
+        t = c[0]
+        return ast.Str(t.line, t.column, str(t))
+
+    def number(self, c):
+        t = c[0]
+        return ast.Num(t.line, t.column, _num(str(t)), str(t))
+
+    def true(self, c):
+        return ast.Bool(c[0].line, c[0].column, True)
+
+    def false(self, c):
+        return ast.Bool(c[0].line, c[0].column, False)
+
+    def variable(self, c):
+        return ast.Variable(c[0].line, c[0].column, str(c[0]))
+
+    def attribute(self, c):
+        t = c[0]
+        name = str(t)
+        if t.type == "BRACKET_NAME":
+            name = name[1:-1].strip()
+        return ast.Attribute(t.line, t.column, name)
+
+    def call(self, c):
+        t = c[0]
+        return ast.Call(t.line, t.column, str(t), c[2])
+
+    def arguments(self, c):
+        return tuple(x for x in c if not isinstance(x, Token))
+
+    def compare(self, c):
+        left, op, right = c
+        return ast.Compare(left.line, left.column, str(op), left, right)
+
+    def compare_eq(self, c):
+        left, _, right = c
+        return ast.Compare(left.line, left.column, "==", left, right)
+
+    def and_op(self, c):
+        return ast.And(c[0].line, c[0].column, c[0], c[2])
+
+    def or_op(self, c):
+        return ast.Or(c[0].line, c[0].column, c[0], c[2])
+
+    def not_op(self, c):
+        return ast.Not(c[0].line, c[0].column, c[1])
+
+    def atom(self, c):  # parenthesised expression
+        return c[1]
+
+    # ---- statements
+    def text(self, c):
+        t = c[0]
+        return ast.Text(t.line, t.column, str(t))
+
+    def attr_out(self, c):
+        t = c[0]
+        return ast.AttrOut(t.line, t.column, str(t).strip())
+
+    def inline(self, c):
+        t = c[0]
+        return ast.Inline(t.line, t.column, c[1])
+
+    def separator(self, c):
+        return None
+
+    def var_stmt(self, c):
+        names = tuple(str(t) for t in c if isinstance(t, Token) and t.type == "VARIABLE")
+        return ast.VarDecl(c[0].line, c[0].column, names)
+
+    def set_stmt(self, c):
+        return ast.SetVar(c[0].line, c[0].column, str(c[1]), c[3])
+
+    def expr_stmt(self, c):
+        e = c[0]
+        return ast.ExprStmt(e.line, e.column, e)
+
+    def body(self, c):
+        return tuple(x for x in c if x is not None)
+
+    def elseif_clause(self, c):
+        return _ElseIf(c[1], c[3])
+
+    def else_clause(self, c):
+        return _Else(c[1])
+
+    def if_stmt(self, c):
+        head = c[0]
+        branches = [(c[1], c[3])]
+        orelse = None
+        for item in c[4:]:
+            if isinstance(item, _ElseIf):
+                branches.append((item.cond, item.body))
+            elif isinstance(item, _Else):
+                orelse = item.body
+        return ast.If(head.line, head.column, tuple(branches), orelse)
+
+    def direction(self, c):
+        return c[0].type == "DOWNTO"
+
+    def next_var(self, c):
+        return str(c[0]) if c else None
+
+    def for_stmt(self, c):
+        head, var, _, start, down, end, _, body, _, next_var = c
+        if next_var is not None and next_var.lower() != str(var).lower():
+            raise _NextMismatch(next_var, str(var), head)
+        return ast.For(head.line, head.column, str(var), start, end, down, body)
+
+    def start(self, c):
+        return c[0]
+
+
+class _ElseIf:
+    __slots__ = ("cond", "body")
+
+    def __init__(self, cond, body):
+        self.cond, self.body = cond, body
+
+
+class _Else:
+    __slots__ = ("body",)
+
+    def __init__(self, body):
+        self.body = body
+
+
+class _NextMismatch(Exception):
+    def __init__(self, got: str, want: str, tok):
+        self.got, self.want, self.tok = got, want, tok
+
+
+_TERMINAL_WORDS = {
+    "TEXT": "template text", "ATTR_OUT": "an attribute", "BLOCK_OPEN": "'%%['", "BLOCK_CLOSE": "']%%'",
+    "INLINE_OPEN": "'%%='", "INLINE_CLOSE": "'=%%'", "VARIABLE": "a variable", "NAME": "a name",
+    "BRACKET_NAME": "an attribute", "STRING": "a string", "NUMBER": "a number", "EQ": "'='",
+    "COMPOP": "a comparison operator", "LPAR": "'('", "RPAR": "')'", "COMMA": "','", "$END": "the end",
+}
+
+
+def _describe(term: str) -> str:
+    return _TERMINAL_WORDS.get(term, term.upper() if term.isupper() else term)
+
+
+def parse(source: str, name: str = "<string>") -> ast.Template:
+    """Parse a whole template. Raises AmpscriptSyntaxError with the position of the problem;
+    ``.incomplete`` is true when the input simply ended too early."""
+    toks = tokenize(source, name)
+    try:
+        tree = _lark().parse(toks)
+        body = _ToAst().transform(tree)
+    except UnexpectedEOF as e:
+        raise _eof_error(source, name, toks, e) from None
+    except UnexpectedToken as e:
+        if e.token.type == "$END":
+            raise _eof_error(source, name, toks, e) from None
+        expected = sorted(_describe(x) for x in (e.expected or ()) if not x.startswith("__"))
+        hint = f"; expected {', '.join(expected[:6])}" if expected and len(expected) <= 6 else ""
+        value = str(e.token)
+        shown = value if len(value) <= 30 else value[:27] + "..."
+        what = _describe(e.token.type)
+        what = what if what.startswith("'") else f"{what} {shown!r}"
+        err = AmpscriptSyntaxError(f"Unexpected {what}{hint}")
+        raise err.locate(name, source, e.token.line, e.token.column) from None
+    except (UnexpectedCharacters, UnexpectedInput) as e:  # pragma: no cover - the feed never does this
+        err = AmpscriptSyntaxError(f"Syntax error: {e}")
+        raise err.locate(name, source, getattr(e, "line", 1), getattr(e, "column", 1)) from None
+    except Exception as e:  # VisitError wrapping _NextMismatch
+        inner = getattr(e, "orig_exc", e)
+        if isinstance(inner, _NextMismatch):
+            err = AmpscriptSyntaxError(f"NEXT {inner.got} does not match FOR {inner.want}")
+            raise err.locate(name, source, inner.tok.line, inner.tok.column) from None
+        raise
+    return ast.Template(body, name, source)
+
+
+def _eof_error(source, name, toks, e) -> AmpscriptSyntaxError:
+    """The input ended early: say what is still open (IF, FOR or a call) at its position."""
+    depth: list = []
+    for t in toks:
+        if t.type in ("IF", "FOR", "LPAR"):
+            depth.append(t)
+        elif t.type in ("ENDIF", "NEXT", "RPAR") and depth:
+            depth.pop()
+    if depth:
+        t = depth[-1]
+        what = {"IF": "IF without ENDIF", "FOR": "FOR without NEXT", "LPAR": "'(' without ')'"}[t.type]
+        line, col = t.line, t.column
+    else:
+        what = "Unexpected end of input"
+        last = toks[-1] if toks else None
+        line, col = (last.line, last.column) if last else (1, 1)
+    err = AmpscriptSyntaxError(what, incomplete=True)
+    return err.locate(name, source, line, col)  # type: ignore[return-value]

@@ -1,0 +1,81 @@
+"""Templates: parse + compile once (cached by name and source), render many times."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from .compiler import compile_ast
+from .errors import AmpscriptRuntimeError
+from .runtime.context import RenderContext
+from .syntax.parser import parse
+
+RENDER_CONTEXTS = ("page", "email", "sms")
+
+
+class Template:
+    """A compiled AMPscript template; ``render`` may be called any number of times."""
+
+    __slots__ = ("name", "source", "tree", "_compiled")
+
+    def __init__(self, source: str, name: str = "<string>"):
+        self.name = name
+        self.source = source
+        self.tree = parse(source, name)
+        self._compiled = compile_ast(self.tree)
+
+    def render(self, *, attributes: Mapping[str, object] | None = None, backend=None, context: str = "page",
+               request=None, sms=None, settings=None, now=None, send=None) -> str:
+        """Render once with these subscriber attributes against ``backend``.
+
+        A runtime error raises AmpscriptRuntimeError and nothing is returned (rule 8).
+        """
+        if context not in RENDER_CONTEXTS:
+            raise ValueError(f"render context must be one of {', '.join(RENDER_CONTEXTS)}, not {context!r}")
+        if backend is None:
+            from .backends import default_backend
+
+            backend = default_backend()
+        ctx = RenderContext(attributes=attributes, backend=backend, kind=context, name=self.name,
+                            request=request, sms=sms, settings=settings, now=now, send=send)
+        self.run(ctx)
+        return "".join(ctx.out)
+
+    def run(self, ctx: RenderContext) -> None:
+        """Execute in an existing context (TreatAsContent, content blocks, the REPL)."""
+        compiled = self._compiled
+        if compiled.restricted:
+            self._check_context(ctx.kind)
+        compiled.run(ctx)
+
+    def _check_context(self, kind: str) -> None:
+        for b, node in self._compiled.restricted:
+            if kind not in b.contexts:
+                why = f" ({b.context_error})" if b.context_error else ""
+                err = AmpscriptRuntimeError(f"{b.name} is not allowed in {kind} content{why}")
+                raise err.locate(self.name, self.source, node.line, node.column)
+
+    def functions_used(self) -> list[str]:
+        from .syntax.ast import Call, walk
+
+        return sorted({n.name for n in walk(self.tree.body) if isinstance(n, Call)})
+
+
+_CACHE: "OrderedDict[tuple[str, str], Template]" = OrderedDict()
+_CACHE_SIZE = 512
+_lock = threading.Lock()
+
+
+def compile_template(source: str, name: str = "<string>") -> Template:
+    """Parse and compile, or return the cached Template for this (name, source)."""
+    key = (name, source)
+    tpl = _CACHE.get(key)
+    if tpl is not None:
+        return tpl
+    tpl = Template(source, name)
+    with _lock:
+        _CACHE[key] = tpl
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return tpl
