@@ -103,6 +103,13 @@ def test_options_by_name_and_errors():
         compile_dotnet("a", ["ECMAScript", "Singleline"])
 
 
+def test_options_as_one_string_or_comma_list():
+    assert regex_match("A\nb", r"^B", 0, "IgnoreCase, Multiline") == "b"
+    assert regex_match("ABC", r"abc", 0, "IgnoreCase") == "ABC"
+    with pytest.raises(ValueError):
+        regex_match("a", "a", 0, "")
+
+
 def test_inline_options_are_scoped():
     assert regex_match("aBc", r"a(?i)b(?-i)c", 0) == "aBc"
     assert regex_match("aBC", r"a(?i)b(?-i)c", 0) == ""

@@ -403,11 +403,22 @@ class _Translator:
         return t
 
 
+def _option_names(options: Iterable[str] | str) -> tuple[str, ...]:
+    """Option names as a hashable tuple. One string may list several, comma-separated, the way
+    .NET's ``Enum.Parse`` reads ``"IgnoreCase, Multiline"``."""
+    if isinstance(options, str):
+        options = (options,)
+    names: list[str] = []
+    for option in options:
+        names.extend(part.strip() for part in str(option).split(","))
+    return tuple(names)
+
+
 def _option_flags(options: tuple[str, ...]) -> tuple[int, bool]:
     flags = 0
     names = set()
     for option in options:
-        key = str(option).strip().lower()
+        key = option.lower()
         if key not in _OPTION_FLAGS:
             raise ValueError(f"Unknown regular expression option '{option}'")
         names.add(key)
@@ -430,20 +441,21 @@ def _compile(pattern: str, options: tuple[str, ...]) -> tuple[regex.Pattern, _Tr
     return compiled, translation
 
 
-def compile_dotnet(pattern: str, options: Iterable[str] = ()) -> regex.Pattern:
+def compile_dotnet(pattern: str, options: Iterable[str] | str = ()) -> regex.Pattern:
     """A .NET pattern with .NET option names (any case), compiled for the ``regex`` module.
 
     Note that the returned pattern numbers groups the regex way; ``regex_match`` applies the .NET
     numbering (unnamed groups first, then named ones).
     """
-    return _compile(pattern, tuple(options))[0]
+    return _compile(pattern, _option_names(options))[0]
 
 
-def regex_match(source: str, pattern: str, group: str | int, options: Iterable[str] = ()) -> str:
+def regex_match(source: str, pattern: str, group: str | int,
+                options: Iterable[str] | str = ()) -> str:
     """RegExMatch: the chosen group of the first match, ``""`` when nothing matches or the group
     did not take part. Groups go by .NET number (numeric text too) or by name; an unknown group is
     a ``ValueError``."""
-    compiled, translation = _compile(pattern, tuple(options))
+    compiled, translation = _compile(pattern, _option_names(options))
     target = _group_target(translation, group)
     m = compiled.search(source)
     if m is None:
