@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 _default = None
 
 
@@ -13,3 +15,24 @@ def default_backend():
 
         _default = LocalBackend()
     return _default
+
+
+def open_backend(kind: str = "local", *, workspace: str | None = None, data_dir: str | None = None,
+                 content_dir: str | None = None, profile: str | None = None):
+    """The one place that turns CLI/REPL choices into a backend instance."""
+    if kind == "soap":
+        from .soap import SoapBackend  # imported here: zeep is heavy
+
+        return SoapBackend.from_profile(profile, workspace=workspace)
+    from .local import LocalBackend
+
+    if workspace:
+        if not os.path.isdir(workspace):
+            from ..commands._common import UsageError
+
+            raise UsageError(f"workspace {workspace} is not a folder")
+        os.makedirs(os.path.join(workspace, ".ampy"), exist_ok=True)
+        return LocalBackend(data_dir or os.path.join(workspace, "dataextensions"),
+                            content_dir or os.path.join(workspace, "content"),
+                            store_path=os.path.join(workspace, ".ampy", "store.sqlite"))
+    return LocalBackend(data_dir, content_dir)

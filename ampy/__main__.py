@@ -1,0 +1,7 @@
+"""``python -m ampy``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
