@@ -28,7 +28,11 @@ class RenderContext:
         self.name = name
         self.request = request      # Sites functions: query/form parameters, headers, URL
         self.sms = sms              # MobileConnect message context
-        self.settings = settings    # workspace settings (time zone, culture, keys ...) or None
+        if settings is None:
+            from ..settings import DEFAULT_SETTINGS
+
+            settings = DEFAULT_SETTINGS
+        self.settings = settings    # ampy.settings.Settings: time zone, culture, keys, HTTP policy
         self._now = now
         self.depth = 0
         self.cache: dict = {}       # per-render caches (rows read, ...)

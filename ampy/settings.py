@@ -1,0 +1,66 @@
+"""Account settings a render may consult: time zone, culture, keys, HTTP policy, mail delivery.
+
+A workspace keeps them in ``ampy.toml``; without a workspace the defaults apply. Secrets (key
+values, SMTP passwords, API credentials) may be given as ``value_env = "VAR"`` so that the
+file holds only a *reference*.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Settings:
+    time_zone: str = "America/Chicago"        # the account's local zone (SystemDateToLocalDate)
+    culture: str = "en-US"                    # default culture for formats
+    member_id: str = "100000001"              # MID, also %%memberid%%
+    # Named keys for EncryptSymmetric/DecryptSymmetric/GetJWTByKeyName: name -> {"type", "value"}
+    keys: dict[str, dict] = field(default_factory=dict)
+    # HTTP functions: hosts allowed (exact or "*.example.com"); empty = deny everything
+    http_allow: list[str] = field(default_factory=list)
+    http_timeout: float = 10.0
+    http_max_bytes: int = 1_000_000
+    # Mail delivery for sends: {"host", "port", "username", "password_env", "starttls"}; None = outbox
+    smtp: dict | None = None
+    raw: dict = field(default_factory=dict)   # the whole parsed file, for sections others own
+
+    def key(self, name: str) -> dict | None:
+        """A named key with its value resolved (``value`` or ``value_env``), matched ignoring case."""
+        low = name.strip().lower()
+        for k, v in self.keys.items():
+            if k.lower() == low:
+                resolved = dict(v)
+                if "value" not in resolved and resolved.get("value_env"):
+                    resolved["value"] = os.environ.get(resolved["value_env"], "")
+                return resolved
+        return None
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+def load_settings(path: str) -> Settings:
+    """Settings from an ``ampy.toml``; a missing file gives the defaults, a broken one a ValueError."""
+    if not os.path.exists(path):
+        return Settings()
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{path}: invalid TOML: {e}") from None
+    account = data.get("account", {})
+    http = data.get("http", {})
+    return Settings(
+        time_zone=account.get("time_zone", Settings.time_zone),
+        culture=account.get("culture", Settings.culture),
+        member_id=str(account.get("member_id", Settings.member_id)),
+        keys=dict(data.get("keys", {})),
+        http_allow=list(http.get("allow", [])),
+        http_timeout=float(http.get("timeout", Settings.http_timeout)),
+        http_max_bytes=int(http.get("max_bytes", Settings.http_max_bytes)),
+        smtp=data.get("smtp"),
+        raw=data,
+    )
