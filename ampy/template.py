@@ -37,6 +37,8 @@ class Template:
             from .backends import default_backend
 
             backend = default_backend()
+        if settings is None:
+            settings = getattr(backend, "settings", None)  # a workspace backend carries its ampy.toml
         ctx = RenderContext(attributes=attributes, backend=backend, kind=context, name=self.name,
                             request=request, sms=sms, settings=settings, now=now, send=send)
         self.run(ctx)
