@@ -2,12 +2,106 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from ..errors import FunctionError
 from ..registry import builtin
+from ..runtime.dates import (
+    date_add,
+    date_diff,
+    date_part,
+    local_to_system,
+    parse_date,
+    system_to_local,
+)
+from ..runtime.values import to_bool, to_int, to_text
 
 CAT = "Date & Time"
+
+# System time is a fixed UTC-6, so UTC is always six hours later.
+SYSTEM_TO_UTC = timedelta(hours=6)
+
+
+def read_date(ctx, value: object, what: str = "date") -> datetime:
+    """A date argument: a date passes through, text is parsed (a time alone takes the render's date)."""
+    if isinstance(value, datetime):
+        return value
+    text = to_text(value)
+    result = parse_date(text, today=ctx.now)
+    if result is None:
+        raise FunctionError(f'"{text}" is not a valid {what}')
+    return result
+
+
+def _job_start(ctx) -> datetime | None:
+    """When the running send started, if this render is part of one that records it."""
+    return getattr(ctx.send, "started_at", None) if ctx.send is not None else None
 
 
 @builtin("Now", min_args=0, max_args=1, category=CAT, needs_context=True, signature="Now([persist])")
 def now(ctx, persist=None):
-    """Current system time, identical for every call in one render."""
+    """Current system time, identical for every call in one render; true in a send = job start."""
+    if persist is not None and to_bool(persist):
+        return _job_start(ctx) or ctx.now
     return ctx.now
+
+
+@builtin("GetSendTime", min_args=0, max_args=1, category=CAT, needs_context=True,
+         signature="GetSendTime([allSubscribers])")
+def get_send_time(ctx, all_subscribers=None):
+    """The time of this subscriber's send (job start with a true flag); outside a send, Now()."""
+    if all_subscribers is not None and to_bool(all_subscribers):
+        return _job_start(ctx) or ctx.now
+    return ctx.now
+
+
+@builtin("DateAdd", min_args=3, max_args=3, category=CAT, needs_context=True,
+         signature="DateAdd(date, amount, unit)")
+def date_add_builtin(ctx, value, amount, unit):
+    """Adds whole years, months, days, hours or minutes (Y, M, D, H, MI); months clamp to month end."""
+    dt = read_date(ctx, value)
+    return date_add(dt, to_int(amount, "amount"), to_text(unit))
+
+
+@builtin("DateDiff", min_args=3, max_args=3, category=CAT, needs_context=True,
+         signature="DateDiff(startDate, endDate, unit)")
+def date_diff_builtin(ctx, start, end, unit):
+    """Number of unit boundaries (Y, M, D, H, MI) crossed from the start to the end date."""
+    return date_diff(read_date(ctx, start, "start date"), read_date(ctx, end, "end date"), to_text(unit))
+
+
+@builtin("DatePart", min_args=2, max_args=2, category=CAT, needs_context=True, signature="DatePart(date, part)")
+def date_part_builtin(ctx, value, part):
+    """Year, month, day (two digits), hour (12-hour), minute or monthName of a date, as text."""
+    return date_part(read_date(ctx, value), to_text(part))
+
+
+@builtin("DateParse", min_args=1, max_args=2, category=CAT, needs_context=True,
+         signature="DateParse(dateString, [useUtc])")
+def date_parse(ctx, value, use_utc=None):
+    """Reads text as a date (month-first, ISO 8601, offsets honoured); a true flag returns UTC."""
+    dt = read_date(ctx, value)
+    if use_utc is not None and to_bool(use_utc):
+        return dt + SYSTEM_TO_UTC
+    return dt
+
+
+@builtin("StringToDate", min_args=1, max_args=1, category=CAT, needs_context=True,
+         signature="StringToDate(dateString)")
+def string_to_date(ctx, value):
+    """Reads text as a date, like DateParse without the UTC option."""
+    return read_date(ctx, value)
+
+
+@builtin("SystemDateToLocalDate", min_args=1, max_args=1, category=CAT, needs_context=True,
+         signature="SystemDateToLocalDate(systemDate)")
+def system_date_to_local_date(ctx, value):
+    """System time to the account's time zone (daylight saving applies there)."""
+    return system_to_local(read_date(ctx, value), ctx.settings.time_zone)
+
+
+@builtin("LocalDateToSystemDate", min_args=1, max_args=1, category=CAT, needs_context=True,
+         signature="LocalDateToSystemDate(localDate)")
+def local_date_to_system_date(ctx, value):
+    """The account's local time to system time (the offset follows daylight saving)."""
+    return local_to_system(read_date(ctx, value), ctx.settings.time_zone)

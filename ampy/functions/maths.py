@@ -34,7 +34,7 @@ def divide(a, b):
     x = float(to_number(a, "dividend"))
     y = float(to_number(b, "divisor"))
     if y == 0:
-        if x == 0 or x != x:
+        if x == 0 or math.isnan(x):
             return math.nan
         return math.inf if (x > 0) == (math.copysign(1, y) > 0) else -math.inf
     return x / y

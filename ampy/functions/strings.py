@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..dotnet.regex import regex_match
 from ..errors import FunctionError
 from ..registry import builtin
-from ..runtime.charsets import utf16_len, utf16_substring
+from ..runtime.charsets import encode_text, utf16_len, utf16_substring
 from ..runtime.values import to_int, to_string_arg, to_text
 
 CAT = "String"
@@ -57,10 +58,33 @@ def uppercase(value):
     return invariant_upper(to_string_arg(value))
 
 
+# .NET's Char.IsWhiteSpace set; Python's own strip() also removes \x1c-\x1f, which .NET keeps.
+DOTNET_WHITESPACE = ("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
 @builtin("Trim", min_args=1, max_args=1, category=CAT, signature="Trim(source)")
 def trim(value):
     """Strips outer whitespace: spaces, tabs, line breaks, non-breaking spaces."""
-    return to_string_arg(value).strip()
+    return to_string_arg(value).strip(DOTNET_WHITESPACE)
+
+
+@builtin("ProperCase", min_args=1, max_args=1, category=CAT, signature="ProperCase(source)")
+def proper_case(value):
+    """Upper-cases the first letter of each whitespace-separated word and lower-cases the rest."""
+    s = to_string_arg(value)
+    out = []
+    at_word_start = True
+    for ch in s:
+        if ch in DOTNET_WHITESPACE:
+            out.append(ch)
+            at_word_start = True
+        elif at_word_start:
+            out.append(invariant_upper(ch))
+            at_word_start = False
+        else:
+            out.append(invariant_lower(ch))
+    return "".join(out)
 
 
 @builtin("Substring", min_args=2, max_args=3, category=CAT, signature="Substring(source, start, [length])")
@@ -73,8 +97,7 @@ def substring(value, start, count=None):
         n = to_int(count, "length")
         if n < 0:
             raise FunctionError(f"the length {n} is negative")
-    if begin < 1:
-        begin = 1
+    begin = max(begin, 1)
     return utf16_substring(s, begin - 1, n)
 
 
@@ -133,6 +156,39 @@ def replace(value, search, replacement=None):
     """Replaces every hit ignoring case in one pass; without a replacement the hits are deleted."""
     return replace_ci(to_string_arg(value), to_string_arg(search),
                       "" if replacement is None else to_string_arg(replacement))
+
+
+@builtin("ReplaceList", min_args=3, max_args=None, category=CAT,
+         signature="ReplaceList(source, replacement, search1, [searchN]...)")
+def replace_list(value, replacement, *searches):
+    """Replaces each search term in turn (ignoring case) with one replacement, chaining the results."""
+    s = to_string_arg(value)
+    repl = to_string_arg(replacement)
+    for search in searches:
+        s = replace_ci(s, to_string_arg(search), repl)
+    return s
+
+
+@builtin("RegExMatch", min_args=3, max_args=None, category=CAT,
+         signature="RegExMatch(source, pattern, group, [option]...)")
+def regex_match_builtin(value, pattern, group, *options):
+    """The group (number or name) of the first .NET regex match, '' when nothing matches."""
+    # Numbers stay numbers so that group 1 and "1" mean the same; anything else is a group name.
+    target = group if isinstance(group, (int, float)) and not isinstance(group, bool) else to_text(group)
+    try:
+        return regex_match(to_string_arg(value), to_text(pattern), target,
+                           tuple(to_text(o) for o in options))
+    except ValueError as exc:
+        raise FunctionError(str(exc)) from None
+
+
+@builtin("StringToHex", min_args=1, max_args=2, category=CAT, signature="StringToHex(source, [charSet])")
+def string_to_hex(value, charset=None):
+    """Lowercase hex of the text's bytes in a charset (UTF-8 by default), no separators."""
+    try:
+        return encode_text(to_string_arg(value), None if charset is None else to_text(charset)).hex()
+    except ValueError as exc:
+        raise FunctionError(str(exc)) from None
 
 
 @builtin("Char", min_args=1, max_args=2, category=CAT, signature="Char(code, [repeat])")

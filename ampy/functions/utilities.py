@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import random
+import uuid
+
 from ..errors import FunctionError
 from ..registry import NOT_EMAIL, builtin
-from ..runtime.values import DB_NULL, iif_condition, is_empty, to_bool, to_text
+from ..runtime.charsets import decode_bytes, encode_text
+from ..runtime.values import DB_NULL, iif_condition, is_empty, to_bool, to_int, to_string_arg, to_text
+from ._validate import is_email_address, is_phone_number
 
 CAT = "Utilities"
 
@@ -85,3 +92,81 @@ class ScriptRaisedError(FunctionError):
 def raise_error(message, skip=None, code=None, number=None, preserve=None):
     """Halts processing with the message (in a send, optionally skipping only this subscriber)."""
     raise ScriptRaisedError(to_text(message), to_bool(skip), to_text(code), to_text(number), to_bool(preserve))
+
+
+def _charset(value) -> str | None:
+    return None if value is None else to_text(value)
+
+
+@builtin("Base64Encode", min_args=1, max_args=2, category=CAT, signature="Base64Encode(value, [encoding])")
+def base64_encode(value, encoding=None):
+    """Padded standard Base64 of the text's bytes (UTF-8 unless another charset is named)."""
+    try:
+        data = encode_text(to_string_arg(value), _charset(encoding))
+    except ValueError as exc:
+        raise FunctionError(str(exc)) from None
+    return base64.b64encode(data).decode("ascii")
+
+
+# .NET's Convert.FromBase64String skips these between the Base64 characters.
+_BASE64_SPACE = str.maketrans("", "", " \t\r\n")
+
+
+@builtin("Base64Decode", min_args=1, max_args=3, category=CAT,
+         signature="Base64Decode(encoded, [encoding], [abortOnFailure])")
+def base64_decode(value, encoding=None, abort_on_failure=None):
+    """Text from Base64, read as UTF-8 unless another charset is named; malformed input aborts."""
+    text = to_string_arg(value).translate(_BASE64_SPACE)
+    charset = _charset(encoding)
+    try:
+        # Unknown charsets fail before the payload is looked at, as in .NET (Encoding.GetEncoding first).
+        decode_bytes(b"", charset)
+    except ValueError as exc:
+        raise FunctionError(str(exc)) from None
+    # .NET needs whole four-character groups with correct padding; b64decode(validate=True) alone
+    # would accept a missing final "=" in some Python versions, so check the length explicitly.
+    if len(text) % 4:
+        raise FunctionError(f"'{to_string_arg(value)}' is not a valid Base64 string")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise FunctionError(f"'{to_string_arg(value)}' is not a valid Base64 string") from None
+    return decode_bytes(data, charset)
+
+
+@builtin("Domain", min_args=1, max_args=1, category=CAT, signature="Domain(emailAddress)")
+def domain(value):
+    """Everything after the first @ of an address, as written; '' when there is no @."""
+    _, at, rest = to_string_arg(value).partition("@")
+    return rest if at else ""
+
+
+@builtin("GUID", min_args=0, max_args=0, category=CAT, signature="GUID()")
+def guid():
+    """A fresh random UUID: 36 lowercase characters with hyphens, no braces."""
+    return str(uuid.uuid4())
+
+
+@builtin("IsEmailAddress", min_args=1, max_args=1, category=CAT, signature="IsEmailAddress(value)")
+def is_email_address_builtin(value):
+    """Syntax check of an email address (a domain needs a TLD; surrounding spaces fail)."""
+    return is_email_address(to_string_arg(value))
+
+
+@builtin("IsPhoneNumber", min_args=1, max_args=1, category=CAT, signature="IsPhoneNumber(value)")
+def is_phone_number_builtin(value):
+    """North American (NANP) ten-digit number check; dashes, dots, spaces, parentheses allowed."""
+    return is_phone_number(to_string_arg(value))
+
+
+_random = random.SystemRandom()
+
+
+@builtin("Random", min_args=2, max_args=2, category=CAT, signature="Random(min, max)")
+def random_int(low, high):
+    """A random whole number between the bounds, both included, in either order."""
+    a = to_int(low, "lower bound")
+    b = to_int(high, "upper bound")
+    if a > b:
+        a, b = b, a
+    return _random.randint(a, b)
