@@ -248,6 +248,27 @@ def _read_unknown(obj: ApiObject, name: str, element: etree._Element) -> None:
         obj.properties[name] = _read_guess(element)
 
 
+def strip_unknown_xsi_types(root: etree._Element) -> list[str]:
+    """Drop ``xsi:type`` attributes naming partner types the shipped WSDL lacks; returns them.
+
+    zeep refuses a document with an unknown ``xsi:type`` even with ``strict=False``; without the
+    attribute it reads the element as its slot's declared type and (non-strict) keeps the extra
+    children in ``_raw_elements``. Meant for a zeep ingress plugin; ``xml_to_object`` needs none
+    of this.
+    """
+    schema = partner_schema()
+    removed = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        value = element.get(_XSI_TYPE)
+        prefix, _, local = (value or "").rpartition(":")
+        if value and element.nsmap.get(prefix or None) == PARTNER_NS and not schema.is_known_type(local):
+            del element.attrib[_XSI_TYPE]
+            removed.append(local)
+    return removed
+
+
 def _read_guess(element: etree._Element) -> object:
     if _is_nil(element):
         return None
