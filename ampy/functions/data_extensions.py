@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..errors import FunctionError
-from ..registry import builtin
+from ..registry import NOT_EMAIL, builtin
 from ..runtime.rowsets import Row, Rowset
-from ..runtime.values import DB_NULL, to_bool, to_int, to_text
+from ..runtime.values import DB_NULL, is_empty, to_bool, to_int, to_text
 from ._args import pairs, parse_sort
 
 CAT = "Data Extension"
@@ -120,3 +120,181 @@ def field(row_value, column, error_if_missing=None):
     if error_if_missing is not None and not to_bool(error_if_missing):
         return ""
     raise FunctionError(f"the row has no column '{to_text(column)}'")
+
+
+# ---- writes (rule 32; "Available where": *Data refused in email, *DE email-safe) ---------------
+
+_BATCH_REFUSED = "10005: batch context refused (a send is a batch)"
+_NON_SENDABLE = "10004: non-sendable content only"
+
+
+def _write_pairs(args, what: str = "column/value") -> list[tuple[str, object]]:
+    """Column/value pairs of a write; every column name must be non-empty."""
+    out = pairs(args, what)
+    for col, _ in out:
+        if not col.strip():
+            raise FunctionError("a column name is empty")
+    return out
+
+
+def _insert(ctx, de, args) -> int:
+    return ctx.backend.insert_row(_de_name(de), _write_pairs(args))
+
+
+def _split_search(count, args) -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
+    """UpdateData/UpsertData: argument 2 says how many search pairs lead the rest."""
+    n = to_int(count, "search pair count")
+    if n < 1:
+        raise FunctionError(f"the search pair count must be at least 1, not {n}")
+    if 2 * n > len(args):
+        raise FunctionError(f"the search pair count is {n} but only {len(args) // 2} pair(s) follow")
+    keys = _write_pairs(args[:2 * n], "search column/value")
+    values = _write_pairs(args[2 * n:], "update column/value")
+    if not values:
+        raise FunctionError("no columns to set follow the search pairs")
+    return keys, values
+
+
+@builtin("InsertData", min_args=3, max_args=None, category=CAT, needs_context=True,
+         contexts=NOT_EMAIL, context_error=_BATCH_REFUSED,
+         signature="InsertData(de, column1, value1, [columnN, valueN]...)")
+def insert_data(ctx, de, *args):
+    """Inserts one row and returns the count; a duplicate primary key aborts."""
+    return _insert(ctx, de, args)
+
+
+@builtin("InsertDE", min_args=3, max_args=None, category=CAT, needs_context=True,
+         signature="InsertDE(de, column1, value1, [columnN, valueN]...)")
+def insert_de(ctx, de, *args):
+    """Email-safe InsertData: inserts one row and returns ''."""
+    _insert(ctx, de, args)
+    return ""
+
+
+def _update(ctx, de, count, args) -> int:
+    keys, values = _split_search(count, args)
+    return ctx.backend.update_rows(_de_name(de), keys, values)
+
+
+@builtin("UpdateData", min_args=6, max_args=None, category=CAT, needs_context=True,
+         contexts=NOT_EMAIL, context_error=_BATCH_REFUSED,
+         signature="UpdateData(de, searchPairs, searchCol1, searchVal1, [...], col1, val1, [colN, valN]...)")
+def update_data(ctx, de, count, *args):
+    """Updates the rows matching the leading search pairs; returns rows changed (no match: 0)."""
+    return _update(ctx, de, count, args)
+
+
+@builtin("UpdateDE", min_args=6, max_args=None, category=CAT, needs_context=True,
+         signature="UpdateDE(de, searchPairs, searchCol1, searchVal1, [...], col1, val1, [colN, valN]...)")
+def update_de(ctx, de, count, *args):
+    """Email-safe UpdateData: returns ''."""
+    _update(ctx, de, count, args)
+    return ""
+
+
+def _upsert(ctx, de, count, args) -> int:
+    keys, values = _split_search(count, args)
+    return ctx.backend.upsert_row(_de_name(de), keys, values)
+
+
+@builtin("UpsertData", min_args=6, max_args=None, category=CAT, needs_context=True,
+         contexts=NOT_EMAIL, context_error=_BATCH_REFUSED,
+         signature="UpsertData(de, searchPairs, searchCol1, searchVal1, [...], col1, val1, [colN, valN]...)")
+def upsert_data(ctx, de, count, *args):
+    """Updates the rows matching the search pairs, or inserts one; returns rows affected."""
+    return _upsert(ctx, de, count, args)
+
+
+@builtin("UpsertDE", min_args=6, max_args=None, category=CAT, needs_context=True,
+         signature="UpsertDE(de, searchPairs, searchCol1, searchVal1, [...], col1, val1, [colN, valN]...)")
+def upsert_de(ctx, de, count, *args):
+    """Email-safe UpsertData: returns ''."""
+    _upsert(ctx, de, count, args)
+    return ""
+
+
+def _delete(ctx, de, args) -> int:
+    return ctx.backend.delete_rows(_de_name(de), _write_pairs(args))
+
+
+@builtin("DeleteData", min_args=3, max_args=None, category=CAT, needs_context=True,
+         contexts=NOT_EMAIL, context_error=_BATCH_REFUSED,
+         signature="DeleteData(de, column1, value1, [columnN, valueN]...)")
+def delete_data(ctx, de, *args):
+    """Deletes the matching rows and returns how many (no match: 0)."""
+    return _delete(ctx, de, args)
+
+
+@builtin("DeleteDE", min_args=3, max_args=None, category=CAT, needs_context=True,
+         signature="DeleteDE(de, column1, value1, [columnN, valueN]...)")
+def delete_de(ctx, de, *args):
+    """Email-safe DeleteData: returns ''."""
+    _delete(ctx, de, args)
+    return ""
+
+
+# ---- claims, counts, filters ---------------------------------------------------------------
+
+def _claim(ctx, de, claimed_col, claimant_col, claimant_value, criteria):
+    claimed = to_text(claimed_col).strip()
+    claimant = to_text(claimant_col).strip()
+    if not claimed or not claimant:
+        raise FunctionError("the claimed and claimant column names must not be empty")
+    if is_empty(claimant_value) or to_text(claimant_value) == "":
+        raise FunctionError("the claimant value is empty")
+    return ctx.backend.claim_row(_de_name(de), claimed, claimant, claimant_value, pairs(criteria))
+
+
+@builtin("ClaimRow", min_args=4, max_args=None, category=CAT, needs_context=True,
+         signature="ClaimRow(de, claimedColumn, claimantColumn, claimantValue, [column, value]...)")
+def claim_row(ctx, de, claimed_col, claimant_col, claimant_value, *criteria):
+    """Atomically claims the next free row (or the one this claimant holds); '' when none is left."""
+    found = _claim(ctx, de, claimed_col, claimant_col, claimant_value, criteria)
+    if found is None:
+        return ""  # the pool is exhausted: an empty value, test it with Empty()
+    return rows_to_rowset([found]).row(1)
+
+
+@builtin("ClaimRowValue", min_args=6, max_args=None, category=CAT, needs_context=True,
+         signature="ClaimRowValue(de, returnColumn, claimedColumn, fallback, claimantColumn, claimantValue, "
+                   "[column, value]...)")
+def claim_row_value(ctx, de, return_column, claimed_col, fallback, claimant_col, claimant_value, *criteria):
+    """Claims like ClaimRow and returns one column of the row, or the fallback when none is left."""
+    found = _claim(ctx, de, claimed_col, claimant_col, claimant_value, criteria)
+    if found is None:
+        return fallback
+    present, value = rows_to_rowset([found]).row(1).get(to_text(return_column), by_ordinal=False)
+    if not present:
+        raise FunctionError(f"data extension '{to_text(de)}' has no column '{to_text(return_column)}'")
+    return value
+
+
+@builtin("DataExtensionRowCount", min_args=1, max_args=1, category=CAT, needs_context=True,
+         signature="DataExtensionRowCount(de)")
+def data_extension_row_count(ctx, de):
+    """Number of rows in the named data extension."""
+    return ctx.backend.row_count(_de_name(de))
+
+
+def _filter_key(key) -> str:
+    text = to_text(key).strip()
+    if not text:
+        raise FunctionError("the filter key is empty")
+    return text
+
+
+@builtin("ExecuteFilter", min_args=1, max_args=1, category=CAT, needs_context=True,
+         contexts=NOT_EMAIL, context_error=_NON_SENDABLE, signature="ExecuteFilter(filterKey)")
+def execute_filter(ctx, key):
+    """Rows of the data filter with this external key, unordered."""
+    return rows_to_rowset(ctx.backend.execute_filter(_filter_key(key)))
+
+
+@builtin("ExecuteFilterOrderedRows", min_args=3, max_args=3, category=CAT, needs_context=True,
+         contexts=NOT_EMAIL, context_error=_NON_SENDABLE,
+         signature="ExecuteFilterOrderedRows(filterKey, numRows, sort)")
+def execute_filter_ordered_rows(ctx, key, count, sort):
+    """Rows of the data filter sorted by "Col ASC, Col2 DESC"; numRows 0 (or below) means all."""
+    n = to_int(count, "row count")
+    return rows_to_rowset(ctx.backend.execute_filter(_filter_key(key), order_by=parse_sort(sort),
+                                                     limit=n if n > 0 else None))
