@@ -201,3 +201,81 @@ def test_random_negative_range():
 @pytest.mark.parametrize("source", ["%%=Random(1.5, 3)=%%", '%%=Random(1, "x")=%%'])
 def test_random_errors(source):
     raises_at(source, 1, 4)
+
+
+# --- FormatNumber / FormatCurrency -------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, expected", [
+    ('%%=FormatNumber(1234.555, "N2")=%%', "1,234.56"),
+    ('%%=FormatNumber("1234.555", "n2")=%%', "1,234.56"),
+    ('%%=FormatNumber(2.5, "N0")=%%', "3"),
+    ('%%=FormatNumber(-2.5, "N0")=%%', "-3"),
+    ('%%=FormatNumber(3.5, "F0")=%%', "4"),
+    ('%%=FormatNumber(1.005, "N2")=%%', "1.01"),
+    ('%%=FormatNumber(1234567.891, "N")=%%', "1,234,567.89"),
+    ('%%=FormatNumber(1234.5, "F3")=%%', "1234.500"),
+    ('%%=FormatNumber(-1234.56, "C")=%%', "($1,234.56)"),
+    ('%%=FormatNumber(1234.56, "C0")=%%', "$1,235"),
+    ('%%=FormatNumber(0.125, "P1")=%%', "12.5 %"),
+    ('%%=FormatNumber(42, "D5")=%%', "00042"),
+    ('%%=FormatNumber(255, "X")=%%', "FF"),
+    ('%%=FormatNumber(1234.5, "#,##0.00")=%%', "1,234.50"),
+    ('%%=FormatNumber(0.5, "0.0%")=%%', "50.0%"),
+    ('%%=FormatNumber(-3, "0;(0);zero")=%%', "(3)"),
+    ('%%=FormatNumber(0, "0;(0);zero")=%%', "zero"),
+    ('%%=FormatNumber(1234.5, "Q2")=%%', "Q2"),
+    ('%%=FormatNumber(Divide(1, 0), "N2")=%%', "\u221e"),
+    # cultures
+    ('%%=FormatNumber(1234567.891, "N2", "en-GB")=%%', "1,234,567.89"),
+    ('%%=FormatNumber(1234567.891, "N2", "de-DE")=%%', "1.234.567,89"),
+    ('%%=FormatNumber(1234567.891, "N2", "de_DE")=%%', "1.234.567,89"),
+    ('%%=FormatNumber(1234567.891, "N2", "fr-FR")=%%', "1\u00a0234\u00a0567,89"),
+    ('%%=FormatNumber(1234567.891, "N2", "ja-JP")=%%', "1,234,567.89"),
+    ('%%=FormatNumber(0.125, "P1", "de-DE")=%%', "12,5 %"),
+    ('%%=FormatNumber(1234.5, "C", "de-DE")=%%', "1.234,50 €"),
+])
+def test_format_number(source, expected):
+    assert r(source) == expected
+
+
+def test_format_number_default_culture_comes_from_the_account_settings():
+    from ampy.settings import Settings
+
+    assert r('%%=FormatNumber(1234.5, "N1")=%%', settings=Settings(culture="de-DE")) == "1.234,5"
+
+
+@pytest.mark.parametrize("source, column", [
+    ('%%=FormatNumber("abc", "N2")=%%', 4),
+    ('%%=FormatNumber(2.5, "D")=%%', 4),
+    ('%%=FormatNumber(2.5, "X2")=%%', 4),
+])
+def test_format_number_errors(source, column):
+    raises_at(source, 1, column)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('%%=FormatCurrency(1234.56, "en-US")=%%', "$1,234.56"),
+    ('%%=FormatCurrency(-1234.56, "en-US")=%%', "($1,234.56)"),
+    ('%%=FormatCurrency("1234.555", "en_US")=%%', "$1,234.56"),
+    ('%%=FormatCurrency(1234.56, "en-GB")=%%', "£1,234.56"),
+    ('%%=FormatCurrency(1234.56, "de-DE")=%%', "1.234,56 €"),
+    ('%%=FormatCurrency(1234.56, "fr-FR")=%%', "1\u00a0234,56 €"),
+    ('%%=FormatCurrency(1234.56, "ja-JP")=%%', "¥1,235"),
+    ('%%=FormatCurrency(1234.56, "en-US", 0)=%%', "$1,235"),
+    ('%%=FormatCurrency(1234.5, "en-US", 3)=%%', "$1,234.500"),
+    ('%%=FormatCurrency(1234.56, "en-US", 2, "€")=%%', "€1,234.56"),
+    ('%%=FormatCurrency(1234.56, "de-DE", 1, "EUR")=%%', "1.234,6 EUR"),
+    ('%%=FormatCurrency(2.5, "en-US", 0)=%%', "$3"),
+    ('%%=FormatCurrency(1234.56, "xx-YY")=%%', "¤1,234.56"),
+])
+def test_format_currency(source, expected):
+    assert r(source) == expected
+
+
+@pytest.mark.parametrize("source", [
+    '%%=FormatCurrency("lots", "en-US")=%%',
+    '%%=FormatCurrency(1, "en-US", -1)=%%',
+    '%%=FormatCurrency(1, "en-US", 1.5)=%%',
+])
+def test_format_currency_errors(source):
+    raises_at(source, 1, 4)

@@ -7,10 +7,20 @@ import binascii
 import random
 import uuid
 
+from ..dotnet.numbers import format_currency, format_number
 from ..errors import FunctionError
 from ..registry import NOT_EMAIL, builtin
 from ..runtime.charsets import decode_bytes, encode_text
-from ..runtime.values import DB_NULL, iif_condition, is_empty, to_bool, to_int, to_string_arg, to_text
+from ..runtime.values import (
+    DB_NULL,
+    iif_condition,
+    is_empty,
+    to_bool,
+    to_int,
+    to_number,
+    to_string_arg,
+    to_text,
+)
 from ._validate import is_email_address, is_phone_number
 
 CAT = "Utilities"
@@ -139,6 +149,31 @@ def domain(value):
     """Everything after the first @ of an address, as written; '' when there is no @."""
     _, at, rest = to_string_arg(value).partition("@")
     return rest if at else ""
+
+
+@builtin("FormatNumber", min_args=2, max_args=3, category=CAT, needs_context=True,
+         signature="FormatNumber(number, pattern, [locale])")
+def format_number_builtin(ctx, value, pattern, locale=None):
+    """A number in a .NET numeric format (N2, C0, P, #,##0.00 ...), rounded half away from zero."""
+    number = to_number(value, "number")
+    culture = ctx.settings.culture if locale is None or to_text(locale) == "" else to_text(locale)
+    try:
+        return format_number(number, to_text(pattern), culture)
+    except ValueError as exc:
+        raise FunctionError(str(exc)) from None
+
+
+@builtin("FormatCurrency", min_args=2, max_args=4, category=CAT,
+         signature="FormatCurrency(value, locale, [decimals], [symbol])")
+def format_currency_builtin(value, locale, decimals=None, symbol=None):
+    """Currency text in the locale's format; ``decimals`` and ``symbol`` override the defaults."""
+    number = to_number(value, "value")
+    places = None if decimals is None or to_text(decimals) == "" else to_int(decimals, "decimal count")
+    glyph = None if symbol is None else to_text(symbol)
+    try:
+        return format_currency(number, to_text(locale), places, glyph)
+    except ValueError as exc:
+        raise FunctionError(str(exc)) from None
 
 
 @builtin("GUID", min_args=0, max_args=0, category=CAT, signature="GUID()")
