@@ -135,11 +135,11 @@ def _write_properties(element: etree._Element, obj: ApiObject, slot_type: str | 
         info = _property_info(obj.type, slot_type, name)
         if value is None or (info is None and name.endswith("Specified")):
             continue  # .NET proxies' xxxSpecified flags are not on the wire
+        if info is None and isinstance(value, list):
+            info = partner_schema().fallback_wrappers.get(name)
         tag = info.name if info is not None else name
         declared = info.type_name if info is not None else None
         item_name = info.item_name if info is not None else None
-        if info is None and isinstance(value, list):
-            item_name = partner_schema().fallback_wrappers.get(name)
         if isinstance(value, list) and item_name is not None:
             wrapper = etree.SubElement(element, _q(tag))
             for item in value:
@@ -165,13 +165,13 @@ def _write_value(parent: etree._Element, tag: str, value: object, declared: str 
 
 
 def _needs_xsi_type(value_type: str, declared: str | None, tag: str) -> bool:
-    if declared is None:
-        return True
     if value_type == declared:
         return False
-    # An object typed by its element name ("Task", as read back from a type-less element whose
-    # slot the WSDL does not know) is the slot's own type, not a subtype.
-    return partner_schema().is_known_type(value_type) or value_type != tag
+    if partner_schema().is_known_type(value_type):
+        return True  # a subtype in a slot typed by its base, or a slot the WSDL does not know
+    # A type the WSDL lacks, named after its element (as read back from a type-less element):
+    # it is the element's own type, not something to announce.
+    return value_type != tag
 
 
 def _scalar_text(value: object) -> str:
@@ -236,9 +236,9 @@ def _read_value(element: etree._Element, info: PropertyInfo) -> object:
 def _read_unknown(obj: ApiObject, name: str, element: etree._Element) -> None:
     """A property the WSDL does not describe: guess its shape from the XML itself."""
     children = _elements(element)
-    item_name = partner_schema().fallback_wrappers.get(name)
-    if item_name is not None and all(_local_name(c) == item_name for c in children):
-        obj.properties[name] = [_read_guess(c) for c in children]
+    wrapper = partner_schema().fallback_wrappers.get(name)
+    if wrapper is not None and all(_local_name(c) == wrapper.item_name for c in children):
+        obj.properties[name] = [_read_value(c, wrapper) for c in children]
     elif name in obj.properties:
         previous = obj.properties[name]
         if not isinstance(previous, list):
@@ -467,13 +467,14 @@ def parse_xml(data: bytes | str) -> etree._Element:
     and external entities), no network, no huge trees. Raises ``SoapClientError``."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if _DOCTYPE.search(data):
+    # Dropping NULs makes UTF-16/UTF-32 markup scannable as ASCII too.
+    if _DOCTYPE.search(data) or _DOCTYPE.search(data.replace(b"\x00", b"")):
         raise SoapClientError("DOCTYPE declarations are not allowed in SOAP messages")
     try:
         root = etree.fromstring(data, _safe_parser())
     except etree.XMLSyntaxError as exc:
         raise SoapClientError(f"Malformed XML: {exc}") from None
-    # Other encodings (UTF-16...) slip past the byte scan; the parsed document still tells.
+    # Other encodings (EBCDIC...) slip past the byte scan; the parsed document still tells.
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise SoapClientError("DOCTYPE declarations are not allowed in SOAP messages")

@@ -77,6 +77,7 @@ class PartnerSchema:
         self._complex = {**types, **messages}  # names never collide in the WSDL
         self._type_by_lower = {name.lower(): name for name in types}
         self._props: dict[str, tuple[PropertyInfo, ...]] = {}
+        self._index: dict[str, dict[str, PropertyInfo]] = {}  # lower-cased property name → info
 
     # ---------------------------------------------------------------------------- types
 
@@ -125,11 +126,13 @@ class PartnerSchema:
 
     def property(self, name: str, prop: str) -> PropertyInfo | None:
         """A property of a type (inherited included) by name, ignoring case."""
-        low = prop.lower()
-        for info in self.properties(name):
-            if info.name.lower() == low:
-                return info
-        return None
+        canonical = self._resolve(name)
+        if canonical is None:
+            return None
+        index = self._index.get(canonical)
+        if index is None:
+            index = self._index[canonical] = {p.name.lower(): p for p in self.properties(canonical)}
+        return index.get(prop.lower())
 
     def wrapper_arrays(self, name: str) -> dict[str, str]:
         """Wrapper-array properties of a type mapped to their item element: ``{"Fields": "Field"}``."""
@@ -139,17 +142,19 @@ class PartnerSchema:
         return frozenset(p.name for p in self.properties(name) if p.repeated)
 
     @functools.cached_property
-    def fallback_wrappers(self) -> dict[str, str]:
-        """Wrapper names for types the WSDL lacks (the real service returns some): a property
-        name that is a wrapper array in some object type, always with the same item element."""
-        found: dict[str, str | None] = {}
-        for type_name in self._types:
-            for info in self._types[type_name].own_properties:
-                if info.item_name is not None:
-                    seen = found.setdefault(info.name, info.item_name)
-                    if seen != info.item_name:
-                        found[info.name] = None  # ambiguous: never guess
-        return {name: item for name, item in found.items() if item is not None}
+    def fallback_wrappers(self) -> dict[str, PropertyInfo]:
+        """Wrapper arrays for types the WSDL lacks (the real service returns some): a property
+        name that is a wrapper array in some object type, always with the same item element and
+        item type (``Properties`` → ``Property`` of ``APIProperty``). Ambiguous names are left out."""
+        found: dict[str, PropertyInfo | None] = {}
+        for type_info in self._types.values():
+            for info in type_info.own_properties:
+                if info.item_name is None:
+                    continue
+                seen = found.setdefault(info.name, info)
+                if seen is not None and (seen.item_name, seen.type_name) != (info.item_name, info.type_name):
+                    found[info.name] = None  # ambiguous: never guess
+        return {name: info for name, info in found.items() if info is not None}
 
     def _resolve(self, name: str) -> str | None:
         if name in self._complex:
