@@ -111,17 +111,17 @@ ASYNC_STATUS_RESPONSE = f"""<soap:Envelope xmlns:soap="http://schemas.xmlsoap.or
 class FakeHttpResponse:
     """What zeep's binding reads from a requests.Response."""
 
-    def __init__(self, content: bytes):
-        self.status_code = 200
+    def __init__(self, content: bytes, status_code: int = 200):
+        self.status_code = status_code
         self.content = content
         self.headers = {"Content-Type": "text/xml; charset=utf-8"}
         self.encoding = "utf-8"
 
 
-def process_reply(client: zeep.Client, operation: str, content: bytes):
+def process_reply(client: zeep.Client, operation: str, content: bytes, status_code: int = 200):
     """Let zeep read a reply exactly as it reads one off the wire (its own parser included)."""
     binding = client.service._binding
-    return binding.process_reply(client, binding.get(operation), FakeHttpResponse(content))
+    return binding.process_reply(client, binding.get(operation), FakeHttpResponse(content, status_code))
 
 
 class OfflineTransport(Transport):
@@ -291,6 +291,15 @@ def test_zeep_reads_codec_responses(client):
     assert reply.Results[0].NewObjectID == "guid" and reply.Results[0].Object.Name == "Members"
 
 
+def test_zeep_reads_codec_faults(client):
+    data = codec.to_bytes(codec.fault("Server", "Unexpected error", detail_code=2, detail_message="Boom"))
+    with pytest.raises(zeep.exceptions.Fault) as caught:
+        process_reply(client, "Create", data, status_code=500)
+    assert (caught.value.message, caught.value.code) == ("Unexpected error", "soap:Server")
+    apifault = caught.value.detail.find("{urn:fault.partner.exacttarget.com}apifault")
+    assert apifault.findtext("{urn:fault.partner.exacttarget.com}Code") == "2"
+
+
 def test_codec_reads_zeep_requests(client):
     simple = client.get_type(P + "SimpleFilterPart")
     message = client.create_message(client.service, "Retrieve", RetrieveRequest={
@@ -340,3 +349,13 @@ def test_schema_wrapper_and_repeated_arrays():
     assert "Objects" in schema.repeated_properties("CreateRequest")
     assert "Results" in schema.repeated_properties("RetrieveResponseMsg")
     assert "Parameters" in schema.repeated_properties("ExecuteRequest")
+
+
+def test_zeep_soap12_port_speaks_soap_12(client):
+    service = client.bind("PartnerAPI", "Soap12")
+    message = client.create_message(service, "Describe",
+                                    DescribeRequests={"ObjectDefinitionRequest": [{"ObjectType": "Email"}]})
+    version, _, body = codec.parse_envelope(etree.tostring(message))
+    assert version == "1.2"
+    assert codec.parse_request(body) == ("Describe", {
+        "requests": [ApiObject("ObjectDefinitionRequest", {"ObjectType": "Email"})]})
