@@ -4,6 +4,10 @@ One table per data extension (``de_<n>``), every column TEXT (AMPscript sees tex
 insertion order by an integer rowid. A CSV is (re)imported on first use and whenever its size or
 modification time changes. Every write runs in a transaction (BEGIN IMMEDIATE), so two processes
 writing the same store serialise instead of losing rows.
+
+The same database also holds the rest of the local account: API objects (``ampy_object``) and
+asynchronous tasks (``ampy_task``); the modules next to this one own their meaning, this one only
+creates the tables and hands out transactions.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import json
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from ..backends.base import BackendError
 
@@ -39,13 +45,17 @@ def _db_text(value: object) -> str | None:
 
 
 class DataExtensionInfo:
-    __slots__ = ("name", "table", "columns", "primary_keys")
+    __slots__ = ("columns", "customer_key", "meta", "name", "primary_keys", "source", "table")
 
-    def __init__(self, name: str, table: str, columns: list[str], primary_keys: list[str]):
+    def __init__(self, name: str, table: str, columns: list[str], primary_keys: list[str],
+                 customer_key: str | None = None, meta: dict | None = None, source: str | None = None):
         self.name = name
         self.table = table
         self.columns = columns
         self.primary_keys = primary_keys
+        self.customer_key = customer_key or name
+        self.meta = meta or {}      # API-level facts: ObjectID, Description, IsSendable, field types ...
+        self.source = source        # the CSV file it was imported from, if any
 
     def column(self, name: str) -> str:
         """The DE's own spelling of a column, matched case-insensitively."""
@@ -68,12 +78,67 @@ class DataStore:
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS ampy_de (key TEXT PRIMARY KEY, name TEXT NOT NULL, tbl TEXT NOT NULL,"
-            " columns TEXT NOT NULL, primary_keys TEXT NOT NULL, source TEXT, source_stamp TEXT)")
+        self._depth = 0          # nesting of transaction() in the thread holding the lock
+        self._create_tables()
         self._info: dict[str, DataExtensionInfo] = {}
+        self._schema_version = -1
         self._dir_stamp: object = None
         self._csv_files: dict[str, str] = {}
+
+    def _create_tables(self) -> None:
+        with self.transaction():
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS ampy_de (key TEXT PRIMARY KEY, name TEXT NOT NULL, tbl TEXT NOT NULL,"
+                " columns TEXT NOT NULL, primary_keys TEXT NOT NULL, source TEXT, source_stamp TEXT,"
+                " customer_key TEXT, meta TEXT)")
+            have = {r[1] for r in self.db.execute("PRAGMA table_info(ampy_de)")}
+            for column in ("customer_key", "meta"):   # stores written by older versions
+                if column not in have:
+                    self.db.execute(f"ALTER TABLE ampy_de ADD COLUMN {column} TEXT")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS ampy_object (rowid INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " type TEXT NOT NULL, api_id INTEGER NOT NULL, object_id TEXT NOT NULL, customer_key TEXT,"
+                " data TEXT NOT NULL, extra TEXT, source TEXT)")
+            self.db.execute("CREATE INDEX IF NOT EXISTS ampy_object_type ON ampy_object (type, api_id)")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS ampy_task (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " parent_ioid TEXT, ioid TEXT, object_type TEXT NOT NULL, object_key TEXT, action TEXT NOT NULL,"
+                " status TEXT NOT NULL, error_msg TEXT, queued_time TEXT, start_time TEXT, end_time TEXT,"
+                " cancel INTEGER NOT NULL DEFAULT 0, detail TEXT)")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS ampy_source (path TEXT PRIMARY KEY, stamp TEXT NOT NULL)")
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error). Nested uses
+        join the outer transaction, so a multi-step change commits or rolls back as a whole."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.db
+                finally:
+                    self._depth -= 1
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.db
+            except BaseException:
+                self._depth = 0
+                self.db.execute("ROLLBACK")
+                self._info.clear()   # a rolled-back CREATE/DROP must not stay cached
+                raise
+            self._depth = 0
+            self.db.execute("COMMIT")
+
+    def _check_schema(self) -> None:
+        """Forget cached table names when any connection changed the schema (another process or the
+        task runner may have re-imported a CSV or dropped a DE)."""
+        version = self.db.execute("PRAGMA schema_version").fetchone()[0]
+        if version != self._schema_version:
+            self._info.clear()
+            self._schema_version = version
 
     # ---- catalogue -------------------------------------------------------------------------
     def _scan_dir(self) -> None:
@@ -101,15 +166,66 @@ class DataStore:
             path = self._csv_files.get(key)
             if path is not None:
                 self._refresh_from_csv(key, path)
+            self._check_schema()
             info = self._info.get(key)
             if info is None:
                 row = self.db.execute(
-                    "SELECT name, tbl, columns, primary_keys FROM ampy_de WHERE key=?", (key,)).fetchone()
+                    f"SELECT {_INFO_COLUMNS} FROM ampy_de WHERE key=?", (key,)).fetchone()
                 if row is None:
                     raise BackendError(f"Data extension '{de}' does not exist")
-                info = DataExtensionInfo(row[0], row[1], json.loads(row[2]), json.loads(row[3]))
+                info = _info_from_row(row)
                 self._info[key] = info
             return info
+
+    def find(self, ref: str) -> DataExtensionInfo | None:
+        """A DE by name, CustomerKey or ObjectID (the API refers to DEs all three ways), or None."""
+        ref = (ref or "").strip()
+        if not ref:
+            return None
+        try:
+            return self.info(ref)
+        except BackendError:
+            pass
+        self.names()   # make sure every CSV is imported before matching keys
+        with self._lock:
+            for row in self.db.execute(f"SELECT {_INFO_COLUMNS} FROM ampy_de"):
+                info = _info_from_row(row)
+                if ref.lower() in (info.customer_key.lower(), str(info.meta.get("ObjectID", "")).lower()):
+                    return info
+        return None
+
+    def all_infos(self) -> list[DataExtensionInfo]:
+        self.names()
+        with self._lock:
+            return [_info_from_row(r) for r in self.db.execute(f"SELECT {_INFO_COLUMNS} FROM ampy_de ORDER BY name")]
+
+    def drop(self, name: str) -> None:
+        info = self.info(name)
+        with self.transaction():
+            self.db.execute(f"DROP TABLE IF EXISTS {_quote(info.table)}")
+            self.db.execute("DELETE FROM ampy_de WHERE key=?", (info.name.lower(),))
+        self._info.pop(info.name.lower(), None)
+
+    def update_meta(self, name: str, *, new_name: str | None = None, meta: dict | None = None,
+                    add_columns: Sequence[str] = ()) -> DataExtensionInfo:
+        """Rename a DE, replace its API metadata and/or add columns, in one transaction."""
+        info = self.info(name)
+        with self.transaction():
+            columns = list(info.columns)
+            for column in add_columns:
+                if column.lower() in {c.lower() for c in columns}:
+                    raise BackendError(f"Data extension '{info.name}' already has a column '{column}'")
+                self.db.execute(f"ALTER TABLE {_quote(info.table)} ADD COLUMN {_quote(column)} TEXT")
+                columns.append(column)
+            final = new_name or info.name
+            if final.lower() != info.name.lower() and self.db.execute(
+                    "SELECT 1 FROM ampy_de WHERE key=?", (final.lower(),)).fetchone():
+                raise BackendError(f"Data extension '{final}' already exists")
+            self.db.execute("UPDATE ampy_de SET key=?, name=?, columns=?, meta=? WHERE key=?",
+                            (final.lower(), final, json.dumps(columns),
+                             json.dumps(meta if meta is not None else info.meta), info.name.lower()))
+        self._info.pop(info.name.lower(), None)
+        return self.info(final)
 
     def names(self) -> list[str]:
         with self._lock:
@@ -133,56 +249,62 @@ class DataStore:
             pad = [None] * (len(full) - len(columns))
             rows = [r + pad for r in rows]
         columns = full
-        self.create(name, columns, primary_keys, rows=rows, source=path, stamp=stamp, replace=True)
+        meta = schema_meta(schema_path)
+        self.create(name, columns, primary_keys, rows=rows, source=path, stamp=stamp, replace=True,
+                    customer_key=meta.get("CustomerKey"), meta=meta)
 
     def create(self, name: str, columns: list[str], primary_keys: Sequence[str] = (), *, rows=(),
-               source: str | None = None, stamp: str | None = None, replace: bool = False) -> DataExtensionInfo:
+               source: str | None = None, stamp: str | None = None, replace: bool = False,
+               customer_key: str | None = None, meta: dict | None = None) -> DataExtensionInfo:
         """Create (or with ``replace``, recreate) a DE table and load rows, in one transaction."""
         key = name.lower()
         lowered = [c.lower() for c in columns]
         if len(set(lowered)) != len(lowered):
             raise BackendError(f"Data extension '{name}' has duplicate column names")
-        with self._lock:
-            self._begin()
-            try:
-                old = self.db.execute("SELECT tbl FROM ampy_de WHERE key=?", (key,)).fetchone()
-                if old is not None:
-                    if not replace:
-                        raise BackendError(f"Data extension '{name}' already exists")
-                    self.db.execute(f"DROP TABLE IF EXISTS {_quote(old[0])}")
-                    self.db.execute("DELETE FROM ampy_de WHERE key=?", (key,))
-                n = self.db.execute("SELECT COALESCE(MAX(CAST(substr(tbl, 4) AS INTEGER)), 0) + 1 "
-                                    "FROM ampy_de").fetchone()[0]
-                tbl = f"de_{n}"
-                cols = ", ".join(f"{_quote(c)} TEXT" for c in columns)
-                self.db.execute(f"CREATE TABLE {_quote(tbl)} (_rowid INTEGER PRIMARY KEY AUTOINCREMENT"
-                                f"{', ' if cols else ''}{cols})")
-                if primary_keys:
-                    pk = ", ".join(f"ampy_fold({_quote(c)})" for c in primary_keys)
-                    self.db.execute(f"CREATE UNIQUE INDEX {_quote(tbl + '_pk')} ON {_quote(tbl)} ({pk})")
-                if rows:
-                    marks = ", ".join("?" for _ in columns)
-                    names = ", ".join(_quote(c) for c in columns)
-                    try:
-                        self.db.executemany(f"INSERT INTO {_quote(tbl)} ({names}) VALUES ({marks})", rows)
-                    except sqlite3.IntegrityError:
-                        raise BackendError(
-                            f"Data extension '{name}': duplicate primary key in {source or 'the rows'}") from None
-                self.db.execute(
-                    "INSERT INTO ampy_de (key, name, tbl, columns, primary_keys, source, source_stamp)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (key, name, tbl, json.dumps(columns), json.dumps(list(primary_keys)), source, stamp))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self._info.pop(key, None)
-            return self.info(name) if source is None else DataExtensionInfo(name, tbl, columns,
-                                                                            list(primary_keys))
-
-    def _begin(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
+        missing = [k for k in primary_keys if k.lower() not in lowered]
+        if missing:
+            raise BackendError(f"Data extension '{name}': primary key '{missing[0]}' is not a column")
+        meta = dict(meta or {})
+        with self.transaction():
+            old = self.db.execute("SELECT tbl, meta FROM ampy_de WHERE key=?", (key,)).fetchone()
+            if old is not None:
+                if not replace:
+                    raise BackendError(f"Data extension '{name}' already exists")
+                # A re-imported CSV keeps its identity (ObjectID) so API references stay valid.
+                meta.setdefault("ObjectID", json.loads(old[1] or "{}").get("ObjectID"))
+                self.db.execute(f"DROP TABLE IF EXISTS {_quote(old[0])}")
+                self.db.execute("DELETE FROM ampy_de WHERE key=?", (key,))
+            if customer_key and self.db.execute(
+                    "SELECT 1 FROM ampy_de WHERE lower(customer_key)=?", (customer_key.lower(),)).fetchone():
+                raise BackendError(f"A data extension with CustomerKey '{customer_key}' already exists")
+            n = self.db.execute("SELECT COALESCE(MAX(CAST(substr(tbl, 4) AS INTEGER)), 0) + 1 "
+                                "FROM ampy_de").fetchone()[0]
+            tbl = f"de_{n}"
+            cols = ", ".join(f"{_quote(c)} TEXT" for c in columns)
+            self.db.execute(f"CREATE TABLE {_quote(tbl)} (_rowid INTEGER PRIMARY KEY AUTOINCREMENT"
+                            f"{', ' if cols else ''}{cols})")
+            if primary_keys:
+                pk = ", ".join(f"ampy_fold({_quote(c)})" for c in primary_keys)
+                self.db.execute(f"CREATE UNIQUE INDEX {_quote(tbl + '_pk')} ON {_quote(tbl)} ({pk})")
+            if rows:
+                marks = ", ".join("?" for _ in columns)
+                names = ", ".join(_quote(c) for c in columns)
+                try:
+                    self.db.executemany(f"INSERT INTO {_quote(tbl)} ({names}) VALUES ({marks})", rows)
+                except sqlite3.IntegrityError:
+                    raise BackendError(
+                        f"Data extension '{name}': duplicate primary key in {source or 'the rows'}") from None
+            if not meta.get("ObjectID"):
+                meta["ObjectID"] = str(uuid.uuid4())
+            self.db.execute(
+                "INSERT INTO ampy_de (key, name, tbl, columns, primary_keys, source, source_stamp,"
+                " customer_key, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, name, tbl, json.dumps(columns), json.dumps(list(primary_keys)), source, stamp,
+                 customer_key or name, json.dumps(meta)))
+        self._info.pop(key, None)
+        if source is None:
+            return self.info(name)
+        return DataExtensionInfo(name, tbl, columns, list(primary_keys), customer_key, meta, source)
     # ---- rows ------------------------------------------------------------------------------
     def _where(self, info: DataExtensionInfo, filters: Pairs, case_sensitive: bool) -> tuple[str, list]:
         clauses, params = [], []
@@ -219,18 +341,11 @@ class DataStore:
             return self.db.execute(f"SELECT COUNT(*) FROM {_quote(info.table)}").fetchone()[0]
 
     def _write(self, fn):
-        with self._lock:
-            self._begin()
-            try:
-                result = fn()
-                self.db.execute("COMMIT")
-                return result
-            except sqlite3.IntegrityError:
-                self.db.execute("ROLLBACK")
-                raise BackendError("a row with the same primary key already exists") from None
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+        try:
+            with self.transaction():
+                return fn()
+        except sqlite3.IntegrityError:
+            raise BackendError("a row with the same primary key already exists") from None
 
     def insert_row(self, de: str, values: Pairs) -> int:
         info = self.info(de)
@@ -345,6 +460,43 @@ def read_csv(path: str) -> tuple[list[str], list[list[str | None]]]:
             raise BackendError(f"{os.path.basename(path)}: line {i} has {len(r)} fields, the header has {width}")
         body.append([v if v != "" else None for v in r] + [None] * (width - len(r)))
     return header, body
+
+
+_INFO_COLUMNS = "name, tbl, columns, primary_keys, customer_key, meta, source"
+
+
+def _info_from_row(row) -> DataExtensionInfo:
+    return DataExtensionInfo(row[0], row[1], json.loads(row[2]), json.loads(row[3]), row[4],
+                             json.loads(row[5] or "{}"), row[6])
+
+
+def schema_meta(schema_path: str) -> dict:
+    """API-level facts from an optional ``<name>.schema.json``: CustomerKey, Description,
+    IsSendable, the sendable field, and per-field FieldType/MaxLength/IsRequired/DefaultValue."""
+    if not os.path.exists(schema_path):
+        return {}
+    try:
+        with open(schema_path, encoding="utf-8") as f:
+            schema = json.load(f)
+    except (OSError, ValueError) as e:
+        raise BackendError(f"{os.path.basename(schema_path)}: invalid schema: {e}") from None
+    if not isinstance(schema, dict):
+        return {}
+    meta: dict = {}
+    for src, dst in (("customerKey", "CustomerKey"), ("description", "Description"),
+                     ("isSendable", "IsSendable"), ("sendableField", "SendableField"),
+                     ("sendableSubscriberField", "SendableSubscriberField")):
+        if src in schema:
+            meta[dst] = schema[src]
+    fields = {}
+    for f in schema.get("fields", []):
+        if isinstance(f, dict) and "name" in f:
+            fields[f["name"].lower()] = {
+                "FieldType": f.get("type", "Text"), "MaxLength": f.get("maxLength"),
+                "IsRequired": bool(f.get("required", False)), "DefaultValue": f.get("default"),
+                "Scale": f.get("scale")}
+    meta["Fields"] = fields
+    return meta
 
 
 def _apply_schema(schema_path: str, columns: list[str]) -> tuple[list[str], list[str]]:
