@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+
+def _text(value) -> str:
+    # A repeated parameter (a list or tuple of values) reads as its values joined by commas,
+    # as ASP.NET's NameValueCollection does.
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
 
 
 def _lower_keys(d) -> dict[str, str]:
-    return {str(k).lower(): str(v) for k, v in (d or {}).items()}
+    return {str(k).lower(): _text(v) for k, v in (d or {}).items()}
+
+
+def parse_query_string(query: str) -> dict[str, str]:
+    """``a=1&b=x%20y&a=2`` -> {"a": "1,2", "b": "x y"}: names lower-cased, escapes decoded,
+    repeated names comma-joined."""
+    out: dict[str, str] = {}
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        key = k.lower()
+        out[key] = f"{out[key]},{v}" if key in out else v
+    return out
 
 
 @dataclass
 class RequestContext:
-    """Query-string and form parameters, headers and the page URL; names are case-insensitive."""
+    """Query-string and form parameters, headers and the page URL; names are case-insensitive.
+
+    Parameters written into ``url`` after ``?`` are read as query parameters too (decoded);
+    ``query`` given explicitly overrides them name by name.
+    """
 
     url: str = "https://cloud.example.com/page"
     method: str = "GET"
@@ -20,10 +43,27 @@ class RequestContext:
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     authenticated: dict[str, str] = field(default_factory=dict)  # Authenticated* microsite values
+    smart_capture: bool = False   # the page is a Smart Capture form post (IsNullDefault's default)
 
     def __post_init__(self):
-        self.query = _lower_keys(self.query)
+        from_url = parse_query_string(urlsplit(self.url).query) if "?" in self.url else {}
+        self.query = {**from_url, **_lower_keys(self.query)}
         self.form = _lower_keys(self.form)
         self.headers = _lower_keys(self.headers)
         self.cookies = _lower_keys(self.cookies)
         self.authenticated = _lower_keys(self.authenticated)
+
+    def query_value(self, name: str) -> str | None:
+        """A query-string parameter, or None when absent."""
+        return self.query.get(name.strip().lower())
+
+    def param_value(self, name: str) -> str | None:
+        """A request parameter the way ASP.NET's ``Request[name]`` finds it: query string, then
+        form, then cookies, then the server variable ``PAGEURL``; None when absent."""
+        key = name.strip().lower()
+        for source in (self.query, self.form, self.cookies):
+            if key in source:
+                return source[key]
+        if key == "pageurl":
+            return self.url
+        return None
