@@ -1,0 +1,472 @@
+"""The REPL's evaluation session, independent of any terminal library.
+
+One RenderContext lives for the whole session, so variables persist from one input to the next.
+An input is one of three kinds:
+
+- code (the default): AMPscript as if written inside ``%%[ ]%%``;
+- template: starts with ``%%`` or ``<``, or holds ``%%`` anywhere; rendered as it stands;
+- meta command: starts with ``:`` (``:help``, ``:vars``, ``:load FILE`` ...).
+
+Whether an input is finished is decided by the real parser: an input that ends too early (an
+open IF, FOR, string, comment or call) is *incomplete* and the editor keeps the input open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from .. import registry
+from ..compiler import compile_ast
+from ..errors import AmpscriptError, AmpscriptSyntaxError
+from ..runtime.context import RenderContext
+from ..syntax import ast
+from ..syntax.parser import parse
+from ..template import RENDER_CONTEXTS, Template, compile_template
+from .display import format_value
+
+REPL_NAME = "<repl>"
+
+CODE, TEMPLATE, META = "code", "template", "meta"
+COMPLETE, INCOMPLETE, INVALID = "complete", "incomplete", "invalid"
+
+# The spaces keep a lone name (`FirstName`) an expression: `%%[FirstName]%%` would print the attribute.
+_OPEN, _CLOSE = "%%[ ", " ]%%"
+# Where an echoed expression's value is kept while it runs: no script can name this variable
+# (a space is not allowed in @names), so it can never clash with the user's own.
+VALUE_KEY = "@ repl value"
+
+
+def input_mode(text: str) -> str:
+    """Which kind of input ``text`` is: CODE, TEMPLATE or META."""
+    stripped = text.lstrip()
+    if stripped.startswith(":"):
+        return META
+    if stripped.startswith(("%%", "<")) or "%%" in text:
+        return TEMPLATE
+    return CODE
+
+
+def wrap(text: str, mode: str) -> str:
+    """The template source that runs ``text``: code goes inside one block."""
+    return _OPEN + text + _CLOSE if mode == CODE else text
+
+
+def _ends_at_added_closer(err: AmpscriptSyntaxError, source: str, mode: str) -> bool:
+    """True when a code input failed exactly at the ``]%%`` the REPL appended: the user has not
+    finished (``Concat("a",`` or ``SET @x =``), which the parser reports as an unexpected ']%%'."""
+    if mode != CODE:
+        return False
+    last_line = source.rsplit("\n", 1)[-1]
+    return err.line == source.count("\n") + 1 and err.column == len(last_line) - len("]%%") + 1
+
+
+def input_status(text: str) -> str:
+    """COMPLETE (run it), INCOMPLETE (keep editing) or INVALID (run it to report the error)."""
+    mode = input_mode(text)
+    if mode == META or not text.strip():
+        return COMPLETE
+    source = wrap(text, mode)
+    try:
+        parse(source, REPL_NAME)
+    except AmpscriptSyntaxError as e:
+        if e.incomplete or _ends_at_added_closer(e, source, mode):
+            return INCOMPLETE
+        return INVALID
+    return COMPLETE
+
+
+def split_entries(text: str):
+    """Cut a whole script (piped input) into entries the way the interactive editor would:
+    line by line, an entry ending as soon as it is no longer incomplete."""
+    pending: list[str] = []
+    for line in text.splitlines():
+        pending.append(line)
+        entry = "\n".join(pending)
+        if not entry.strip():
+            pending.clear()
+            continue
+        if input_status(entry) != INCOMPLETE:
+            yield entry
+            pending.clear()
+    if pending and "\n".join(pending).strip():
+        yield "\n".join(pending)   # unfinished at the end of input: running it reports why
+
+
+@dataclass
+class Outcome:
+    """What one input produced. ``output`` is what the template wrote; ``echo`` the value of a
+    lone expression; ``message`` a meta command's answer; ``error`` a report for stderr."""
+
+    output: str = ""
+    echo: str | None = None
+    message: str | None = None
+    error: str | None = None
+    quit: bool = False
+
+
+class _EchoTemplate(Template):
+    """A one-expression input compiled as ``SET <hidden variable> = expr`` so that the REPL gets the
+    value while a call still has its effects (``Output(...)`` writes as usual)."""
+
+    def __init__(self, parsed: Template, stmt: ast.ExprStmt):
+        tree = ast.Template((ast.SetVar(stmt.line, stmt.column, VALUE_KEY, stmt.expr),),
+                            parsed.name, parsed.source)
+        self.name = parsed.name
+        self.source = parsed.source
+        self.tree = tree
+        self._compiled = compile_ast(tree)
+
+
+class _MetaArgumentError(Exception):
+    pass
+
+
+class _MetaParser(argparse.ArgumentParser):
+    """argparse for meta-command options, reporting errors instead of exiting."""
+
+    def error(self, message):  # argparse's hook; the default exits
+        raise _MetaArgumentError(message)
+
+
+class ReplSession:
+    """Variables, attributes, backend and render context shared by every input of one session."""
+
+    def __init__(self, backend=None, *, kind: str = "page", attributes=None, request=None,
+                 backend_name: str | None = None, workspace: str | None = None, settings=None,
+                 owns_backend: bool = False, open_backend=None):
+        if backend is None:
+            from ..backends import default_backend
+
+            backend = default_backend()
+        if kind not in RENDER_CONTEXTS:
+            raise ValueError(f"render context must be one of {', '.join(RENDER_CONTEXTS)}")
+        self.backend = backend
+        self.backend_name = backend_name or getattr(backend, "name", "local")
+        self.workspace = workspace
+        self.owns_backend = owns_backend
+        self._open_backend = open_backend
+        self._explicit_settings = settings
+        self.request = request
+        self._start_attributes = dict(attributes or {})
+        self.attribute_names: dict[str, str] = {}   # lower-cased name -> spelling as given
+        self.variable_names: dict[str, str] = {}    # lower-cased @name -> spelling first written
+        self.ctx = self._new_context(kind)
+        for name, value in self._start_attributes.items():
+            self.set_attribute(name, value)
+
+    # ---- state ---------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return self.ctx.kind
+
+    def _settings(self):
+        return self._explicit_settings or getattr(self.backend, "settings", None)
+
+    def _new_context(self, kind: str) -> RenderContext:
+        return RenderContext(backend=self.backend, kind=kind, name=REPL_NAME, request=self.request,
+                             settings=self._settings())
+
+    def set_attribute(self, name: str, value: object) -> None:
+        key = name.strip().lower()
+        self.attribute_names[key] = name.strip()
+        self.ctx.attrs[key] = value
+
+    def variables(self) -> dict[str, object]:
+        """The session's variables by spelling (as first written), in name order."""
+        found = {}
+        for key, value in self.ctx.vars.items():
+            if key != VALUE_KEY:
+                found[self.variable_names.get(key, key)] = value
+        return dict(sorted(found.items(), key=lambda kv: kv[0].lower()))
+
+    def attributes(self) -> dict[str, object]:
+        return {self.attribute_names.get(k, k): v for k, v in sorted(self.ctx.attrs.items())}
+
+    def _remember_names(self, tree: ast.Template) -> None:
+        for node in ast.walk(tree.body):
+            names: tuple[str, ...] = ()
+            if isinstance(node, (ast.SetVar, ast.Variable)):
+                names = (node.name,)
+            elif isinstance(node, ast.VarDecl):
+                names = node.names
+            elif isinstance(node, ast.For):
+                names = (node.var,)
+            for name in names:
+                self.variable_names.setdefault(name.lower(), name)
+
+    def _begin_entry(self) -> None:
+        # Each input is one render: a fresh output buffer, clock (Now() is fixed per render)
+        # and per-render caches; variables and attributes carry over.
+        ctx = self.ctx
+        ctx.out = []
+        ctx._now = None
+        ctx.cache = {}
+        ctx.depth = 0
+
+    # ---- running input -------------------------------------------------------------------
+    def execute(self, text: str) -> Outcome:
+        """Run one input (code, template or meta command). Errors are reported, never raised."""
+        if not text.strip():
+            return Outcome()
+        mode = input_mode(text)
+        try:
+            if mode == META:
+                return self._meta(text.strip())
+            return self._run(text, mode)
+        except AmpscriptError as e:
+            return Outcome(error=self._describe(e, text, mode))
+        except Exception as e:  # noqa: BLE001 - a bug must not end the session
+            return Outcome(error=f"ampy internal error: {e.__class__.__name__}: {e}")
+
+    def _run(self, text: str, mode: str) -> Outcome:
+        source = wrap(text, mode)
+        try:
+            tpl = compile_template(source, name=REPL_NAME)
+        except AmpscriptSyntaxError as e:
+            if _ends_at_added_closer(e, source, mode):
+                hint = e.message.split(";", 1)[1] if ";" in e.message else ""
+                e.message = "Unexpected end of input" + (";" + hint if hint else "")
+                e.args = (e.message,)
+            raise
+        self._remember_names(tpl.tree)
+        body = tpl.tree.body
+        echo = mode == CODE and len(body) == 1 and isinstance(body[0], ast.ExprStmt)
+        runner = _EchoTemplate(tpl, body[0]) if echo else tpl
+        self._begin_entry()
+        try:
+            runner.run(self.ctx)
+            output = "".join(self.ctx.out)
+        finally:
+            self.ctx.out = []
+            value = self.ctx.vars.pop(VALUE_KEY, None)
+        if not echo or (value is None and isinstance(body[0].expr, ast.Call)):
+            return Outcome(output=output)   # a call run for its effect, like Output(...)
+        return Outcome(output=output, echo=format_value(value))
+
+    def _describe(self, err: AmpscriptError, text: str, mode: str) -> str:
+        """The error with its position in the user's own input (not in the wrapped source)."""
+        if err.name == REPL_NAME and err.line > 0:
+            lines = text.split("\n")
+            line = min(err.line, len(lines))
+            column = err.column
+            if mode == CODE and line == 1:
+                column -= len(_OPEN)
+            source_line = lines[line - 1]
+            err.line, err.column = line, max(1, min(column, len(source_line) + 1))
+            err.source_line = source_line
+        return str(err)
+
+    def run_file(self, path: str, *, fresh: bool) -> Outcome:
+        """Run a template file in the session scope, or (``fresh``) in a scope of its own."""
+        with open(path, encoding="utf-8-sig") as f:
+            source = f.read()
+        tpl = compile_template(source, name=path)
+        if fresh:
+            ctx = self._new_context(self.kind)
+            ctx.attrs.update(self.ctx.attrs)
+        else:
+            self._remember_names(tpl.tree)
+            self._begin_entry()
+            ctx = self.ctx
+        try:
+            tpl.run(ctx)
+            return Outcome(output="".join(ctx.out))
+        finally:
+            ctx.out = []
+
+    # ---- meta commands -------------------------------------------------------------------
+    def _meta(self, line: str) -> Outcome:
+        name, _, rest = line[1:].partition(" ")
+        handler = _META_COMMANDS.get(name.lower())
+        if handler is None:
+            return Outcome(error=f"Unknown command ':{name}' (try :help)")
+        return handler[0](self, rest.strip())
+
+    def _cmd_help(self, rest: str) -> Outcome:
+        lines = ["Type AMPscript code as if inside %%[ ]%% (an expression on its own shows its value),",
+                 "or template text with %%[ ]%% / %%= =%% blocks. Open IF/FOR blocks, strings and calls",
+                 "continue on the next line. Ctrl-C cancels the input, Ctrl-D exits.", "",
+                 "Commands:"]
+        width = max(len(usage) for _, usage, _ in _META_COMMANDS.values())
+        seen = set()
+        for handler, usage, doc in _META_COMMANDS.values():
+            if handler in seen:
+                continue
+            seen.add(handler)
+            lines.append(f"  {usage.ljust(width)}  {doc}")
+        return Outcome(message="\n".join(lines))
+
+    def _cmd_vars(self, rest: str) -> Outcome:
+        found = self.variables()
+        if not found:
+            return Outcome(message="(no variables)")
+        return Outcome(message="\n".join(_assignment(name, v) for name, v in found.items()))
+
+    def _cmd_attr(self, rest: str) -> Outcome:
+        if not rest:
+            found = self.attributes()
+            if not found:
+                return Outcome(message="(no attributes)")
+            return Outcome(message="\n".join(_assignment(name, v) for name, v in found.items()))
+        if "=" not in rest:
+            return Outcome(error="usage: :attr NAME=VALUE")
+        name, value = rest.split("=", 1)
+        if not name.strip():
+            return Outcome(error="usage: :attr NAME=VALUE")
+        self.set_attribute(name, value)
+        return Outcome()
+
+    def _cmd_attrs(self, rest: str) -> Outcome:
+        from ..commands._common import UsageError, attributes_from
+
+        if not rest:
+            return Outcome(error="usage: :attrs FILE.json")
+        try:
+            loaded = attributes_from(SimpleNamespace(attributes=rest, attr=[]))
+        except UsageError as e:
+            return Outcome(error=str(e))
+        for name, value in loaded.items():
+            self.set_attribute(name, value)
+        return Outcome(message=f"{len(loaded)} attribute{'s' if len(loaded) != 1 else ''} loaded")
+
+    def _file_command(self, rest: str, usage: str, *, fresh: bool) -> Outcome:
+        if not rest:
+            return Outcome(error=f"usage: {usage}")
+        path = os.path.expanduser(rest)
+        try:
+            return self.run_file(path, fresh=fresh)
+        except OSError as e:
+            return Outcome(error=f"cannot read {rest}: {e.strerror}")
+        except UnicodeDecodeError:
+            return Outcome(error=f"{rest} is not UTF-8 text")
+
+    def _cmd_load(self, rest: str) -> Outcome:
+        return self._file_command(rest, ":load FILE", fresh=False)
+
+    def _cmd_render(self, rest: str) -> Outcome:
+        return self._file_command(rest, ":render FILE", fresh=True)
+
+    def _cmd_functions(self, rest: str) -> Outcome:
+        prefix = rest.lower()
+        found = [b for b in registry.all_builtins() if b.name.lower().startswith(prefix)]
+        if not found:
+            return Outcome(message=f"(no function starts with {rest!r})")
+        width = min(max(len(b.signature) for b in found), 60)
+        lines = []
+        for b in found:
+            first = b.doc.splitlines()[0] if b.doc else ""
+            lines.append(f"{b.signature.ljust(width)}  {first}".rstrip())
+        return Outcome(message="\n".join(lines))
+
+    def _cmd_doc(self, rest: str) -> Outcome:
+        if not rest:
+            return Outcome(error="usage: :doc NAME")
+        b = registry.lookup(rest.strip().rstrip("()"))
+        if b is None:
+            return Outcome(error=f"Unknown function '{rest}'")
+        lines = [b.signature, "", b.doc or "(no description)", "",
+                 f"category:  {b.category}",
+                 f"arguments: {b.arity_text()}"]
+        if b.contexts != registry.ALL_CONTEXTS:
+            allowed = ", ".join(k for k in RENDER_CONTEXTS if k in b.contexts)
+            lines.append(f"contexts:  {allowed}" + (f" ({b.context_error})" if b.context_error else ""))
+        return Outcome(message="\n".join(lines))
+
+    def _cmd_reset(self, rest: str) -> Outcome:
+        self.ctx = self._new_context(self.kind)
+        self.attribute_names.clear()
+        self.variable_names.clear()
+        for name, value in self._start_attributes.items():
+            self.set_attribute(name, value)
+        return Outcome(message="Variables cleared; attributes back to the start-up ones.")
+
+    def _cmd_context(self, rest: str) -> Outcome:
+        if not rest:
+            return Outcome(message=f"context: {self.kind}")
+        kind = rest.lower()
+        if kind not in RENDER_CONTEXTS:
+            return Outcome(error=f"usage: :context {'|'.join(RENDER_CONTEXTS)}")
+        self.ctx.kind = kind
+        return Outcome(message=f"context: {kind}")
+
+    def _cmd_backend(self, rest: str) -> Outcome:
+        if not rest:
+            return Outcome(message=self.describe_backend())
+        parser = _MetaParser(prog=":backend", add_help=False)
+        parser.add_argument("kind", choices=("local", "soap"))
+        parser.add_argument("--workspace")
+        parser.add_argument("--data")
+        parser.add_argument("--content")
+        parser.add_argument("--profile")
+        try:
+            args = parser.parse_args(shlex.split(rest))
+        except (_MetaArgumentError, ValueError) as e:
+            return Outcome(error=f"{e}\nusage: :backend local [--workspace DIR | --data DIR --content DIR]"
+                                 " | soap [--profile NAME]")
+        opener = self._open_backend
+        if opener is None:
+            from ..backends import open_backend as opener
+        try:
+            backend = opener(args.kind, workspace=args.workspace, data_dir=args.data,
+                             content_dir=args.content, profile=args.profile)
+        except ImportError as e:
+            return Outcome(error=f"the {args.kind} backend is not available: {e}")
+        except Exception as e:  # noqa: BLE001 - any failure keeps the current backend
+            return Outcome(error=f"cannot open the {args.kind} backend: {e}")
+        self.switch_backend(backend, args.kind, workspace=args.workspace or _folders(args.data, args.content))
+        return Outcome(message=self.describe_backend())
+
+    def switch_backend(self, backend, name: str, *, workspace: str | None) -> None:
+        old, owned = self.backend, self.owns_backend
+        self.backend, self.backend_name, self.workspace, self.owns_backend = backend, name, workspace, True
+        self.ctx.backend = backend
+        if self._settings() is not None:
+            self.ctx.settings = self._settings()
+        if owned and old is not backend:
+            old.close()
+
+    def describe_backend(self) -> str:
+        return f"backend: {self.backend_name}" + (f" ({self.workspace})" if self.workspace else "")
+
+    def _cmd_quit(self, rest: str) -> Outcome:
+        return Outcome(quit=True)
+
+    def close(self) -> None:
+        if self.owns_backend:
+            self.backend.close()
+
+
+def _folders(data: str | None, content: str | None) -> str | None:
+    parts = [p for p in (data, content) if p]
+    return ", ".join(parts) or None
+
+
+def _assignment(name: str, value: object) -> str:
+    shown = format_value(value)
+    if "\n" in shown:
+        return f"{name} =\n" + "\n".join("  " + line for line in shown.split("\n"))
+    return f"{name} = {shown}"
+
+
+# name -> (handler, usage, one-line description); aliases share the handler and are listed once.
+_META_COMMANDS = {
+    "help": (ReplSession._cmd_help, ":help", "this help"),
+    "vars": (ReplSession._cmd_vars, ":vars", "the variables set so far"),
+    "attr": (ReplSession._cmd_attr, ":attr [NAME=VALUE]", "set a subscriber attribute (alone: list them)"),
+    "attrs": (ReplSession._cmd_attrs, ":attrs FILE.json", "load subscriber attributes from a JSON object"),
+    "load": (ReplSession._cmd_load, ":load FILE", "run a file in this session's scope (its variables stay)"),
+    "render": (ReplSession._cmd_render, ":render FILE", "render a file in a scope of its own and print it"),
+    "functions": (ReplSession._cmd_functions, ":functions [PREFIX]", "list the functions"),
+    "doc": (ReplSession._cmd_doc, ":doc NAME", "a function's signature and description"),
+    "reset": (ReplSession._cmd_reset, ":reset", "forget variables; attributes back to the start-up ones"),
+    "backend": (ReplSession._cmd_backend, ":backend local|soap [...]",
+                "switch backend (local [--workspace DIR | --data DIR --content DIR], soap [--profile NAME])"),
+    "context": (ReplSession._cmd_context, ":context page|email|sms", "the render context"),
+    "quit": (ReplSession._cmd_quit, ":quit", "leave (also Ctrl-D)"),
+    "exit": (ReplSession._cmd_quit, ":exit", "leave"),
+    "q": (ReplSession._cmd_quit, ":q", "leave"),
+}
