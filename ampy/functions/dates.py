@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ..dotnet.datetimes import format_date_ampscript
 from ..errors import FunctionError
 from ..registry import builtin
 from ..runtime.dates import (
@@ -74,6 +75,24 @@ def date_diff_builtin(ctx, start, end, unit):
 def date_part_builtin(ctx, value, part):
     """Year, month, day (two digits), hour (12-hour), minute or monthName of a date, as text."""
     return date_part(read_date(ctx, value), to_text(part))
+
+
+@builtin("FormatDate", min_args=1, max_args=4, category=CAT, needs_context=True,
+         signature="FormatDate(date, [datePattern], [timePattern], [locale])")
+def format_date(ctx, value, date_pattern=None, time_pattern=None, locale=None):
+    """A date in FormatDate's own token dialect (date and time patterns apart); unreadable dates give ''."""
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        dt = parse_date(to_text(value), today=ctx.now)
+        if dt is None:
+            return ""
+    culture = ctx.settings.culture if locale is None or to_text(locale) == "" else to_text(locale)
+    try:
+        return format_date_ampscript(dt, None if date_pattern is None else to_text(date_pattern),
+                                     None if time_pattern is None else to_text(time_pattern), culture)
+    except ValueError as exc:
+        raise FunctionError(str(exc)) from None
 
 
 @builtin("DateParse", min_args=1, max_args=2, category=CAT, needs_context=True,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from ..dotnet.datetimes import format_dotnet
+from ..dotnet.numbers import format_number
 from ..dotnet.regex import regex_match
 from ..errors import FunctionError
 from ..registry import builtin
 from ..runtime.charsets import encode_text, utf16_len, utf16_substring
-from ..runtime.values import to_int, to_string_arg, to_text
+from ..runtime.dates import parse_date
+from ..runtime.values import parse_number, to_int, to_number, to_string_arg, to_text
 
 CAT = "String"
 
@@ -201,3 +206,39 @@ def char(code, repeat=None):
     if n < 0:
         raise FunctionError(f"the repeat count {n} is negative")
     return chr(c) * n
+
+
+@builtin("Format", min_args=2, max_args=4, category=CAT, needs_context=True,
+         signature="Format(value, pattern, [dataFormat], [culture])")
+def format_value(ctx, value, pattern, data_format=None, culture=None):
+    """A number or date in a .NET format string (``N2``, ``C``, ``MMMM d, yyyy`` ...) for a culture."""
+    kind = "" if data_format is None else to_text(data_format).strip().lower()
+    if kind not in ("", "date"):
+        # The live engine only takes "Date" or "" (the documented "Number" aborts).
+        raise FunctionError(f'"{to_text(data_format)}" is not a valid data format (use "Date" or "")')
+    pattern_text = to_text(pattern)
+    culture_name = ctx.settings.culture if culture is None or to_text(culture) == "" else to_text(culture)
+    if kind == "date":
+        return format_dotnet(_format_date_arg(ctx, value), pattern_text, culture_name, local=True)
+    if isinstance(value, datetime):
+        return format_dotnet(value, pattern_text, culture_name, local=True)
+    text = to_string_arg(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) or parse_number(text) is not None:
+        try:
+            return format_number(to_number(value), pattern_text, culture_name)
+        except ValueError as exc:
+            raise FunctionError(str(exc)) from None
+    dt = parse_date(text, today=ctx.now) if text.strip() else None
+    if dt is not None:
+        return format_dotnet(dt, pattern_text, culture_name, local=True)
+    return text  # like .NET, plain text ignores the format
+
+
+def _format_date_arg(ctx, value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    text = to_text(value)
+    dt = parse_date(text, today=ctx.now)
+    if dt is None:
+        raise FunctionError(f'"{text}" is not a valid date')
+    return dt
