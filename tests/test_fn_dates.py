@@ -227,3 +227,58 @@ def test_zone_conversion_errors(source):
 
 def test_unknown_account_zone_is_an_error():
     raises_at('%%=SystemDateToLocalDate("1/1/2026")=%%', 1, 4, settings=Settings(time_zone="Mars/Olympus"))
+
+
+# --- FormatDate -------------------------------------------------------------------------------------------
+
+DATE = '"3/4/2026 1:05:09 PM"'
+
+
+@pytest.mark.parametrize("args, expected", [
+    ("", "3/4/2026 1:05:09 PM"),
+    (', "MM/dd/yyyy"', "03/04/2026"),
+    (', "mm/dd/yyyy"', "03/04/2026"),       # mm is the month in the date pattern
+    (', "M/d/yy"', "3/4/26"),
+    (', "dddd"', "Wed"),
+    (', "ddddd"', "Wednesday"),
+    (', "DDDD, MMMM d, YYYY"', "Wed, March 4, 2026"),
+    (', "mmm d"', "Mar 4"),
+    (', "yyyy-mm-dd", "HH:mm:ss"', "2026-03-04 13:05:09"),
+    (', "MMMM d, yyyy", "h:mm tt"', "March 4, 2026 1:05 PM"),
+    (', "dd.MM.yyyy", "hh:mm"', "04.03.2026 01:05"),
+    (', "", "HH:mm"', "13:05"),
+    (', "Qx yyyy"', "Qx 2026"),              # unknown tokens pass through
+    (', "d"', "3/4/2026"),
+    (', "D"', "Wednesday, March 4, 2026"),
+    (', "M"', "March 4"),
+    (', "y"', "March 2026"),
+    (', "r"', "Wed, 04 Mar 2026 19:05:09 GMT"),
+    (', "s"', "2026-03-04T13:05:09"),
+    (', "u"', "2026-03-04 13:05:09Z"),
+    (', "t"', "1:05 PM"),
+    (', "T"', "1:05:09 PM"),
+    (', "g"', "3/4/2026 1:05 PM"),
+    (', "f"', "Wednesday, March 4, 2026 1:05 PM"),
+    (', "l"', "Wednesday, March 4, 2026"),
+    (', "LONG"', "Wednesday, March 4, 2026"),
+    (', "dd MMMM yyyy", "", "de-DE"', "04 März 2026"),
+    (', "d", "", "en-GB"', "04/03/2026"),
+    (', "ddddd d mmmm yyyy", "", "fr-FR"', "mercredi 4 mars 2026"),
+])
+def test_format_date(args, expected):
+    assert r(f"%%=FormatDate({DATE}{args})=%%") == expected
+
+
+def test_format_date_takes_date_values_and_iso_text():
+    assert r('%%=FormatDate(Now(), "yyyy-MM-dd", "HH:mm")=%%') == "2026-01-02 09:30"
+    assert r('%%=FormatDate("2026-03-04T13:05:09Z", "d", "HH:mm")=%%') == "3/4/2026 07:05"
+
+
+@pytest.mark.parametrize("value", ['"garbage"', '""', "@unset", "5"])
+def test_format_date_of_an_unreadable_date_is_empty(value):
+    assert r(f'[%%=FormatDate({value}, "d")=%%]') == "[]"
+
+
+@pytest.mark.parametrize("time_pattern", ["h", "H"])
+def test_format_date_single_hour_letter_as_time_pattern_aborts(time_pattern):
+    raises_at(f'\n  %%=FormatDate({DATE}, "d", "{time_pattern}")=%%', 2, 6)

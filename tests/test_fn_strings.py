@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ampy
+
+FORMAT_NOW = datetime(2026, 3, 4, 13, 5, 9)
 
 
 def r(source: str) -> str:
@@ -253,3 +257,45 @@ def test_arbitrary_text_only_ever_raises_ampscript_errors(text, other, start, co
         return
     assert count >= 0
     assert out.startswith(text + other + "|")
+
+
+# --- Format ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, expected", [
+    ('%%=Format(1234.5, "N2")=%%', "1,234.50"),
+    ('%%=Format("1234.555", "N2")=%%', "1,234.56"),
+    ('%%=Format(2.5, "F0")=%%', "3"),
+    ('%%=Format(-1234.5, "C")=%%', "($1,234.50)"),
+    ('%%=Format(0.5, "P0")=%%', "50 %"),
+    ('%%=Format(1234.5, "#,##0.0")=%%', "1,234.5"),
+    ('%%=Format(42, "D4")=%%', "0042"),
+    ('%%=Format(1234.5, "N2", "", "de-DE")=%%', "1.234,50"),
+    ('%%=Format(1234.5, "N2", "", "fr_FR")=%%', "1\u00a0234,50"),
+    ('%%=Format(1234.5, "C", "", "en-GB")=%%', "£1,234.50"),
+    ('%%=Format(1234.5, "C", "", "ja-JP")=%%', "¥1,235"),
+    ('%%=Format(12, "Q")=%%', "Q"),
+    ('%%=Format("plain text", "N2")=%%', "plain text"),
+    # dates: plain .NET custom formats, where mm means minutes
+    ('%%=Format(Now(), "MMMM d, yyyy h:mm tt")=%%', "March 4, 2026 1:05 PM"),
+    ('%%=Format(Now(), "yyyy-MM-dd HH:mm:ss")=%%', "2026-03-04 13:05:09"),
+    ('%%=Format("3/4/2026", "dddd MMMM d", "Date")=%%', "Wednesday March 4"),
+    ('%%=Format("3/4/2026 13:05", "dd/MM/yyyy mm", "date")=%%', "04/03/2026 05"),
+    ('%%=Format("3/4/2026", "D", "Date", "de-DE")=%%', "Mittwoch, 4. März 2026"),
+    ('%%=Format("3/4/2026", "d", "DATE", "en-GB")=%%', "04/03/2026"),
+    ('%%=Format("2026-03-04T13:05:09", "s", "Date")=%%', "2026-03-04T13:05:09"),
+])
+def test_format(source, expected):
+    assert ampy.render(source, now=FORMAT_NOW) == expected
+
+
+def test_format_number_as_data_format_aborts():
+    error = raises_at('%%=Format(1, "N2", "Number")=%%', 1, 4)
+    assert "Number" in error.message
+
+
+def test_format_unreadable_date_aborts():
+    raises_at('%%=Format("someday", "d", "Date")=%%', 1, 4)
+
+
+def test_format_integer_pattern_on_a_fraction_aborts():
+    raises_at('%%=Format(2.5, "D")=%%', 1, 4)
