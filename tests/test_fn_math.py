@@ -68,7 +68,12 @@ def test_an_error_discards_earlier_output():
         ampy.render('printed?%%=Add(1, "a")=%%')
 
 
-@pytest.mark.parametrize("source", ["%%=Add(1)=%%", "%%=Add(1, 2, 3)=%%", "%%=Mod(1)=%%"])
-def test_wrong_argument_count_is_an_error(source):
-    with pytest.raises(ampy.AmpscriptError):
+@pytest.mark.parametrize("source, message", [
+    ("x\n %%=Add(1)=%%", "Add takes exactly 2 arguments, got 1"),
+    ("x\n %%=Add(1, 2, 3)=%%", "Add takes exactly 2 arguments, got 3"),
+    ("x\n %%=Mod(1)=%%", "Mod takes exactly 2 arguments, got 1"),
+])
+def test_wrong_argument_count_is_reported_before_running(source, message):
+    with pytest.raises(ampy.AmpscriptSyntaxError) as info:
         ampy.render(source)
+    assert (info.value.line, info.value.column, info.value.message) == (2, 5, message)

@@ -40,8 +40,10 @@ def test_concat(source, expected):
 
 
 def test_concat_without_arguments_is_an_error():
-    with pytest.raises(ampy.AmpscriptError):
+    with pytest.raises(ampy.AmpscriptSyntaxError) as info:
         r("%%=Concat()=%%")
+    assert (info.value.line, info.value.column) == (1, 4)
+    assert info.value.message == "Concat takes at least 1 arguments, got 0"
 
 
 @pytest.mark.parametrize("source, expected", [

@@ -132,8 +132,10 @@ def test_guid_is_a_fresh_lowercase_uuid_per_call():
 
 
 def test_guid_with_an_argument_is_an_error():
-    with pytest.raises(ampy.AmpscriptError):
+    with pytest.raises(ampy.AmpscriptSyntaxError) as info:
         r('%%=GUID("x")=%%')
+    assert (info.value.line, info.value.column) == (1, 4)
+    assert info.value.message == "GUID takes exactly 0 arguments, got 1"
 
 
 @pytest.mark.parametrize("value, expected", [
