@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,8 +31,6 @@ Number = int | float | Decimal
 INFINITY = "∞"
 NAN = "NaN"
 
-# .NET Framework: a standard format is one letter followed by at most two digits.
-_STANDARD_PATTERN = re.compile(r"([A-Za-z])([0-9]{0,2})\Z")
 _STANDARD_LETTERS = frozenset("CDEFGNPRX")
 _DOUBLE_DIGITS = 15       # .NET Framework's DOUBLE_PRECISION
 _ROUNDTRIP_DIGITS = 17
@@ -503,16 +500,34 @@ def _custom(value: Number, custom: _Custom, info: NumberCulture) -> str:
 # --- public API -----------------------------------------------------------------------------------
 
 
+def _standard_specifier(pattern: str) -> tuple[str, int | None] | None:
+    """(letter, precision) if *pattern* is a standard format, as .NET Framework's
+    ParseFormatSpecifier decides: an ASCII letter, then digits read until the value reaches 10
+    ("N2", "N99", "N009"); anything left over makes it a custom format ("N100")."""
+    letter = pattern[0]
+    if not ("A" <= letter <= "Z" or "a" <= letter <= "z"):
+        return None
+    i, precision = 1, None
+    if i < len(pattern) and "0" <= pattern[i] <= "9":
+        precision = ord(pattern[i]) - 48
+        i += 1
+        while i < len(pattern) and "0" <= pattern[i] <= "9":
+            precision = precision * 10 + ord(pattern[i]) - 48
+            i += 1
+            if precision >= 10:
+                break
+    return (letter, precision) if i == len(pattern) else None
+
+
 @functools.lru_cache(maxsize=512)
 def _parse_pattern(pattern: str) -> tuple[str, int | None] | _Custom | None:
     """A standard (letter, precision), a parsed custom format, or None for an unknown standard one."""
-    match = _STANDARD_PATTERN.match(pattern)
-    if match is None:
+    spec = _standard_specifier(pattern)
+    if spec is None:
         return _parse_custom(pattern)
-    letter, digits = match.groups()
-    if letter.upper() not in _STANDARD_LETTERS:
+    if spec[0].upper() not in _STANDARD_LETTERS:
         return None
-    return letter, int(digits) if digits else None
+    return spec
 
 
 def format_number(value: Number, pattern: str | None, culture: str | None = None) -> str:
