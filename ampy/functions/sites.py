@@ -74,7 +74,8 @@ def _cloudpages_settings(ctx) -> dict:
     return section if isinstance(section, dict) else {}
 
 
-def _domain(ctx) -> str:
+def page_domain(ctx) -> str:
+    """The account's pages domain (links are https://cloud.<domain>/...)."""
     return str(_cloudpages_settings(ctx).get("domain") or DEFAULT_DOMAIN).strip().strip("/")
 
 
@@ -103,7 +104,7 @@ def cloud_pages_url(ctx, page_id, *extra):
     """Published CloudPage URL with the pairs folded into one encrypted qs token (new on every call)."""
     path = _page_path(ctx, page_id)
     token = encode_page_token(ctx.settings, to_text(page_id).strip(), _link_pairs(extra))
-    return f"https://cloud.{_domain(ctx)}/{path}?qs={token}"
+    return f"https://cloud.{page_domain(ctx)}/{path}?qs={token}"
 
 
 @builtin("MicrositeURL", min_args=1, max_args=None, category=CAT, needs_context=True,
@@ -114,7 +115,7 @@ def microsite_url(ctx, page_id, *extra):
     if not page:
         raise FunctionError("the page ID is empty")
     token = encode_page_token(ctx.settings, page, _link_pairs(extra))
-    return f"https://pages.{_domain(ctx)}/page.aspx?QS={token}"
+    return f"https://pages.{page_domain(ctx)}/page.aspx?QS={token}"
 
 
 @builtin("LiveContentMicrositeURL", min_args=2, max_args=2, category=CAT,
