@@ -60,6 +60,12 @@ def test_is_null_only_for_data_source_nulls():
     assert r('%%[ var @x ]%%%%=IsNull(@x)=%%|%%=IsNull("")=%%|%%=IsNull(@unset)=%%') == "False|False|False"
 
 
+def test_is_null_true_for_a_missing_data_extension_value(tmp_path):
+    (tmp_path / "People.csv").write_text("Key,Val\n1,\n", encoding="utf-8")
+    source = '%%[ set @v = Lookup("People", "Val", "Key", 1) ]%%%%=IsNull(@v)=%%|%%=Empty(@v)=%%'
+    assert r(source, data_dir=tmp_path) == "True|True"
+
+
 def test_attribute_value():
     assert r('%%=AttributeValue("First Name")=%%|%%=AttributeValue("nope")=%%',
              attributes={"first name": "Ann"}) == "Ann|"
