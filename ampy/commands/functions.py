@@ -1,0 +1,132 @@
+"""``ampy functions [NAME]``: list the builtin functions, or show one function's documentation.
+
+Everything printed comes from the builtin registry, which is also the source of the generated
+reference page (``reference_markdown``, written to docs/functions.md by scripts/gen_function_docs.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+
+HELP = "list the builtin functions, or show the documentation of one"
+
+# The official reference's category order; categories not listed here follow alphabetically.
+CATEGORY_ORDER = ("String", "Math", "Utilities", "Date & Time", "Data Extension", "Content", "Encryption",
+                  "HTTP", "Sites", "SOAP API", "Sales & Service Cloud", "Microsoft Dynamics CRM",
+                  "SMS/MobileConnect", "Contacts", "Social", "Einstein")
+SIGNATURE_COLUMN_MAX = 64   # longer signatures push their category out instead of widening every line
+
+
+def configure(p) -> None:
+    p.add_argument("name", nargs="?", metavar="NAME", help="a function name (any case) to document")
+    p.add_argument("--category", metavar="CATEGORY", help="list only this category (any case)")
+    p.add_argument("--markdown", action="store_true", help="print the whole reference as Markdown")
+
+
+def run(args) -> int:
+    from ..registry import all_builtins, lookup
+
+    if args.markdown:
+        sys.stdout.write(reference_markdown())
+        return 0
+    if args.name:
+        b = lookup(args.name.strip())
+        if b is None:
+            names = [x.name for x in all_builtins()]
+            close = difflib.get_close_matches(args.name, names, n=3, cutoff=0.6) or \
+                difflib.get_close_matches(args.name.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
+            hint = f" (did you mean {', '.join(_canonical(c) for c in close)}?)" if close else ""
+            print(f"ampy: unknown function '{args.name}'{hint}", file=sys.stderr)
+            return 2
+        sys.stdout.write(describe(b))
+        return 0
+    builtins = all_builtins()
+    if args.category:
+        want = args.category.strip().lower()
+        builtins = [b for b in builtins if b.category.lower() == want]
+        if not builtins:
+            known = ", ".join(sorted({b.category for b in all_builtins()}))
+            print(f"ampy: unknown category '{args.category}' (one of: {known})", file=sys.stderr)
+            return 2
+    sys.stdout.write(listing(builtins))
+    return 0
+
+
+def _canonical(name: str) -> str:
+    from ..registry import lookup
+
+    b = lookup(name)
+    return b.name if b else name
+
+
+def listing(builtins) -> str:
+    """One line per function: name, signature and category in aligned columns."""
+    if not builtins:
+        return ""
+    name_w = max(len(b.name) for b in builtins)
+    sig_w = min(max(len(b.signature) for b in builtins), SIGNATURE_COLUMN_MAX)
+    lines = [f"{b.name:<{name_w}}  {b.signature:<{sig_w}}  {b.category}" for b in builtins]
+    return "\n".join(lines) + "\n"
+
+
+def contexts_text(b) -> str:
+    """Where a function may be used, e.g. ``page, sms (refused in email: 10005: ...)``."""
+    from ..registry import ALL_CONTEXTS
+
+    if b.contexts == ALL_CONTEXTS:
+        return "page, email, sms"
+    allowed = [k for k in ("page", "email", "sms") if k in b.contexts]
+    refused = [k for k in ("page", "email", "sms") if k not in b.contexts]
+    why = f": {b.context_error}" if b.context_error else ""
+    head = ", ".join(allowed) if allowed else "none"
+    return f"{head} (refused in {', '.join(refused)}{why})"
+
+
+def describe(b) -> str:
+    """The documentation of one builtin: signature, category, argument count, contexts, docstring."""
+    doc = b.doc or "(no description)"
+    return (f"{b.signature}\n\n"
+            f"  category:   {b.category}\n"
+            f"  arguments:  {b.arity_text()}\n"
+            f"  contexts:   {contexts_text(b)}\n\n"
+            f"{doc}\n")
+
+
+def _category_key(category: str) -> tuple[int, str]:
+    try:
+        return CATEGORY_ORDER.index(category), ""
+    except ValueError:
+        return len(CATEGORY_ORDER), category.lower()
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def reference_markdown() -> str:
+    """The function reference page, generated from the registry (docs/functions.md)."""
+    from ..registry import ALL_CONTEXTS, all_builtins
+
+    builtins = all_builtins()
+    by_category: dict[str, list] = {}
+    for b in builtins:
+        by_category.setdefault(b.category, []).append(b)
+    categories = sorted(by_category, key=_category_key)
+    out = ["# AMPscript function reference", "",
+           "Generated from ampy's builtin registry by `scripts/gen_function_docs.py`; do not edit by hand.",
+           "The same text is available from the command line: `ampy functions` and `ampy functions NAME`.",
+           "", f"{len(builtins)} functions in {len(categories)} categories:", ""]
+    out += [f"- [{c} ({len(by_category[c])})](#{_anchor(f'{c} ({len(by_category[c])})')})" for c in categories]
+    for c in categories:
+        out += ["", f"## {c} ({len(by_category[c])})", "",
+                "| Function | Arguments | Where | Behaviour |", "|---|---|---|---|"]
+        for b in by_category[c]:
+            where = "anywhere" if b.contexts == ALL_CONTEXTS else contexts_text(b)
+            out.append(f"| `{_cell(b.signature)}` | {b.arity_text()} | {_cell(where)} | {_cell(b.doc)} |")
+    return "\n".join(out) + "\n"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    return "".join(ch for ch in heading.lower() if ch.isalnum() or ch in " -_").replace(" ", "-")
