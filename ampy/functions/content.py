@@ -45,13 +45,17 @@ def content_block_by_key(ctx, key, region=None, error_if_missing=None, default=N
     return _content_block(ctx, "key", key, region, error_if_missing, default, status)
 
 
+def _leaf_name(path) -> str:
+    """The block's own name from a ``Folder\\Sub\\Block`` path (the local content folder is flat)."""
+    text = to_text(path).replace("/", "\\")
+    return text.rsplit("\\", 1)[-1] if text else text
+
+
 @builtin("ContentBlockByName", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
          signature=f"ContentBlockByName(path, {_TAIL})")
 def content_block_by_name(ctx, name, region=None, error_if_missing=None, default=None, status=None):
     """Renders a content block addressed by folder path and name (``Folder\\Block``)."""
-    path = to_text(name).replace("/", "\\")
-    return _content_block(ctx, "name", path.rsplit("\\", 1)[-1] if path else path, region,
-                          error_if_missing, default, status)
+    return _content_block(ctx, "name", _leaf_name(name), region, error_if_missing, default, status)
 
 
 @builtin("ContentBlockByID", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
@@ -70,6 +74,8 @@ def build_rowset_from_string(source, delimiter):
         return Rowset()
     d = to_text(delimiter)
     parts = s.split(d) if d else [s]
-    return Rowset(Row(("Value",), (p,)) for p in parts)
+    names = ["Value"]
+    index = {"value": 0}
+    return Rowset([Row(names, [p], index) for p in parts])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import FunctionError
 from ..registry import NOT_EMAIL, builtin
-from ..runtime.rowsets import Row, Rowset
+from ..runtime.rowsets import Row, Rowset, column_index
 from ..runtime.values import DB_NULL, is_empty, to_bool, to_int, to_text
 from ._args import pairs, parse_sort
 
@@ -18,7 +18,11 @@ def _cell(value):
 
 def rows_to_rowset(rows) -> Rowset:
     """Backend dict rows -> a Rowset; SQL NULL becomes a data-source null."""
-    return Rowset(Row(list(r.keys()), [_cell(v) for v in r.values()]) for r in rows)
+    if not rows:
+        return Rowset()
+    names = list(rows[0].keys())
+    index = column_index(names)  # shared by every row of the result
+    return Rowset([Row(names, [_cell(v) for v in r.values()], index) for r in rows])
 
 
 def _de_name(de) -> str:

@@ -12,10 +12,11 @@ class Row:
 
     __slots__ = ("names", "values", "_index")
 
-    def __init__(self, names: Sequence[str], values: Sequence[object]):
-        self.names = list(names)
-        self.values = list(values)
-        self._index = {n.lower(): i for i, n in reversed(list(enumerate(self.names)))}
+    def __init__(self, names: Sequence[str], values: Sequence[object], index: dict[str, int] | None = None):
+        self.names = names if isinstance(names, list) else list(names)
+        self.values = values if isinstance(values, list) else list(values)
+        # Rows of one rowset share one name index (built once by column_index).
+        self._index = index if index is not None else column_index(self.names)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, object]) -> "Row":
@@ -45,6 +46,14 @@ class Row:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Row) and self.names == other.names and self.values == other.values
+
+
+def column_index(names: Sequence[str]) -> dict[str, int]:
+    """Lower-cased column name -> position; the first of duplicate names wins."""
+    index: dict[str, int] = {}
+    for i, n in enumerate(names):
+        index.setdefault(n.lower(), i)
+    return index
 
 
 def _ordinal(column: object) -> int | None:
