@@ -108,7 +108,7 @@ def _secret(ctx, key_name, inline, what: str) -> str:
 # name -> (cipher factory, key bytes, block bytes)
 _ALGORITHMS = {
     "aes": (algorithms.AES, 32, 16),
-    # Single DES: TripleDES with an 8-byte key is K1 = K2 = K3, which is exactly DES.
+    # Single DES: run as TripleDES with the 8-byte key three times, which is exactly DES.
     "des": (TripleDES, 8, 8),
     "tripledes": (TripleDES, 24, 8),
     "3des": (TripleDES, 24, 8),
@@ -141,6 +141,8 @@ class _CipherSpec:
 
     def cipher(self, key: bytes, iv: bytes | None) -> Cipher:
         mode = modes.ECB() if self.mode == "ecb" else modes.CBC(iv)
+        if self.factory is TripleDES and len(key) == 8:
+            key = key * 3   # single DES as TripleDES with K1 = K2 = K3
         return Cipher(self.factory(key), mode)
 
     def pad(self, data: bytes) -> bytes:
