@@ -470,3 +470,31 @@ _META_COMMANDS = {
     "exit": (ReplSession._cmd_quit, ":exit", "leave"),
     "q": (ReplSession._cmd_quit, ":q", "leave"),
 }
+
+
+def write_outcome(outcome: Outcome, out, err) -> None:
+    """Print one input's results: the output (ended by a newline), then the echo or the command's
+    answer; errors go to ``err``."""
+    if outcome.output:
+        out.write(outcome.output)
+        if not outcome.output.endswith("\n"):
+            out.write("\n")
+    for text in (outcome.echo, outcome.message):
+        if text is not None:
+            out.write(text + "\n")
+    out.flush()
+    if outcome.error is not None:
+        err.write(outcome.error + "\n")
+        err.flush()
+
+
+def run_script(session: ReplSession, text: str, out, err) -> int:
+    """Run a whole piped script entry by entry, as if typed; exit status 1 when any entry failed."""
+    failed = False
+    for entry in split_entries(text):
+        outcome = session.execute(entry)
+        write_outcome(outcome, out, err)
+        failed = failed or outcome.error is not None
+        if outcome.quit:
+            break
+    return 1 if failed else 0
