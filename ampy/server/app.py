@@ -1,0 +1,72 @@
+"""Wiring: a workspace → backend, credentials and the WSGI app, served by waitress.
+
+waitress is a production-grade pure-Python WSGI server (a thread pool behind an asyncore loop);
+``RunningServer`` also lets tests and embedders run it on a background thread and stop it again.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Self
+
+from .auth import DEFAULT_TOKEN_LIFETIME, ServerAuth
+from .wsgi import DEFAULT_MAX_BODY, ServerApp
+
+
+def build_app(workspace: str | None = None, *, backend=None, auth: ServerAuth | None = None,
+              token_lifetime: int = DEFAULT_TOKEN_LIFETIME, max_body: int = DEFAULT_MAX_BODY,
+              public_url: str | None = None) -> ServerApp:
+    """The app for a workspace (its local cloud and users file), or for any given backend/auth."""
+    if backend is None:
+        from ..backends import open_backend
+
+        backend = open_backend("local", workspace=workspace)
+    if auth is None:
+        auth = ServerAuth.for_workspace(workspace, token_lifetime=token_lifetime) if workspace \
+            else ServerAuth(token_lifetime=token_lifetime)
+    return ServerApp(backend, auth, max_body=max_body, public_url=public_url)
+
+
+class RunningServer:
+    """A waitress server on its own thread: ``url``, ``stop()``; usable as a context manager."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8):
+        import waitress
+
+        max_body = getattr(app, "max_body", DEFAULT_MAX_BODY)
+        # waitress refuses bodies over its own limit (413) before the app sees them; the app
+        # checks again for servers that do not.
+        self.server = waitress.create_server(app, host=host, port=port, threads=threads, ident="ampy",
+                                             max_request_body_size=max_body, clear_untrusted_proxy_headers=True)
+        self.host = host
+        self.port = self.server.effective_port
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(target=self.server.run, name=f"ampy-serve-{self.port}", daemon=True)
+
+    def start(self) -> RunningServer:
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        try:
+            self.server.run()
+        finally:
+            self.server.task_dispatcher.shutdown()
+
+    def stop(self) -> None:
+        # Close every socket from inside the loop's own thread (the trigger runs the callable
+        # there); the loop ends when nothing is left to watch, then the workers are stopped.
+        def close_all():
+            for dispatcher in list(self.server._map.values()):
+                dispatcher.close()
+
+        if self._thread.is_alive():
+            self.server.trigger.pull_trigger(close_all)
+            self._thread.join(10)
+        self.server.task_dispatcher.shutdown()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
