@@ -83,6 +83,12 @@ class Backend:
         """The source of a content block, or None when there is none."""
         return None
 
+    def content_image(self, *, key: str | None = None, id: str | None = None) -> dict | None:
+        """A Content Builder image by customer key or numeric ID, or None when there is none:
+        ``{"url", "title", "alt", "id", ...}`` (ContentImageByKey/ContentImageByID build the
+        ``<img>`` tag from it)."""
+        return None
+
     # ---- Partner API verbs -----------------------------------------------------------------
     def api_create(self, objects: list[ApiObject], options: ApiObject | None = None) -> ApiResponse:
         raise self._unsupported("Create")
