@@ -109,7 +109,7 @@ class SalesforceObjects:
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                w = csv.writer(f)
+                w = csv.writer(f, lineterminator="\n")
                 w.writerow(header)
                 w.writerows([[r.get(c, "") for c in header] for r in rows])
             os.replace(tmp, path)
