@@ -33,6 +33,16 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
     r.add_argument("--form", action="append", default=[], metavar="NAME=VALUE", help="form (POST) parameter")
     r.add_argument("--header", action="append", default=[], metavar="NAME=VALUE", help="request header")
     r.add_argument("--url", metavar="URL", help="the page URL")
+    r.add_argument("--cookie", action="append", default=[], metavar="NAME=VALUE", help="request cookie")
+    r.add_argument("--auth", action="append", default=[], metavar="NAME=VALUE",
+                   help="an Authenticated* value, e.g. MemberID=123 or EmployeeUserName=a@b.c")
+    r.add_argument("--smart-capture", action="store_true",
+                   help="the page is a Smart Capture form post (IsNullDefault returns its default)")
+    s = p.add_argument_group("MobileConnect message (SMS functions, with --context sms)")
+    s.add_argument("--sms-text", metavar="TEXT", help="the inbound message text (MSG(0)); its first word is the keyword")
+    s.add_argument("--mobile-number", metavar="NUMBER", default="", help="the sender's mobile number")
+    s.add_argument("--short-code", metavar="CODE", default="", help="the code the message was sent to")
+    s.add_argument("--mms-url", action="append", default=[], metavar="URL", help="an MMS attachment URL (repeatable)")
 
 
 def parse_pairs(items: list[str], what: str) -> dict[str, str]:
@@ -72,7 +82,24 @@ def request_from(args):
     form = parse_pairs(getattr(args, "form", []), "--form")
     return RequestContext(query=parse_pairs(getattr(args, "query", []), "--query"), form=form,
                           headers=parse_pairs(getattr(args, "header", []), "--header"),
+                          cookies=parse_pairs(getattr(args, "cookie", []), "--cookie"),
+                          authenticated=parse_pairs(getattr(args, "auth", []), "--auth"),
+                          smart_capture=bool(getattr(args, "smart_capture", False)),
                           method="POST" if form else "GET", **kw)
+
+
+def sms_from(args):
+    """The inbound MobileConnect message given by --sms-text/--mobile-number/--short-code/--mms-url,
+    or None when none of them is used."""
+    text = getattr(args, "sms_text", None)
+    urls = list(getattr(args, "mms_url", []) or [])
+    number = getattr(args, "mobile_number", "") or ""
+    code = getattr(args, "short_code", "") or ""
+    if text is None and not urls and not number and not code:
+        return None
+    from ..runtime.sms import SmsMessage
+
+    return SmsMessage(text=text or "", mobile_number=number, short_code=code, mms_urls=urls)
 
 
 def backend_from(args):
