@@ -223,7 +223,7 @@ class _Generator:
             else:
                 self._emit(depth, f"w({self.text(e, depth)})", s)
         elif isinstance(s, ast.AttrOut):
-            self._emit(depth, f"w(_tt(attr({s.name.lower()!r})))", s)
+            self._emit(depth, f"w(_tt(attr({s.name.lower()!r}, {s.name!r})))", s)
         elif isinstance(s, ast.SetVar):
             self._emit(depth, f"V[{s.name.lower()!r}] = {self.expr(s.expr, depth)}", s)
         elif isinstance(s, ast.VarDecl):
@@ -275,7 +275,7 @@ class _Generator:
         if isinstance(node, ast.Variable):
             return f"V.get({node.name.lower()!r})"
         if isinstance(node, ast.Attribute):
-            return f"attr({node.name.lower()!r})"
+            return f"attr({node.name.lower()!r}, {node.name!r})"
         if isinstance(node, ast.Call):
             return self.call(node, depth)
         if isinstance(node, ast.Compare):
@@ -310,8 +310,8 @@ class _Generator:
         if key == "v":
             return self.text(node.args[0], depth + 1)
         if key == "attributevalue" and isinstance(node.args[0], ast.Str) and node.args[0].value.strip():
-            name = node.args[0].value.strip().lower()  # a constant name: no need to normalise per call
-            return f"(_t if (_t := attr({name!r})) is not None else '')"
+            name = node.args[0].value.strip()  # a constant name: no need to normalise per call
+            return f"(_t if (_t := attr({name.lower()!r}, {name!r})) is not None else '')"
         if key == "iif":
             c, t, f = (self.expr(a, depth + 1) for a in node.args)
             return f"({t} if (_c := {c}) is True else {f})"  # only a real boolean true selects t

@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 
+from .backends import default_backend
 from .compiler import compile_ast
 from .errors import AmpscriptRuntimeError
 from .runtime.context import RenderContext
@@ -31,11 +32,9 @@ class Template:
 
         A runtime error raises AmpscriptRuntimeError and nothing is returned (rule 8).
         """
-        if context not in RENDER_CONTEXTS:
+        if context != "page" and context not in RENDER_CONTEXTS:
             raise ValueError(f"render context must be one of {', '.join(RENDER_CONTEXTS)}, not {context!r}")
         if backend is None:
-            from .backends import default_backend
-
             backend = default_backend()
         if settings is None:
             settings = getattr(backend, "settings", None)  # a workspace backend carries its ampy.toml

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import jinja2
 
-import ampy
-from ampy.template import Template
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this checkout's ampy
+
+import ampy  # noqa: E402
+from ampy.backends import default_backend  # noqa: E402
+from ampy.template import Template  # noqa: E402
 
 AMP = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>%%=v(@subject)=%%</title>
@@ -117,7 +122,7 @@ def main() -> None:
     env = jinja2.Environment(autoescape=False)
     jt = env.from_string(JINJA)
     at = ampy.compile(AMP, name="bench.amp")
-    backend = ampy.backends.default_backend() if hasattr(ampy, "backends") else None
+    backend = default_backend()
     a_out = at.render(attributes=ATTRS, backend=backend)
     j_out = jt.render(a=ATTRS)
     assert "Hello Ann LEE" in a_out and "Hello Ann LEE" in j_out, (a_out[:400], j_out[:400])

@@ -97,6 +97,8 @@ def _rowset(value, what: str = "rowset") -> Rowset:
 @builtin("Row", min_args=2, max_args=2, category=CAT, signature="Row(rowset, index)")
 def row(rowset, index):
     """The row at a 1-based index; 0 or past the end is an error."""
+    if rowset.__class__ is Rowset and index.__class__ is int and 0 < index <= len(rowset.rows):
+        return rowset.rows[index - 1]  # the common case inside FOR loops
     return _rowset(rowset).row(to_int(index, "row index"))
 
 
@@ -110,6 +112,10 @@ def row_count(rowset):
 def field(row_value, column, error_if_missing=None):
     """A column's value in a row, by name or 1-based ordinal; a missing column is an error
     unless the third argument is false."""
+    if row_value.__class__ is Row and error_if_missing is None:
+        found, value = row_value.get(column)
+        if found:
+            return value
     if isinstance(row_value, Rowset):  # a one-row rowset is accepted where a row is expected
         row_value = row_value.row(1) if len(row_value) else None
     if not isinstance(row_value, Row):

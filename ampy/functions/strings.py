@@ -25,7 +25,8 @@ def concat(*values):
 @builtin("Length", min_args=1, max_args=1, category=CAT, signature="Length(source)")
 def length(value):
     """Number of UTF-16 code units in the text (an emoji counts 2, a boolean 0)."""
-    return utf16_len(to_string_arg(value))
+    s = value if value.__class__ is str else to_string_arg(value)
+    return len(s) if s.isascii() else utf16_len(s)
 
 
 def invariant_upper(s: str) -> str:
@@ -54,13 +55,15 @@ def invariant_lower(s: str) -> str:
 @builtin("Lowercase", min_args=1, max_args=1, category=CAT, signature="Lowercase(source)")
 def lowercase(value):
     """Lower-cases letters with invariant (non-Turkish) rules."""
-    return invariant_lower(to_string_arg(value))
+    s = value if value.__class__ is str else to_string_arg(value)
+    return s.lower() if s.isascii() else invariant_lower(s)
 
 
 @builtin("Uppercase", min_args=1, max_args=1, category=CAT, signature="Uppercase(source)")
 def uppercase(value):
     """Upper-cases letters with invariant rules; ß stays ß."""
-    return invariant_upper(to_string_arg(value))
+    s = value if value.__class__ is str else to_string_arg(value)
+    return s.upper() if s.isascii() else invariant_upper(s)
 
 
 # .NET's Char.IsWhiteSpace set; Python's own strip() also removes \x1c-\x1f, which .NET keeps.

@@ -24,6 +24,8 @@ class Row:
 
     def get(self, column: object, *, by_ordinal: bool = True) -> tuple[bool, object]:
         """(found, value) for a column name, or a 1-based ordinal when ``by_ordinal``."""
+        if column.__class__ is int and by_ordinal and 0 < column <= len(self.values):  # type: ignore[operator]
+            return True, self.values[column - 1]  # type: ignore[operator]
         key = column if isinstance(column, str) else None
         if key is not None:
             i = self._index.get(key.lower())

@@ -78,6 +78,8 @@ def to_text(value: object) -> str:
 
 def to_string_arg(value: object) -> str:
     """Text as string functions take it: a boolean contributes nothing (rule 11)."""
+    if value.__class__ is str:
+        return value  # type: ignore[return-value]
     if value is True or value is False:
         return ""
     return to_text(value)

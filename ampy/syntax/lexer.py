@@ -9,7 +9,9 @@ this small hand-written scanner decides, and the grammar sees block delimiters a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
+
+from lark import Token
 
 from ..errors import AmpscriptSyntaxError
 
@@ -51,13 +53,7 @@ _SIMPLE = {"lpar": "LPAR", "rpar": "RPAR", "comma": "COMMA", "eq": "EQ", "compop
            "number": "NUMBER", "variable": "VARIABLE", "bracket": "BRACKET_NAME"}
 
 
-@dataclass(slots=True)
-class Tok:
-    type: str
-    value: str
-    pos: int
-    line: int
-    column: int
+Tok = Token  # tokens are Lark tokens (str subclasses with type, start_pos, line, column)
 
 
 class _Lines:
@@ -67,9 +63,7 @@ class _Lines:
         self.starts = [0] + [m.end() for m in re.finditer(r"\n", source)]
 
     def at(self, pos: int) -> tuple[int, int]:
-        import bisect
-
-        i = bisect.bisect_right(self.starts, pos) - 1
+        i = bisect_right(self.starts, pos) - 1
         return i + 1, pos - self.starts[i] + 1
 
 
@@ -87,7 +81,7 @@ def tokenize(source: str, name: str = "<string>") -> list[Tok]:
 
     def add(kind: str, value: str, at: int) -> None:
         line, col = lines.at(at)
-        toks.append(Tok(kind, value, at, line, col))
+        toks.append(Token(kind, value, at, line, col))
 
     while pos < n:
         m = _OPENER.search(source, pos)

@@ -22,9 +22,7 @@ class _TokenFeed(Lexer):
         pass
 
     def lex(self, data):
-        toks = getattr(data, "text", data)  # newer Lark wraps the input in a TextSlice
-        for t in toks:
-            yield Token(t.type, t.value, t.pos, t.line, t.column)
+        return iter(getattr(data, "text", data))  # newer Lark wraps the input in a TextSlice
 
 
 def _grammar_text() -> str:
@@ -40,8 +38,9 @@ def _grammar_text() -> str:
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     """The grammar, loaded once per process."""
+    # The transformer runs inside the LALR parser: AST nodes are built as rules reduce, no tree pass.
     return Lark(_grammar_text(), parser="lalr", lexer=_TokenFeed, start="start",
-                propagate_positions=False, maybe_placeholders=False)
+                propagate_positions=False, maybe_placeholders=False, transformer=_ToAst())
 
 
 def _num(text: str) -> int | float:
@@ -204,8 +203,7 @@ def parse(source: str, name: str = "<string>") -> ast.Template:
     ``.incomplete`` is true when the input simply ended too early."""
     toks = tokenize(source, name)
     try:
-        tree = _lark().parse(toks)
-        body = _ToAst().transform(tree)
+        body = _lark().parse(toks)
     except UnexpectedEOF as e:
         raise _eof_error(source, name, toks, e) from None
     except UnexpectedToken as e:
