@@ -149,11 +149,22 @@ def test_claim_row_value_returns_a_column_or_the_fallback(backend):
     assert err.message == "ClaimRowValue: data extension 'Coupons' has no column 'Nope'"
 
 
-def test_execute_filter_on_the_local_backend_is_a_clear_error(backend):
+def test_execute_filter_without_filter_support_is_a_clear_error():
+    from ampy.backends.base import Backend
+
+    bare = Backend()
+    err = error("%%[ SET @rs = ExecuteFilter('VIPs') ]%%", bare)
+    assert err.message == "ExecuteFilter: the base backend does not support data filters"
+    err = error("%%[ SET @rs = ExecuteFilterOrderedRows('VIPs', 0, 'Id') ]%%", bare)
+    assert err.message == "ExecuteFilterOrderedRows: the base backend does not support data filters"
+
+
+def test_execute_filter_unknown_on_the_local_backend_aborts(backend):
     err = error("%%[ SET @rs = ExecuteFilter('VIPs') ]%%", backend)
-    assert err.message == "ExecuteFilter: the local backend does not support data filters"
-    err = error("%%[ SET @rs = ExecuteFilterOrderedRows('VIPs', 0, 'Id') ]%%", backend)
-    assert err.message == "ExecuteFilterOrderedRows: the local backend does not support data filters"
+    # The local backend either lacks data filters or has none with this key.
+    assert err.message in ("ExecuteFilter: the local backend does not support data filters",
+                           "ExecuteFilter: Data filter 'VIPs' does not exist")
+    assert (err.line, err.column) == (1, 15)
     err = error("%%[ SET @rs = ExecuteFilter('VIPs') ]%%", backend, "email")
     assert err.message == "ExecuteFilter is not allowed in email content (10004: non-sendable content only)"
 
