@@ -95,8 +95,29 @@ def test_quick_start_sample_renders():
     p = ampy("run", "samples/welcome.amp", "--data", "samples/data", "--content", "samples/content",
              "--attr", "_subscriberkey=S002")
     assert p.returncode == 0, p.stderr
-    assert "<h1>Hello Bo!</h1>" in p.stdout
-    assert "<li>Rain Jacket: $89.00</li>" in p.stdout or "<li>Rain Jacket: $89</li>" in p.stdout
+    assert p.stdout == (
+        "\n<h1>Hello Bo!</h1>\n<p>Your tier: <b>Silver</b> (Free standard shipping)</p>\n<ul>\n"
+        "  <li>Rain Jacket: $89.00</li>\n</ul>\n"
+        '<p style="font-size:11px;color:#777">You are receiving this because bo.chen@example.com joined '
+        "Northwind Outfitters.</p>\n\n")
+
+
+def test_render_once_per_data_extension_row(tmp_path):
+    out = tmp_path / "out"
+    p = ampy("render", "samples/welcome.amp", "--data", "samples/data", "--content", "samples/content",
+             "--de", "Members", "--key", "SubscriberKey", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == "rendered 3 of 3 row(s)\n"
+    assert sorted(os.listdir(out)) == ["S001.html", "S002.html", "S003.html"]
+    assert "<h1>Hello Cara!</h1>" in (out / "S003.html").read_text(encoding="utf-8")
+    assert "<p>No orders yet.</p>" in (out / "S003.html").read_text(encoding="utf-8")
+    p = ampy("render", "-", "--data", "samples/data", "--de", "Members", "--where", "Tier=gold",
+             stdin="%%=v(FirstName)=%% <%%=v(emailaddr)=%%>")
+    assert (p.returncode, p.stdout) == (0, "Ann <ann.lee@example.com>\n")
+    p = ampy("render", "-", "--data", "samples/data", "--de", "Members", stdin="%%=Add(FirstName, 1)=%%")
+    assert p.returncode == 1
+    assert p.stderr.count("is not a number") == 3
+    assert p.stderr.endswith("rendered 0 of 3 row(s), 3 failed\n")
 
 
 @pytest.mark.parametrize("module", ["zeep", "prompt_toolkit", "lxml", "requests"])

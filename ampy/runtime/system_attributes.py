@@ -34,3 +34,21 @@ def system_attribute(ctx, key: str) -> object:
     if key == "@@execctx":
         return "load"
     return None
+
+
+# Columns of a sendable data extension that also answer to the system strings of a send.
+_SEND_ALIASES = {"subscriberkey": "_subscriberkey", "emailaddress": "emailaddr", "email": "emailaddr",
+                 "subscriberid": "subscriberid"}
+
+
+def subscriber_attributes(row: dict[str, object]) -> dict[str, object]:
+    """A data-extension row as a subscriber's attributes: the columns themselves, plus the system
+    strings a send derives from them (``_subscriberkey``, ``emailaddr``) unless already present."""
+    attrs = {k: ("" if v is None else v) for k, v in row.items()}
+    lowered = {k.lower() for k in attrs}
+    for column, value in list(attrs.items()):
+        alias = _SEND_ALIASES.get(column.lower())
+        if alias and alias not in lowered:
+            attrs[alias] = value
+            lowered.add(alias)
+    return attrs

@@ -1,0 +1,80 @@
+"""``ampy render FILE --de NAME``: render a template once per row of a data extension, with
+that row as the subscriber's attributes (what a send does, without sending)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from ._common import (UsageError, add_backend_options, add_render_options, attributes_from, backend_from,
+                      fail_usage, parse_pairs, read_source, request_from)
+
+HELP = "render a template once per data-extension row (each row as the subscriber's attributes)"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
+
+
+def configure(p) -> None:
+    p.add_argument("file", help="the .amp template, or - to read stdin")
+    p.add_argument("--de", required=True, metavar="NAME", help="data extension holding the subscribers")
+    p.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="only rows whose column equals the value (repeatable, case-insensitive)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N rows")
+    p.add_argument("--key", metavar="COLUMN", help="column naming each output file (default: row number)")
+    p.add_argument("--out", metavar="DIR", help="write one file per row into DIR (default: stdout)")
+    add_render_options(p)
+    p.set_defaults(context="email")
+    add_backend_options(p)
+
+
+def run(args) -> int:
+    from ..errors import AmpscriptError
+    from ..runtime.system_attributes import subscriber_attributes
+    from ..template import compile_template
+
+    try:
+        source = read_source(args.file)
+        shared = attributes_from(args)
+        where = list(parse_pairs(args.where, "--where").items())
+        request = request_from(args)
+        backend = backend_from(args)
+    except UsageError as e:
+        return fail_usage(str(e))
+    name = "<stdin>" if args.file == "-" else args.file
+    failed = 0
+    try:
+        try:
+            tpl = compile_template(source, name=name)
+            rows = backend.lookup(args.de, where, limit=args.limit)
+        except AmpscriptError as e:
+            print(str(e), file=sys.stderr)
+            return 1
+        except Exception as e:  # a missing DE or unreadable CSV from the backend
+            print(f"ampy: {e}", file=sys.stderr)
+            return 1
+        if args.out:
+            os.makedirs(args.out, exist_ok=True)
+        for n, row in enumerate(rows, start=1):
+            attrs = dict(shared)
+            attrs.update(subscriber_attributes(row))
+            label = str(row.get(args.key) or n) if args.key else str(n)
+            try:
+                output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request)
+            except AmpscriptError as e:
+                failed += 1
+                print(f"row {n} ({label}): {e}", file=sys.stderr)
+                continue
+            if args.out:
+                path = os.path.join(args.out, f"{_UNSAFE.sub('_', label)}.html")
+                with open(path, "w", encoding="utf-8", newline="") as f:
+                    f.write(output)
+            else:
+                sys.stdout.write(output)
+                if not output.endswith("\n"):
+                    sys.stdout.write("\n")
+        print(f"rendered {len(rows) - failed} of {len(rows)} row(s)" + (f", {failed} failed" if failed else ""),
+              file=sys.stderr)
+    finally:
+        backend.close()
+    return 1 if failed else 0
