@@ -121,6 +121,15 @@ def test_salesforce_errors(org, call, message):
     assert (folder / "Contact.csv").read_text(encoding="utf-8") == CONTACTS_CSV   # nothing written
 
 
+def test_a_workspace_backend_uses_its_salesforce_folder(tmp_path):
+    (tmp_path / "salesforce").mkdir()
+    (tmp_path / "salesforce" / "Contact.csv").write_text(CONTACTS_CSV, encoding="utf-8")
+    backend = LocalBackend()
+    backend.workspace = str(tmp_path)
+    src = "%%=Field(Row(RetrieveSalesforceObjects('Contact', 'LastName', 'FirstName', '=', 'ann'), 1), 1)=%%"
+    assert ampy.render(src, backend=backend) == "Lee"
+
+
 def test_without_an_org_folder_the_connector_is_missing():
     assert error("%%=RetrieveSalesforceJobSources('J1')=%%", backend=LocalBackend()).message == (
         "RetrieveSalesforceJobSources: no Salesforce org is connected (a workspace needs a salesforce/ "

@@ -2,8 +2,9 @@
 
 The org is a folder of CSV files, one per Salesforce object: ``salesforce/Contact.csv`` holds the
 Contact records, its header row is the object's fields (an ``Id`` column is required). The backend
-names the folder in its ``salesforce_dir`` attribute (a workspace's ``salesforce/``). What the
-real connector answers with a SOAP fault (unknown object, field or record) aborts here too.
+names the folder in its ``salesforce_dir`` attribute; a workspace backend without one uses the
+workspace's ``salesforce/`` folder. What the real connector answers with a SOAP fault (unknown
+object, field or record) aborts here too.
 
 New records get 18-character IDs that start with the object's key prefix (``003`` for Contact,
 ``a00``-``a0z`` style for custom objects). ``CreatedDate``/``LastModifiedDate`` columns, when the
@@ -121,6 +122,9 @@ class SalesforceObjects:
 
 def _org(ctx) -> SalesforceObjects:
     folder = getattr(ctx.backend, "salesforce_dir", None)
+    workspace = getattr(ctx.backend, "workspace", None)
+    if not folder and isinstance(workspace, str):
+        folder = os.path.join(workspace, "salesforce")   # a workspace keeps its org beside its DEs
     if not folder or not os.path.isdir(folder):
         raise FunctionError("no Salesforce org is connected (a workspace needs a salesforce/ folder with "
                             "one CSV file per object)")
