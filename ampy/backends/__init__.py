@@ -31,8 +31,14 @@ def open_backend(kind: str = "local", *, workspace: str | None = None, data_dir:
             from ..commands._common import UsageError
 
             raise UsageError(f"workspace {workspace} is not a folder")
-        os.makedirs(os.path.join(workspace, ".ampy"), exist_ok=True)
-        return LocalBackend(data_dir or os.path.join(workspace, "dataextensions"),
-                            content_dir or os.path.join(workspace, "content"),
-                            store_path=os.path.join(workspace, ".ampy", "store.sqlite"))
+        backend = LocalBackend.for_workspace(workspace)
+        # --data / --content still point the workspace account at other folders when given
+        if data_dir:
+            backend.data_dir = backend.store.data_dir = data_dir
+        if content_dir:
+            from .local import ContentFolder
+
+            backend.content_dir = content_dir
+            backend.content = ContentFolder(content_dir)
+        return backend
     return LocalBackend(data_dir, content_dir)

@@ -1,4 +1,5 @@
-"""The ``local`` backend: the embedded Marketing Cloud (SQLite data extensions, content folder)."""
+"""The ``local`` backend: the embedded Marketing Cloud (SQLite data extensions, content folder,
+API objects, asynchronous tasks and sends; see ``ampy.cloud``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import os
 import threading
 from collections.abc import Sequence
 
+from ..api.model import ApiObject
 from ..cloud.store import DataStore
-from .base import Backend, Pairs, Row
+from .base import ApiResponse, Backend, BackendError, Pairs, Row
 
 _CONTENT_EXTENSIONS = (".amp", ".ampscript", ".html", ".htm", ".txt")
 
@@ -47,11 +49,96 @@ class LocalBackend(Backend):
     name = "local"
 
     def __init__(self, data_dir: str | None = None, content_dir: str | None = None, *,
-                 store_path: str = ":memory:"):
+                 store_path: str = ":memory:", workspace: str | None = None, settings=None):
         self.data_dir = data_dir
         self.content_dir = content_dir
+        self.store_path = store_path
+        self.workspace = workspace
+        self.settings = settings      # ampy.settings.Settings of the workspace (None: defaults)
         self.store = DataStore(store_path, data_dir)
         self.content = ContentFolder(content_dir)
+        self._cloud = None
+        self._cloud_lock = threading.Lock()
+
+    @classmethod
+    def for_workspace(cls, root: str) -> LocalBackend:
+        """The account stored in a workspace folder (its store is created on first use)."""
+        from ..cloud.workspace import paths
+        from ..settings import load_settings
+
+        p = paths(root)
+        os.makedirs(os.path.dirname(p["store"]), exist_ok=True)
+        try:
+            settings = load_settings(p["settings"])
+        except ValueError as e:
+            raise BackendError(str(e)) from None
+        return cls(p["data"], p["content"], store_path=p["store"], workspace=root, settings=settings)
+
+    # ---- the account (API objects, tasks) ----------------------------------------------------
+    @property
+    def cloud(self):
+        """The account behind the API verbs, created on first use (definitions are imported then)."""
+        if self._cloud is None:
+            with self._cloud_lock:
+                if self._cloud is None:
+                    from ..cloud.account import LocalCloud
+
+                    cloud = LocalCloud(self, workspace=self.workspace, worker_factory=self._open_worker)
+                    self._cloud = cloud
+        from ..cloud.workspace import sync_definitions
+
+        sync_definitions(self._cloud)
+        return self._cloud
+
+    def _open_worker(self):
+        """The account background tasks run against: its own connection to the same file, so a
+        script polling task status and the task itself never wait on one Python lock."""
+        if self.store_path == ":memory:":
+            return self._cloud
+        worker = LocalBackend(self.data_dir, self.content_dir, store_path=self.store_path,
+                              workspace=self.workspace, settings=self.settings)
+        worker.content = self.content
+        return worker.cloud
+
+    def api_create(self, objects: list[ApiObject], options: ApiObject | None = None) -> ApiResponse:
+        return self.cloud.create(objects, options)
+
+    def api_update(self, objects: list[ApiObject], options: ApiObject | None = None) -> ApiResponse:
+        return self.cloud.update(objects, options)
+
+    def api_delete(self, objects: list[ApiObject], options: ApiObject | None = None) -> ApiResponse:
+        return self.cloud.delete(objects, options)
+
+    def api_retrieve(self, request: ApiObject) -> ApiResponse:
+        return self.cloud.retrieve(request)
+
+    def api_perform(self, action: str, definitions: list[ApiObject],
+                    options: ApiObject | None = None) -> ApiResponse:
+        return self.cloud.perform(action, definitions, options)
+
+    def api_configure(self, action: str, configurations: list[ApiObject],
+                      options: ApiObject | None = None) -> ApiResponse:
+        return self.cloud.configure(action, configurations, options)
+
+    def api_execute(self, requests: list[ApiObject]) -> ApiResponse:
+        return self.cloud.execute(requests)
+
+    def api_extract(self, requests: list[ApiObject]) -> ApiResponse:
+        return self.cloud.extract(requests)
+
+    def api_describe(self, object_types: list[str]) -> ApiResponse:
+        return self.cloud.describe(object_types)
+
+    def execute_filter(self, filter_key: str, *, order_by: Sequence[tuple[str, bool]] = (),
+                       limit: int | None = None) -> list[Row]:
+        from ..cloud.filters import execute_filter
+
+        return execute_filter(self.cloud, filter_key, order_by=order_by, limit=limit)
+
+    def wait_for_tasks(self) -> None:
+        """Block until every queued background task has run."""
+        if self._cloud is not None:
+            self._cloud.runner.wait()
 
     # ---- data extensions
     def lookup(self, de: str, filters: Pairs, *, case_sensitive: bool = False,
@@ -83,6 +170,9 @@ class LocalBackend(Backend):
         return self.content.find(key or name or id or "")
 
     def close(self) -> None:
+        """Finish queued background tasks, then close the store."""
+        if self._cloud is not None:
+            self._cloud.close()
         self.store.close()
 
 

@@ -1,0 +1,413 @@
+"""Email sends: recipients of a send definition, one render per subscriber, delivery, tracking rows.
+
+Recipients come from the definition's ``SendDefinitionList`` entries: a ``List`` (its Active
+subscribers) or a sendable data extension (``CustomObjectID`` = the DE's ObjectID, CustomerKey or
+name), minus the entries typed ``ExclusionList``, minus subscribers whose status is not Active,
+optionally de-duplicated by email address. ``start`` uses the entries not marked ``IsTestObject``,
+``test`` those marked (or ``TestEmailAddr``).
+
+Each recipient's Subject, HTMLBody and TextBody are rendered with that subscriber's attributes in
+the ``email`` context; a render that raises an AMPscript error skips the subscriber and is
+counted (NumberErrored), it does not stop the job. Messages go to SMTP when ``[smtp]`` is set in
+ampy.toml, else into ``<workspace>/outbox/<JobID>-<n>.eml``. The job records a Send (ID = JobID =
+the task ID) and one SentEvent per delivered message.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from ..api.model import ApiObject
+from ..runtime.dates import system_now
+from .objects import now_text, text
+from .tasks import TaskCanceled, TaskFailed
+
+_CHECK_EVERY = 50   # recipients between looks at the cancel / pause flags
+
+
+@dataclass
+class SendJob:
+    """What a render sees as ``ctx.send``: the job it belongs to."""
+    job_id: int
+    started_at: datetime
+    email_id: str
+    email_name: str
+    is_test: bool = False
+    list_id: str = ""
+
+
+@dataclass
+class Recipient:
+    subscriber_key: str
+    email: str
+    attributes: dict = field(default_factory=dict)
+
+
+@dataclass
+class Audience:
+    recipients: list
+    excluded: int = 0
+    duplicates: int = 0
+    missing: int = 0
+    invalid: int = 0
+    unsubscribed: int = 0
+
+
+def _as_list(value: object) -> list:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _truthy(value: object) -> bool:
+    return text(value).strip().lower() in ("true", "1", "yes")
+
+
+# ---- recipients --------------------------------------------------------------------------------
+
+def _subscribers_by_key(cloud) -> dict[str, ApiObject]:
+    return {text(s.get("SubscriberKey")).lower(): s for s in cloud.objects.all("Subscriber")}
+
+
+def _list_members(cloud, list_ref: ApiObject, subscribers: dict) -> list[Recipient]:
+    found = cloud.find_list(list_ref)
+    if found is None:
+        raise TaskFailed(f"The list {_describe(list_ref)} does not exist.")
+    list_id = text(found.get("ID"))
+    out = []
+    for sub in subscribers.values():
+        for membership in _as_list(sub.get("Lists")):
+            if isinstance(membership, ApiObject) and text(membership.get("ID")) == list_id \
+                    and (text(membership.get("Status")) or "Active") == "Active":
+                attrs = {text(a.get("Name")): text(a.get("Value")) for a in _as_list(sub.get("Attributes"))
+                         if isinstance(a, ApiObject)}
+                attrs.update({"EmailAddress": text(sub.get("EmailAddress")),
+                              "SubscriberKey": text(sub.get("SubscriberKey"))})
+                out.append(Recipient(text(sub.get("SubscriberKey")), text(sub.get("EmailAddress")), attrs))
+    return out
+
+
+def _de_members(cloud, ref: str) -> list[Recipient]:
+    info = cloud.store.find(ref)
+    if info is None:
+        raise TaskFailed(f"The sendable data extension '{ref}' does not exist.")
+    columns = {c.lower(): c for c in info.columns}
+    sendable = str(info.meta.get("SendableField") or "")
+    relates_to = str(info.meta.get("SendableSubscriberField") or "Subscriber Key").lower()
+    email_col = next((columns[c] for c in ("emailaddress", "email address", "email") if c in columns), None)
+    key_col = columns.get(sendable.lower()) if relates_to != "email address" else None
+    key_col = key_col or next((columns[c] for c in ("subscriberkey", "subscriber key") if c in columns), None)
+    if relates_to == "email address" and sendable.lower() in columns:
+        email_col = columns[sendable.lower()]
+    if email_col is None and key_col is None:
+        raise TaskFailed(f"The data extension '{info.name}' is not sendable (no email or subscriber key field).")
+    out = []
+    for row in cloud.store.lookup(info.name, ()):
+        attrs = {k: ("" if v is None else v) for k, v in row.items()}
+        email = text(attrs.get(email_col, "")) if email_col else ""
+        key = text(attrs.get(key_col, "")) if key_col else email
+        out.append(Recipient(key or email, email, attrs))
+    return out
+
+
+def _entry_members(cloud, entry: ApiObject, subscribers: dict) -> list[Recipient]:
+    list_ref = entry.get("List")
+    if isinstance(list_ref, ApiObject):
+        return _list_members(cloud, list_ref, subscribers)
+    ref = text(entry.get("CustomObjectID"))
+    if ref:
+        return _de_members(cloud, ref)
+    raise TaskFailed("A SendDefinitionList entry names neither a List nor a data extension (CustomObjectID).")
+
+
+def _describe(ref: ApiObject) -> str:
+    for prop in ("ID", "CustomerKey", "ListName", "ObjectID"):
+        if text(ref.get(prop)):
+            return f"{prop} '{text(ref.get(prop))}'"
+    return "(no ID)"
+
+
+def audience(cloud, definition: ApiObject, *, test: bool = False) -> Audience:
+    entries = [e for e in _as_list(definition.get("SendDefinitionList")) if isinstance(e, ApiObject)]
+    subscribers = _subscribers_by_key(cloud)
+    sources, exclusions = [], []
+    for entry in entries:
+        kind = (text(entry.get("SendDefinitionListType")) or "SourceList").lower()
+        if kind in ("exclusionlist", "domainexclusion", "optoutlist"):
+            exclusions.append(entry)
+        elif _truthy(entry.get("IsTestObject")) == test:
+            sources.append(entry)
+    if test and not sources:
+        address = text(definition.get("TestEmailAddr"))
+        if not address:
+            raise TaskFailed("The send definition has no test list and no TestEmailAddr.")
+        return Audience([Recipient(address, address, {"EmailAddress": address, "SubscriberKey": address})])
+    if not sources:
+        raise TaskFailed("The send definition has no SendDefinitionList to send to.")
+    excluded_keys, excluded_emails = set(), set()
+    for entry in exclusions:
+        for r in _entry_members(cloud, entry, subscribers):
+            excluded_keys.add(r.subscriber_key.lower())
+            excluded_emails.add(r.email.lower())
+    result = Audience([])
+    seen_keys, seen_emails = set(), set()
+    dedupe = _truthy(definition.get("DeduplicateByEmail"))
+    for entry in sources:
+        for r in _entry_members(cloud, entry, subscribers):
+            if r.subscriber_key.lower() in excluded_keys or (r.email and r.email.lower() in excluded_emails):
+                result.excluded += 1
+                continue
+            known = subscribers.get(r.subscriber_key.lower())
+            if known is not None and (text(known.get("Status")) or "Active") != "Active":
+                result.unsubscribed += 1
+                continue
+            if not r.email:
+                result.missing += 1
+                continue
+            if "@" not in r.email:
+                result.invalid += 1
+                continue
+            if r.subscriber_key.lower() in seen_keys or (dedupe and r.email.lower() in seen_emails):
+                result.duplicates += 1
+                continue
+            seen_keys.add(r.subscriber_key.lower())
+            seen_emails.add(r.email.lower())
+            result.recipients.append(r)
+    return result
+
+
+def recipient_count(cloud, definition: ApiObject) -> int:
+    """GetMaxCount: how many subscribers a start would send to."""
+    return len(audience(cloud, definition).recipients)
+
+
+# ---- delivery ----------------------------------------------------------------------------------
+
+class Delivery:
+    """SMTP when configured (one connection for the whole job), else .eml files in the outbox."""
+
+    def __init__(self, cloud, job_id: int):
+        self.cloud = cloud
+        self.job_id = job_id
+        self.smtp = None
+        self.count = 0
+        config = cloud.settings.smtp if cloud.settings is not None else None
+        if config:
+            try:
+                self.smtp = smtplib.SMTP(config.get("host", "127.0.0.1"), int(config.get("port", 25)),
+                                         timeout=float(config.get("timeout", 30)))
+                if config.get("starttls"):
+                    self.smtp.starttls()
+                password = config.get("password") or os.environ.get(config.get("password_env", ""), "")
+                if config.get("username"):
+                    self.smtp.login(config["username"], password)
+            except (OSError, smtplib.SMTPException) as e:
+                raise TaskFailed(f"Cannot reach the SMTP server: {e}") from None
+        elif cloud.outbox_dir:
+            os.makedirs(cloud.outbox_dir, exist_ok=True)
+
+    def deliver(self, message: EmailMessage) -> bool:
+        self.count += 1
+        if self.smtp is not None:
+            try:
+                self.smtp.send_message(message)
+            except smtplib.SMTPRecipientsRefused:
+                return False
+            except (OSError, smtplib.SMTPException) as e:
+                raise TaskFailed(f"SMTP delivery failed: {e}") from None
+            return True
+        if self.cloud.outbox_dir:
+            path = os.path.join(self.cloud.outbox_dir, f"{self.job_id}-{self.count:06d}.eml")
+            with open(path, "wb") as f:
+                f.write(bytes(message))
+        else:
+            self.cloud.outbox.append(message)
+        return True
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+
+
+# ---- the send job ------------------------------------------------------------------------------
+
+def _find_email(cloud, ref: object) -> ApiObject:
+    if not isinstance(ref, ApiObject):
+        raise TaskFailed("The send definition has no Email.")
+    found = cloud.objects.find(ApiObject("Email", {k: ref.get(k) for k in ("ID", "ObjectID", "CustomerKey")
+                                                   if ref.get(k) is not None}))
+    if found is None:
+        raise TaskFailed(f"The email {_describe(ref)} does not exist.")
+    return found[1]
+
+
+def run_send_definition(cloud, definition: ApiObject, task_id: int, overrides: dict) -> None:
+    test = bool(overrides.get("test"))
+    email = _find_email(cloud, definition.get("Email"))
+    aud = audience(cloud, definition, test=test)
+    profile = definition.get("SenderProfile")
+    profile = profile if isinstance(profile, ApiObject) else ApiObject("SenderProfile")
+    from_name = overrides.get("FromName") or text(profile.get("FromName")) or text(definition.get("FromName")) \
+        or "ampy"
+    from_address = overrides.get("FromAddress") or text(profile.get("FromAddress")) \
+        or text(definition.get("FromAddress")) or "noreply@example.com"
+    subject = text(definition.get("EmailSubject")) or text(email.get("Subject"))
+    send_email(cloud, task_id, email, aud, subject=subject, from_name=from_name, from_address=from_address,
+               definition=definition, is_test=test)
+
+
+def send_email(cloud, task_id: int, email: ApiObject, aud: Audience, *, subject: str, from_name: str,
+               from_address: str, definition: ApiObject | None = None, is_test: bool = False) -> None:
+    from ..errors import AmpscriptError
+    from ..template import compile_template
+
+    name = text(email.get("Name")) or "email"
+    try:
+        parts = {part: compile_template(source, name=f"{name}:{part}") for part, source in
+                 (("Subject", subject), ("HTMLBody", text(email.get("HTMLBody"))),
+                  ("TextBody", text(email.get("TextBody")))) if source}
+    except AmpscriptError as e:
+        raise TaskFailed(f"The email does not compile: {e}") from None
+    job = SendJob(task_id, system_now(), text(email.get("ID")), name, is_test)
+    send = ApiObject("Send", {
+        "Email": ApiObject("Email", {"ID": text(email.get("ID"))}), "EmailName": name, "Subject": subject,
+        "FromAddress": from_address, "FromName": from_name, "SendDate": now_text(), "Status": "Sending",
+        "NumberTargeted": str(len(aud.recipients)), "NumberExcluded": str(aud.excluded),
+        "Duplicates": str(aud.duplicates), "MissingAddresses": str(aud.missing),
+        "InvalidAddresses": str(aud.invalid), "ExistingUnsubscribes": str(aud.unsubscribed)})
+    if definition is not None:
+        send.set("EmailSendDefinition", ApiObject("EmailSendDefinition", {
+            "CustomerKey": text(definition.get("CustomerKey")), "ObjectID": text(definition.get("ObjectID"))}))
+    stored = cloud.objects.insert(send, api_id=task_id)
+    rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
+    delivery = Delivery(cloud, task_id)
+    sent, errored, events, first_error = 0, 0, [], ""
+    try:
+        for i, r in enumerate(aud.recipients):
+            if i % _CHECK_EVERY == 0:
+                _check_flags(cloud, task_id, rowid)
+            attrs = dict(r.attributes)
+            attrs.setdefault("emailaddr", r.email)
+            attrs.setdefault("_subscriberkey", r.subscriber_key)
+            attrs.setdefault("subscriberkey", r.subscriber_key)
+            attrs.update({"jobid": str(task_id), "_emailid": job.email_id, "emailname_": name})
+            try:
+                rendered = {part: tpl.render(attributes=attrs, backend=cloud.backend, context="email", send=job)
+                            for part, tpl in parts.items()}
+            except AmpscriptError as e:
+                errored += 1
+                first_error = first_error or f"{r.subscriber_key}: {e.message}"
+                continue
+            if delivery.deliver(_message(rendered, from_name, from_address, r.email)):
+                sent += 1
+                events.append(ApiObject("SentEvent", {
+                    "SendID": str(task_id), "SubscriberKey": r.subscriber_key, "EventDate": now_text(),
+                    "EventType": "Sent"}))
+            else:
+                errored += 1
+    except TaskCanceled:
+        _finish_send(cloud, rowid, stored, "Canceled", sent, errored, events)
+        raise
+    finally:
+        delivery.close()
+    _finish_send(cloud, rowid, stored, "Complete", sent, errored, events)
+    detail = f"{sent} sent, {errored} errored"
+    if first_error:
+        detail += f" (first error: {first_error})"
+    cloud.tasks.set_detail(task_id, detail)
+
+
+def _check_flags(cloud, task_id: int, rowid: int) -> None:
+    """Stop on cancel; wait while the Send is paused (Send pause/resume)."""
+    while True:
+        if cloud.tasks.cancelled(task_id):
+            raise TaskCanceled()
+        found = cloud.objects.find(ApiObject("Send", {"ID": str(task_id)}))
+        if found is None or text(found[1].get("Status")) != "Paused":
+            return
+        time.sleep(0.05)
+
+
+def _finish_send(cloud, rowid: int, send: ApiObject, status: str, sent: int, errored: int, events: list) -> None:
+    with cloud.store.transaction():
+        cloud.objects.insert_many(events)
+        current = cloud.objects.find(ApiObject("Send", {"ObjectID": text(send.get("ObjectID"))}))
+        send = current[1] if current else send
+        if text(send.get("Status")) != "Canceled":
+            send.set("Status", status)
+        for prop, value in (("NumberSent", sent), ("NumberDelivered", sent), ("NumberErrored", errored)):
+            send.set(prop, str(value))
+        send.set("SentDate", now_text())
+        cloud.objects.replace(rowid, send)
+
+
+def _message(rendered: dict, from_name: str, from_address: str, to: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = formataddr((from_name, from_address))
+    msg["To"] = to
+    msg["Subject"] = rendered.get("Subject", "").replace("\r", " ").replace("\n", " ")
+    msg["Message-ID"] = make_msgid(domain="ampy.local")
+    text_body, html_body = rendered.get("TextBody"), rendered.get("HTMLBody")
+    if text_body is not None:
+        msg.set_content(text_body)
+        if html_body is not None:
+            msg.add_alternative(html_body, subtype="html")
+    else:
+        msg.set_content(html_body or "", subtype="html")
+    return msg
+
+
+# ---- TriggeredSend -----------------------------------------------------------------------------
+
+def queue_triggered_send(cloud, obj: ApiObject) -> int:
+    """Create of a TriggeredSend: queue one message per Subscriber of the object, rendered from the
+    TriggeredSendDefinition's email with the subscriber's Attributes."""
+    from .objects import ObjectError
+    from .tasks import run_task
+
+    ref = obj.get("TriggeredSendDefinition")
+    if not isinstance(ref, ApiObject):
+        raise ObjectError("A TriggeredSend needs its TriggeredSendDefinition (CustomerKey).", 2)
+    found = cloud.objects.find(ApiObject("TriggeredSendDefinition", dict(ref.properties)))
+    if found is None:
+        raise ObjectError(f"The TriggeredSendDefinition {_describe(ref)} does not exist.", 2)
+    tsd = found[1]
+    if (text(tsd.get("TriggeredSendStatus")) or "Active") != "Active":
+        raise ObjectError("The TriggeredSendDefinition is not Active.", 2)
+    recipients = []
+    for sub in _as_list(obj.get("Subscribers")):
+        if not isinstance(sub, ApiObject) or "@" not in text(sub.get("EmailAddress")):
+            raise ObjectError("Every Subscriber of a TriggeredSend needs a valid EmailAddress.", 2)
+        email = text(sub.get("EmailAddress"))
+        attrs = {text(a.get("Name")): text(a.get("Value")) for a in _as_list(sub.get("Attributes"))
+                 if isinstance(a, ApiObject)}
+        key = text(sub.get("SubscriberKey")) or email
+        attrs.update({"EmailAddress": email, "SubscriberKey": key})
+        recipients.append(Recipient(key, email, attrs))
+    if not recipients:
+        raise ObjectError("A TriggeredSend needs at least one Subscriber.", 2)
+    ioid = text(tsd.get("InteractionObjectID"))
+    task_id = cloud.tasks.add("TriggeredSend", text(tsd.get("CustomerKey")), "send", ioid=ioid, parent_ioid=ioid)
+
+    def job(worker) -> None:
+        def work() -> None:
+            email = _find_email(worker, tsd.get("Email"))
+            profile = tsd.get("SenderProfile") if isinstance(tsd.get("SenderProfile"), ApiObject) else ApiObject("x")
+            send_email(worker, task_id, email, Audience(recipients),
+                       subject=text(tsd.get("EmailSubject")) or text(email.get("Subject")),
+                       from_name=text(profile.get("FromName")) or text(tsd.get("FromName")) or "ampy",
+                       from_address=text(profile.get("FromAddress")) or text(tsd.get("FromAddress"))
+                       or "noreply@example.com")
+        run_task(worker.tasks, task_id, work)
+
+    cloud.runner.submit(job)
+    return task_id

@@ -1,0 +1,134 @@
+"""A workspace: the local account on disk.
+
+::
+
+    my-account/
+      ampy.toml                 settings (time zone, culture, keys, HTTP policy, [smtp])
+      dataextensions/*.csv      one data extension per file; optional <name>.schema.json
+      content/*                 content blocks (key = file stem)
+      definitions/*.json        API objects seeded into the store (lists, subscribers, emails,
+                                send definitions, campaigns, queries, imports ...)
+      imports/                  files ImportDefinitions load (their FileSpec)
+      outbox/                   sent email as .eml files when no [smtp] is configured
+      .ampy/store.sqlite        the store (SQLite, WAL), created on first use
+
+Definitions files hold a JSON list of objects written as plain property maps with a ``Type``:
+nested objects are maps (their type comes from the property, or their own ``Type``), arrays are
+lists, ``{"$file": "content/x.html"}`` reads a file of the workspace as a property's text, and a
+Campaign's ``Activities`` (``["QueryDefinition:key", ...]``) lists what it runs. A file is
+imported on first use and again whenever it changes; an object already in the store (same
+CustomerKey, ID, or SubscriberKey) is updated, not duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..api.model import ApiObject
+from ..backends.base import BackendError
+from . import types
+from .objects import ObjectError, merge, normalise
+
+STORE_RELATIVE = os.path.join(".ampy", "store.sqlite")
+SETTINGS_FILE = "ampy.toml"
+
+
+def paths(root: str) -> dict[str, str]:
+    return {"data": os.path.join(root, "dataextensions"), "content": os.path.join(root, "content"),
+            "definitions": os.path.join(root, "definitions"), "store": os.path.join(root, STORE_RELATIVE),
+            "settings": os.path.join(root, SETTINGS_FILE)}
+
+
+# ---- definitions -------------------------------------------------------------------------------
+
+def to_api_object(data: dict, root: str, declared: str | None = None) -> ApiObject:
+    type_name = data.get("Type") if isinstance(data.get("Type"), str) and declared is None else None
+    type_name = type_name or declared
+    canonical = types.canonical_type(type_name or "")
+    if canonical is None:
+        raise ObjectError(f"unknown object type '{type_name}'", 8)
+    obj = ApiObject(canonical)
+    for name, value in data.items():
+        if name == "Type" and declared is None:
+            continue
+        if name == "Activities" and canonical == "Campaign":
+            continue
+        info = types.property_info(canonical, name)
+        nested_type = info.type_name if info is not None else None
+        obj.properties[name] = _value(value, root, nested_type)
+    return obj
+
+
+def _value(value: object, root: str, nested_type: str | None) -> object:
+    if isinstance(value, dict) and set(value) == {"$file"}:
+        path = os.path.realpath(os.path.join(root, value["$file"]))
+        if not path.startswith(os.path.realpath(root) + os.sep):
+            raise ObjectError(f"{value['$file']} is outside the workspace")
+        try:
+            with open(path, encoding="utf-8-sig") as f:
+                return f.read()
+        except OSError as e:
+            raise ObjectError(f"cannot read {value['$file']}: {e.strerror}") from None
+    if isinstance(value, dict):
+        return to_api_object(value, root, value.get("Type") if isinstance(value.get("Type"), str) else nested_type)
+    if isinstance(value, list):
+        return [_value(v, root, nested_type) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def sync_definitions(cloud) -> None:
+    """Import every changed ``definitions/*.json`` file into the store (one transaction per file)."""
+    if not cloud.workspace:
+        return
+    folder = os.path.join(cloud.workspace, "definitions")
+    if not os.path.isdir(folder):
+        return
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if not (entry.is_file() and entry.name.lower().endswith(".json")):
+            continue
+        st = entry.stat()
+        stamp = f"{st.st_size}:{st.st_mtime_ns}"
+        key = f"definitions/{entry.name}"
+        db = cloud.store.db
+        with cloud.store._lock:
+            row = db.execute("SELECT stamp FROM ampy_source WHERE path=?", (key,)).fetchone()
+        if row is not None and row[0] == stamp:
+            continue
+        with cloud.store.transaction():
+            row = db.execute("SELECT stamp FROM ampy_source WHERE path=?", (key,)).fetchone()
+            if row is not None and row[0] == stamp:
+                continue   # another process imported it meanwhile
+            _import_file(cloud, entry.path, entry.name)
+            db.execute("INSERT OR REPLACE INTO ampy_source (path, stamp) VALUES (?, ?)", (key, stamp))
+
+
+def _import_file(cloud, path: str, name: str) -> None:
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            items = json.load(f)
+    except (OSError, ValueError) as e:
+        raise BackendError(f"definitions/{name}: {e}") from None
+    if not isinstance(items, list):
+        raise BackendError(f"definitions/{name}: expected a JSON list of objects")
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("Type"), str):
+            raise BackendError(f"definitions/{name}: object {i} has no Type")
+        try:
+            obj = normalise(to_api_object(item, cloud.workspace))
+            extra = None
+            if obj.type == "Campaign":
+                activities = []
+                for a in item.get("Activities", []):
+                    kind, _, key = str(a).partition(":")
+                    activities.append({"type": kind.strip(), "key": key.strip()})
+                extra = {"activities": activities}
+            found = cloud.objects.find(obj)
+            if found is None:
+                cloud.objects.insert(obj, extra=extra, source=f"definitions/{name}")
+            else:
+                cloud.objects.replace(found[0], merge(found[1], obj), extra=extra)
+        except ObjectError as e:
+            raise BackendError(f"definitions/{name}: object {i} ({item.get('Type')}): {e.message}") from None
