@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from .dates import DAY_NAMES as _DAYS
+from .dates import MONTH_NAMES as _MONTHS
 
 _MESSAGE_CONTEXT = {"page": "LANDINGPAGE", "email": "SEND", "sms": "SMS"}
 
