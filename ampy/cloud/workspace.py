@@ -31,6 +31,7 @@ from . import types
 from .objects import ObjectError, merge, normalise
 
 STORE_RELATIVE = os.path.join(".ampy", "store.sqlite")
+STARTER = "starter"   # the sample account shipped inside the package (ampy/cloud/starter)
 SETTINGS_FILE = "ampy.toml"
 
 
@@ -40,23 +41,55 @@ def paths(root: str) -> dict[str, str]:
             "settings": os.path.join(root, SETTINGS_FILE)}
 
 
+class WorkspaceExists(Exception):
+    """``ampy init`` refuses to write into a folder that already has files."""
+
+
+def create_workspace(root: str) -> list[str]:
+    """Copy the sample account into ``root`` (a new or empty folder); returns the files written."""
+    from importlib import resources
+
+    if os.path.exists(root) and (not os.path.isdir(root) or os.listdir(root)):
+        raise WorkspaceExists(f"{root} already exists and is not an empty folder")
+    written: list[str] = []
+
+    def copy(node, rel: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.name == "__pycache__":
+                continue
+            target = os.path.join(root, rel, child.name)
+            if child.is_dir():
+                os.makedirs(target, exist_ok=True)
+                copy(child, os.path.join(rel, child.name))
+            else:
+                with open(target, "wb") as f:
+                    f.write(child.read_bytes())
+                written.append(os.path.join(rel, child.name))
+
+    os.makedirs(root, exist_ok=True)
+    copy(resources.files("ampy.cloud").joinpath(STARTER), "")
+    for folder in ("imports", "content", "dataextensions", "definitions"):
+        os.makedirs(os.path.join(root, folder), exist_ok=True)
+    return written
+
+
 # ---- definitions -------------------------------------------------------------------------------
 
-def to_api_object(data: dict, root: str, declared: str | None = None) -> ApiObject:
-    type_name = data.get("Type") if isinstance(data.get("Type"), str) and declared is None else None
-    type_name = type_name or declared
-    canonical = types.canonical_type(type_name or "")
+def to_api_object(data: dict, root: str, fallback: str | None = None) -> ApiObject:
+    """A definitions-file map as an ApiObject. ``Type`` names the object type when it is one
+    (nested maps may leave it out: the property's declared type is used then)."""
+    named = data.get("Type") if isinstance(data.get("Type"), str) else None
+    canonical = types.canonical_type(named) if named else None
+    used_type_key = canonical is not None
+    canonical = canonical or types.canonical_type(fallback or "")
     if canonical is None:
-        raise ObjectError(f"unknown object type '{type_name}'", 8)
+        raise ObjectError(f"unknown object type '{named or fallback}'", 8)
     obj = ApiObject(canonical)
     for name, value in data.items():
-        if name == "Type" and declared is None:
-            continue
-        if name == "Activities" and canonical == "Campaign":
+        if (name == "Type" and used_type_key) or (name == "Activities" and canonical == "Campaign"):
             continue
         info = types.property_info(canonical, name)
-        nested_type = info.type_name if info is not None else None
-        obj.properties[name] = _value(value, root, nested_type)
+        obj.properties[name] = _value(value, root, info.type_name if info is not None else None)
     return obj
 
 
@@ -71,7 +104,7 @@ def _value(value: object, root: str, nested_type: str | None) -> object:
         except OSError as e:
             raise ObjectError(f"cannot read {value['$file']}: {e.strerror}") from None
     if isinstance(value, dict):
-        return to_api_object(value, root, value.get("Type") if isinstance(value.get("Type"), str) else nested_type)
+        return to_api_object(value, root, nested_type)
     if isinstance(value, list):
         return [_value(v, root, nested_type) for v in value]
     if isinstance(value, bool):
