@@ -17,8 +17,14 @@ def default_backend():
     return _default
 
 
-def open_backend(kind: str = "local", *, workspace: str | None = None, data_dir: str | None = None,
-                 content_dir: str | None = None, profile: str | None = None):
+def open_backend(
+    kind: str = "local",
+    *,
+    workspace: str | None = None,
+    data_dir: str | None = None,
+    content_dir: str | None = None,
+    profile: str | None = None,
+):
     """The one place that turns CLI/REPL choices into a backend instance."""
     if kind == "soap":
         from .soap import SoapBackend  # imported here: zeep is heavy

@@ -48,13 +48,20 @@ class LocalBackend(Backend):
 
     name = "local"
 
-    def __init__(self, data_dir: str | None = None, content_dir: str | None = None, *,
-                 store_path: str = ":memory:", workspace: str | None = None, settings=None):
+    def __init__(
+        self,
+        data_dir: str | None = None,
+        content_dir: str | None = None,
+        *,
+        store_path: str = ":memory:",
+        workspace: str | None = None,
+        settings=None,
+    ):
         self.data_dir = data_dir
         self.content_dir = content_dir
         self.store_path = store_path
         self.workspace = workspace
-        self.settings = settings      # ampy.settings.Settings of the workspace (None: defaults)
+        self.settings = settings  # ampy.settings.Settings of the workspace (None: defaults)
         self.store = DataStore(store_path, data_dir)
         self.content = ContentFolder(content_dir)
         self._cloud = None
@@ -95,8 +102,13 @@ class LocalBackend(Backend):
         script polling task status and the task itself never wait on one Python lock."""
         if self.store_path == ":memory:":
             return self._cloud
-        worker = LocalBackend(self.data_dir, self.content_dir, store_path=self.store_path,
-                              workspace=self.workspace, settings=self.settings)
+        worker = LocalBackend(
+            self.data_dir,
+            self.content_dir,
+            store_path=self.store_path,
+            workspace=self.workspace,
+            settings=self.settings,
+        )
         worker.content = self.content
         return worker.cloud
 
@@ -112,12 +124,14 @@ class LocalBackend(Backend):
     def api_retrieve(self, request: ApiObject) -> ApiResponse:
         return self.cloud.retrieve(request)
 
-    def api_perform(self, action: str, definitions: list[ApiObject],
-                    options: ApiObject | None = None) -> ApiResponse:
+    def api_perform(
+        self, action: str, definitions: list[ApiObject], options: ApiObject | None = None
+    ) -> ApiResponse:
         return self.cloud.perform(action, definitions, options)
 
-    def api_configure(self, action: str, configurations: list[ApiObject],
-                      options: ApiObject | None = None) -> ApiResponse:
+    def api_configure(
+        self, action: str, configurations: list[ApiObject], options: ApiObject | None = None
+    ) -> ApiResponse:
         return self.cloud.configure(action, configurations, options)
 
     def api_execute(self, requests: list[ApiObject]) -> ApiResponse:
@@ -129,8 +143,9 @@ class LocalBackend(Backend):
     def api_describe(self, object_types: list[str]) -> ApiResponse:
         return self.cloud.describe(object_types)
 
-    def execute_filter(self, filter_key: str, *, order_by: Sequence[tuple[str, bool]] = (),
-                       limit: int | None = None) -> list[Row]:
+    def execute_filter(
+        self, filter_key: str, *, order_by: Sequence[tuple[str, bool]] = (), limit: int | None = None
+    ) -> list[Row]:
         from ..cloud.filters import execute_filter
 
         return execute_filter(self.cloud, filter_key, order_by=order_by, limit=limit)
@@ -141,8 +156,15 @@ class LocalBackend(Backend):
             self._cloud.runner.wait()
 
     # ---- data extensions
-    def lookup(self, de: str, filters: Pairs, *, case_sensitive: bool = False,
-               order_by: Sequence[tuple[str, bool]] = (), limit: int | None = None) -> list[Row]:
+    def lookup(
+        self,
+        de: str,
+        filters: Pairs,
+        *,
+        case_sensitive: bool = False,
+        order_by: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+    ) -> list[Row]:
         return self.store.lookup(de, filters, case_sensitive=case_sensitive, order_by=order_by, limit=limit)
 
     def insert_row(self, de: str, values: Pairs) -> int:
@@ -160,13 +182,15 @@ class LocalBackend(Backend):
     def row_count(self, de: str) -> int:
         return self.store.row_count(de)
 
-    def claim_row(self, de: str, claimed_column: str, claimant_column: str, claimant_value: object,
-                  filters: Pairs) -> Row | None:
+    def claim_row(
+        self, de: str, claimed_column: str, claimant_column: str, claimant_value: object, filters: Pairs
+    ) -> Row | None:
         return self.store.claim_row(de, claimed_column, claimant_column, claimant_value, filters)
 
     # ---- content
-    def content_block(self, *, key: str | None = None, name: str | None = None,
-                      id: str | None = None) -> str | None:
+    def content_block(
+        self, *, key: str | None = None, name: str | None = None, id: str | None = None
+    ) -> str | None:
         return self.content.find(key or name or id or "")
 
     def close(self) -> None:
@@ -183,7 +207,10 @@ _folder_lock = threading.Lock()
 def folder_backend(data_dir, content_dir) -> LocalBackend:
     """A LocalBackend for plain folders, shared per (data_dir, content_dir) in this process so
     repeated ``ampy.render(..., data_dir=...)`` calls import each CSV once."""
-    key = (os.path.abspath(data_dir) if data_dir else None, os.path.abspath(content_dir) if content_dir else None)
+    key = (
+        os.path.abspath(data_dir) if data_dir else None,
+        os.path.abspath(content_dir) if content_dir else None,
+    )
     with _folder_lock:
         backend = _folder_backends.get(key)
         if backend is None:

@@ -23,14 +23,34 @@ from .tasks import STATUS_PROPERTIES, TaskRunner, TaskTable
 MAX_OBJECTS_PER_CALL = 50
 
 # Stored object types a script or client may create; SentEvent and Send are written by sends only.
-CREATABLE = frozenset({
-    "Subscriber", "List", "Email", "EmailSendDefinition", "TriggeredSendDefinition", "Campaign",
-    "QueryDefinition", "ImportDefinition", "DataFolder", "SendClassification", "SenderProfile",
-    "FilterDefinition", "DataExtractActivity", "ContentValidation"})
+CREATABLE = frozenset(
+    {
+        "Subscriber",
+        "List",
+        "Email",
+        "EmailSendDefinition",
+        "TriggeredSendDefinition",
+        "Campaign",
+        "QueryDefinition",
+        "ImportDefinition",
+        "DataFolder",
+        "SendClassification",
+        "SenderProfile",
+        "FilterDefinition",
+        "DataExtractActivity",
+        "ContentValidation",
+    }
+)
 READ_ONLY = frozenset({"Send", "SentEvent", "OpenEvent", "ClickEvent", "BounceEvent", "UnsubEvent"})
-_REQUIRED = {"Subscriber": ("EmailAddress",), "List": ("ListName",), "Email": ("Name",),
-             "QueryDefinition": ("Name", "QueryText"), "ImportDefinition": ("Name",), "Campaign": ("Name",),
-             "DataFolder": ("Name",)}
+_REQUIRED = {
+    "Subscriber": ("EmailAddress",),
+    "List": ("ListName",),
+    "Email": ("Name",),
+    "QueryDefinition": ("Name", "QueryText"),
+    "ImportDefinition": ("Name",),
+    "Campaign": ("Name",),
+    "DataFolder": ("Name",),
+}
 _SUBSCRIBER_STATUSES = ("Active", "Bounced", "Held", "Unsubscribed", "Deleted")
 
 
@@ -46,7 +66,7 @@ class LocalCloud:
         self.tasks = TaskTable(self.store)
         self.pager = Pager()
         self.runner = TaskRunner(worker_factory or (lambda: self))
-        self.outbox: list = []     # delivered messages when there is neither SMTP nor a workspace
+        self.outbox: list = []  # delivered messages when there is neither SMTP nor a workspace
 
     @property
     def settings(self):
@@ -79,8 +99,10 @@ class LocalCloud:
     def _each(self, objects: list[ApiObject], one) -> ApiResponse:
         response = ApiResponse(request_id=_request_id())
         if len(objects) > MAX_OBJECTS_PER_CALL:
-            response.overall_status = (f"Error: The number of objects in the request ({len(objects)}) exceeds "
-                                       f"the limit of {MAX_OBJECTS_PER_CALL}.")
+            response.overall_status = (
+                f"Error: The number of objects in the request ({len(objects)}) exceeds "
+                f"the limit of {MAX_OBJECTS_PER_CALL}."
+            )
             return response
         for obj in objects:
             try:
@@ -113,8 +135,9 @@ class LocalCloud:
             self._prepare_subscriber(obj)
         extra = _activities_of(obj)
         stored = self.objects.insert(obj, extra=extra)
-        return ApiResult("OK", f"Created {obj.type}", 0, stored, int(text(stored.get("ID"))),
-                         text(stored.get("ObjectID")))
+        return ApiResult(
+            "OK", f"Created {obj.type}", 0, stored, int(text(stored.get("ID"))), text(stored.get("ObjectID"))
+        )
 
     def _check_required(self, obj: ApiObject) -> None:
         for prop in _REQUIRED.get(obj.type, ()):
@@ -122,8 +145,11 @@ class LocalCloud:
                 raise ObjectError(f"{obj.type}.{prop} is required.", 310007)
 
     def _prepare_subscriber(self, obj: ApiObject, stored: ApiObject | None = None) -> None:
-        email = text(obj.get("EmailAddress") if obj.get("EmailAddress") is not None else
-                     (stored.get("EmailAddress") if stored else ""))
+        email = text(
+            obj.get("EmailAddress")
+            if obj.get("EmailAddress") is not None
+            else (stored.get("EmailAddress") if stored else "")
+        )
         if email and "@" not in email:
             raise ObjectError(f"The subscriber's EmailAddress '{email}' is not a valid email address.", 12002)
         if stored is None:
@@ -135,16 +161,23 @@ class LocalCloud:
                 raise ObjectError("The subscriber already exists.", 12014)
         status = text(obj.get("Status"))
         if status and status not in _SUBSCRIBER_STATUSES:
-            raise ObjectError(f"'{status}' is not a subscriber status ({', '.join(_SUBSCRIBER_STATUSES)}).", 12001)
+            raise ObjectError(
+                f"'{status}' is not a subscriber status ({', '.join(_SUBSCRIBER_STATUSES)}).", 12001
+            )
         lists = obj.get("Lists")
-        for item in (lists if isinstance(lists, list) else [lists] if lists else []):
+        for item in lists if isinstance(lists, list) else [lists] if lists else []:
             if not isinstance(item, ApiObject) or self.find_list(item) is None:
-                raise ObjectError(f"The list {text(item.get('ID')) if isinstance(item, ApiObject) else item} "
-                                  "does not exist.", 12003)
+                raise ObjectError(
+                    f"The list {text(item.get('ID')) if isinstance(item, ApiObject) else item} "
+                    "does not exist.",
+                    12003,
+                )
 
     def find_list(self, ref: ApiObject) -> ApiObject | None:
-        probe = ApiObject("List", {k: ref.get(k) for k in ("ID", "ObjectID", "CustomerKey", "ListName")
-                                   if ref.get(k) is not None})
+        probe = ApiObject(
+            "List",
+            {k: ref.get(k) for k in ("ID", "ObjectID", "CustomerKey", "ListName") if ref.get(k) is not None},
+        )
         found = self.objects.find(probe)
         return found[1] if found else None
 
@@ -167,8 +200,14 @@ class LocalCloud:
             obj = _merge_subscriber(stored, obj)
         activities = _activities_of(obj)
         updated = self.objects.replace(rowid, merge(stored, obj), extra=activities)
-        return ApiResult("OK", f"Updated {obj.type}", 0, updated, int(text(updated.get("ID")) or 0),
-                         text(updated.get("ObjectID")))
+        return ApiResult(
+            "OK",
+            f"Updated {obj.type}",
+            0,
+            updated,
+            int(text(updated.get("ID")) or 0),
+            text(updated.get("ObjectID")),
+        )
 
     def _delete_one(self, obj: ApiObject) -> ApiResult:
         if obj.type == "DataExtension":
@@ -199,8 +238,9 @@ class LocalCloud:
             return ApiResponse(overall_status=f"Error: {e.message}", request_id=_request_id())
         except BackendError as e:
             return ApiResponse(overall_status=f"Error: {e}", request_id=_request_id())
-        return ApiResponse(overall_status="MoreDataAvailable" if more else "OK", request_id=request_id,
-                           results=page)
+        return ApiResponse(
+            overall_status="MoreDataAvailable" if more else "OK", request_id=request_id, results=page
+        )
 
     def _retrieve_all(self, request: ApiObject) -> list[ApiObject]:
         object_type = text(request.get("ObjectType")).strip()
@@ -214,14 +254,16 @@ class LocalCloud:
             if target is None:
                 raise ObjectError("Retrieve DataExtensionObject rows as DataExtensionObject[<name or key>].")
             info = self.des.resolve(target)
-            return self._retrieve_pairs(self.des.rows(info), info.columns, wanted, filt,
-                                        f"DataExtensionObject[{info.name}]")
+            return self._retrieve_pairs(
+                self.des.rows(info), info.columns, wanted, filt, f"DataExtensionObject[{info.name}]"
+            )
         canonical = types.canonical_type(object_type)
         if canonical is None:
             raise ObjectError(f"Unable to retrieve object of unknown type '{object_type}'.")
         if canonical == "AsyncActivityStatus":
-            return self._retrieve_pairs(self.tasks.status_objects(), list(STATUS_PROPERTIES), wanted, filt,
-                                        canonical)
+            return self._retrieve_pairs(
+                self.tasks.status_objects(), list(STATUS_PROPERTIES), wanted, filt, canonical
+            )
         if canonical == "DataExtension":
             pool = self.des.all_objects()
         elif canonical == "DataExtensionField":
@@ -232,8 +274,10 @@ class LocalCloud:
             raise ObjectError(f"{canonical} does not support the Retrieve method.")
         bad = [p for p in wanted if types.property_info(canonical, p.split(".")[0]) is None]
         if bad:
-            raise ObjectError(f"The Request Property(s) {', '.join(bad)} do not match with the fields of "
-                              f"{canonical} retrieve")
+            raise ObjectError(
+                f"The Request Property(s) {', '.join(bad)} do not match with the fields of "
+                f"{canonical} retrieve"
+            )
         for prop in filter_properties(filt):
             if types.property_info(canonical, prop.split(".")[0]) is None:
                 raise ObjectError(f"The Filter Property '{prop}' is not a retrievable property.")
@@ -246,8 +290,9 @@ class LocalCloud:
         lowered = {n.lower(): n for n in names}
         bad = [p for p in wanted if p.lower() not in lowered]
         if bad:
-            raise ObjectError(f"The Request Property(s) {', '.join(bad)} do not match with the fields of "
-                              f"{what} retrieve")
+            raise ObjectError(
+                f"The Request Property(s) {', '.join(bad)} do not match with the fields of {what} retrieve"
+            )
         for prop in filter_properties(filt):
             if prop.lower() not in lowered:
                 raise ObjectError(f"The Filter Property '{prop}' is not a retrievable property.")
@@ -257,15 +302,23 @@ class LocalCloud:
             if not keep(obj):
                 continue
             if wanted:
-                props = [ApiObject("APIProperty", {"Name": lowered[w.lower()],
-                                                   "Value": property_value(obj, w) or ""}) for w in wanted]
-                obj = ApiObject(obj.type, {**{k: v for k, v in obj.properties.items() if k != "Properties"},
-                                           "Properties": props})
+                props = [
+                    ApiObject(
+                        "APIProperty", {"Name": lowered[w.lower()], "Value": property_value(obj, w) or ""}
+                    )
+                    for w in wanted
+                ]
+                obj = ApiObject(
+                    obj.type,
+                    {**{k: v for k, v in obj.properties.items() if k != "Properties"}, "Properties": props},
+                )
             out.append(obj)
         return out
 
     # ---- Perform / Execute / Configure / Extract / Describe -----------------------------------
-    def perform(self, action: str, definitions: list[ApiObject], options: ApiObject | None = None) -> ApiResponse:
+    def perform(
+        self, action: str, definitions: list[ApiObject], options: ApiObject | None = None
+    ) -> ApiResponse:
         from .perform import perform_one
 
         response = ApiResponse(request_id=_request_id())
@@ -292,15 +345,27 @@ class LocalCloud:
     def configure(self, action: str, configurations: list[ApiObject], options=None) -> ApiResponse:
         response = ApiResponse(request_id=_request_id(), overall_status="Error")
         for c in configurations:
-            response.results.append(ApiResult(
-                "Error", f"Configure {action} on {c.type} is not supported by the local account.", 8, object=c))
+            response.results.append(
+                ApiResult(
+                    "Error",
+                    f"Configure {action} on {c.type} is not supported by the local account.",
+                    8,
+                    object=c,
+                )
+            )
         return response
 
     def extract(self, requests: list[ApiObject]) -> ApiResponse:
         response = ApiResponse(request_id=_request_id(), overall_status="Error")
         for r in requests:
-            response.results.append(ApiResult(
-                "Error", "Extract is not supported by the local account; use a DataExtractActivity.", 8, object=r))
+            response.results.append(
+                ApiResult(
+                    "Error",
+                    "Extract is not supported by the local account; use a DataExtractActivity.",
+                    8,
+                    object=r,
+                )
+            )
         return response
 
     def describe(self, object_types: list[str]) -> ApiResponse:
@@ -311,13 +376,32 @@ class LocalCloud:
                 response.overall_status = f"Error: Unknown object type '{name}'."
                 response.results = []
                 return response
-            props = [ApiObject("PropertyDefinition", {
-                "Name": p.name, "DataType": p.type_name or p.simple_type or "string",
-                "IsRetrievable": "true", "IsUpdatable": "true", "IsCreatable": "true",
-                "IsRequired": "true" if p.required else "false"}) for p in types.properties(canonical)]
-            response.results.append(ApiObject("ObjectDefinition", {
-                "ObjectType": canonical, "IsCreatable": _yes(canonical in CREATABLE),
-                "IsUpdatable": _yes(canonical in CREATABLE), "IsRetrievable": "true", "Properties": props}))
+            props = [
+                ApiObject(
+                    "PropertyDefinition",
+                    {
+                        "Name": p.name,
+                        "DataType": p.type_name or p.simple_type or "string",
+                        "IsRetrievable": "true",
+                        "IsUpdatable": "true",
+                        "IsCreatable": "true",
+                        "IsRequired": "true" if p.required else "false",
+                    },
+                )
+                for p in types.properties(canonical)
+            ]
+            response.results.append(
+                ApiObject(
+                    "ObjectDefinition",
+                    {
+                        "ObjectType": canonical,
+                        "IsCreatable": _yes(canonical in CREATABLE),
+                        "IsUpdatable": _yes(canonical in CREATABLE),
+                        "IsRetrievable": "true",
+                        "Properties": props,
+                    },
+                )
+            )
         return response
 
 
@@ -355,7 +439,9 @@ def _save_action(options: ApiObject | None) -> str:
 
 def _identity_text(obj: ApiObject) -> str:
     found = identity_of(obj)
-    return f"{found[0][0]} '{found[0][1]}'" if found else "no identifying property (ObjectID, CustomerKey or ID)"
+    return (
+        f"{found[0][0]} '{found[0][1]}'" if found else "no identifying property (ObjectID, CustomerKey or ID)"
+    )
 
 
 def _merge_subscriber(stored: ApiObject, changes: ApiObject) -> ApiObject:

@@ -60,15 +60,27 @@ class DataExtensions:
     # ---- DataExtension -----------------------------------------------------------------------
     def as_object(self, info: DataExtensionInfo) -> ApiObject:
         meta = info.meta
-        obj = ApiObject("DataExtension", {
-            "ObjectID": meta.get("ObjectID", ""), "CustomerKey": info.customer_key, "Name": info.name,
-            "Description": meta.get("Description", ""), "IsSendable": "true" if meta.get("IsSendable") else "false",
-            "IsTestable": "true" if meta.get("IsTestable") else "false",
-            "CreatedDate": meta.get("CreatedDate", ""), "ModifiedDate": meta.get("ModifiedDate", "")})
+        obj = ApiObject(
+            "DataExtension",
+            {
+                "ObjectID": meta.get("ObjectID", ""),
+                "CustomerKey": info.customer_key,
+                "Name": info.name,
+                "Description": meta.get("Description", ""),
+                "IsSendable": "true" if meta.get("IsSendable") else "false",
+                "IsTestable": "true" if meta.get("IsTestable") else "false",
+                "CreatedDate": meta.get("CreatedDate", ""),
+                "ModifiedDate": meta.get("ModifiedDate", ""),
+            },
+        )
         if meta.get("SendableField"):
-            obj.set("SendableDataExtensionField", ApiObject("DataExtensionField", {"Name": meta["SendableField"]}))
-            obj.set("SendableSubscriberField", ApiObject("Attribute", {
-                "Name": meta.get("SendableSubscriberField", "Subscriber Key")}))
+            obj.set(
+                "SendableDataExtensionField", ApiObject("DataExtensionField", {"Name": meta["SendableField"]})
+            )
+            obj.set(
+                "SendableSubscriberField",
+                ApiObject("Attribute", {"Name": meta.get("SendableSubscriberField", "Subscriber Key")}),
+            )
         return obj
 
     def fields(self, info: DataExtensionInfo) -> list[ApiObject]:
@@ -76,14 +88,26 @@ class DataExtensions:
         field_meta = info.meta.get("Fields", {})
         for ordinal, column in enumerate(info.columns):
             m = field_meta.get(column.lower(), {})
-            out.append(ApiObject("DataExtensionField", {
-                "ObjectID": f"{info.meta.get('ObjectID', '')}:{ordinal}",
-                "CustomerKey": f"[{info.customer_key}].[{column}]", "Name": column,
-                "FieldType": m.get("FieldType") or "Text", "MaxLength": text(m.get("MaxLength")),
-                "IsPrimaryKey": "true" if column in info.primary_keys else "false",
-                "IsRequired": "true" if m.get("IsRequired") or column in info.primary_keys else "false",
-                "DefaultValue": text(m.get("DefaultValue")), "Ordinal": str(ordinal), "Scale": text(m.get("Scale")),
-                "DataExtension": ApiObject("DataExtension", {"CustomerKey": info.customer_key})}))
+            out.append(
+                ApiObject(
+                    "DataExtensionField",
+                    {
+                        "ObjectID": f"{info.meta.get('ObjectID', '')}:{ordinal}",
+                        "CustomerKey": f"[{info.customer_key}].[{column}]",
+                        "Name": column,
+                        "FieldType": m.get("FieldType") or "Text",
+                        "MaxLength": text(m.get("MaxLength")),
+                        "IsPrimaryKey": "true" if column in info.primary_keys else "false",
+                        "IsRequired": "true"
+                        if m.get("IsRequired") or column in info.primary_keys
+                        else "false",
+                        "DefaultValue": text(m.get("DefaultValue")),
+                        "Ordinal": str(ordinal),
+                        "Scale": text(m.get("Scale")),
+                        "DataExtension": ApiObject("DataExtension", {"CustomerKey": info.customer_key}),
+                    },
+                )
+            )
         return out
 
     def all_objects(self) -> list[ApiObject]:
@@ -110,23 +134,32 @@ class DataExtensions:
         if not columns:
             raise ObjectError("A DataExtension needs at least one field.", 310007)
         sendable = obj.get("SendableDataExtensionField")
-        meta = {"Description": text(obj.get("Description")), "IsSendable": _truthy(obj.get("IsSendable")),
-                "IsTestable": _truthy(obj.get("IsTestable")), "Fields": field_meta,
-                "CreatedDate": now, "ModifiedDate": now}
+        meta = {
+            "Description": text(obj.get("Description")),
+            "IsSendable": _truthy(obj.get("IsSendable")),
+            "IsTestable": _truthy(obj.get("IsTestable")),
+            "Fields": field_meta,
+            "CreatedDate": now,
+            "ModifiedDate": now,
+        }
         if meta["IsSendable"]:
             field_name = text(sendable.get("Name")) if isinstance(sendable, ApiObject) else ""
             if field_name.lower() not in {c.lower() for c in columns}:
-                raise ObjectError("A sendable DataExtension needs a SendableDataExtensionField that is one of "
-                                  "its fields.", 310007)
+                raise ObjectError(
+                    "A sendable DataExtension needs a SendableDataExtensionField that is one of its fields.",
+                    310007,
+                )
             meta["SendableField"] = field_name
             subscriber_field = obj.get("SendableSubscriberField")
-            meta["SendableSubscriberField"] = (text(subscriber_field.get("Name"))
-                                               if isinstance(subscriber_field, ApiObject) else "") or "Subscriber Key"
+            meta["SendableSubscriberField"] = (
+                text(subscriber_field.get("Name")) if isinstance(subscriber_field, ApiObject) else ""
+            ) or "Subscriber Key"
         if text(obj.get("ObjectID")):
             meta["ObjectID"] = text(obj.get("ObjectID"))
         try:
-            info = self.store.create(name, columns, keys, customer_key=text(obj.get("CustomerKey")) or None,
-                                     meta=meta)
+            info = self.store.create(
+                name, columns, keys, customer_key=text(obj.get("CustomerKey")) or None, meta=meta
+            )
         except BackendError as e:
             raise ObjectError(str(e), 310007) from None
         return self.as_object(info)
@@ -136,14 +169,19 @@ class DataExtensions:
         raw_type = text(f.get("FieldType")) or "Text"
         field_type = _FIELD_TYPE_BY_LOWER.get(raw_type.lower())
         if field_type is None:
-            raise ObjectError(f"Field '{column}': '{raw_type}' is not a FieldType "
-                              f"({', '.join(FIELD_TYPES)}).", 310007)
+            raise ObjectError(
+                f"Field '{column}': '{raw_type}' is not a FieldType ({', '.join(FIELD_TYPES)}).", 310007
+            )
         max_length = text(f.get("MaxLength"))
         if max_length and parse_number(max_length) is None:
             raise ObjectError(f"Field '{column}': MaxLength '{max_length}' is not a number.", 310007)
-        return {"FieldType": field_type, "MaxLength": int(parse_number(max_length)) if max_length else None,
-                "IsRequired": _truthy(f.get("IsRequired")) or _truthy(f.get("IsPrimaryKey")),
-                "DefaultValue": text(f.get("DefaultValue")) or None, "Scale": text(f.get("Scale")) or None}
+        return {
+            "FieldType": field_type,
+            "MaxLength": int(parse_number(max_length)) if max_length else None,
+            "IsRequired": _truthy(f.get("IsRequired")) or _truthy(f.get("IsPrimaryKey")),
+            "DefaultValue": text(f.get("DefaultValue")) or None,
+            "Scale": text(f.get("Scale")) or None,
+        }
 
     def update(self, obj: ApiObject, now: str) -> ApiObject:
         info = self.resolve_object(obj)
@@ -155,8 +193,9 @@ class DataExtensions:
                 raise ObjectError("Every DataExtensionField needs a Name.", 310007)
             column = text(f.get("Name")).strip()
             if _truthy(f.get("IsPrimaryKey")) and column.lower() not in {c.lower() for c in info.columns}:
-                raise ObjectError(f"Field '{column}': a primary key cannot be added to an existing data "
-                                  "extension.", 310007)
+                raise ObjectError(
+                    f"Field '{column}': a primary key cannot be added to an existing data extension.", 310007
+                )
             meta["Fields"][column.lower()] = self._field_meta(f, column)
             if column.lower() not in {c.lower() for c in info.columns}:
                 new_columns.append(column)
@@ -165,7 +204,9 @@ class DataExtensions:
         meta["ModifiedDate"] = now
         new_name = text(obj.get("Name")).strip() if text(obj.get("CustomerKey")) else ""
         try:
-            info = self.store.update_meta(info.name, new_name=new_name or None, meta=meta, add_columns=new_columns)
+            info = self.store.update_meta(
+                info.name, new_name=new_name or None, meta=meta, add_columns=new_columns
+            )
         except BackendError as e:
             raise ObjectError(str(e), 310007) from None
         return self.as_object(info)
@@ -178,7 +219,9 @@ class DataExtensions:
     def rows(self, info: DataExtensionInfo) -> list[ApiObject]:
         out = []
         for row in self.store.lookup(info.name, ()):
-            props = [ApiObject("APIProperty", {"Name": k, "Value": "" if v is None else v}) for k, v in row.items()]
+            props = [
+                ApiObject("APIProperty", {"Name": k, "Value": "" if v is None else v}) for k, v in row.items()
+            ]
             out.append(ApiObject("DataExtensionObject", {"Properties": props}))
         return out
 
@@ -191,11 +234,15 @@ class DataExtensions:
             try:
                 column = info.column(name)
             except BackendError:
-                raise ObjectError(f"The data extension '{info.name}' has no field '{name}'.", 310007) from None
+                raise ObjectError(
+                    f"The data extension '{info.name}' has no field '{name}'.", 310007
+                ) from None
             out.append((column, p.get("Value")))
         return out
 
-    def _check_values(self, info: DataExtensionInfo, pairs: list[tuple[str, object]], *, inserting: bool) -> None:
+    def _check_values(
+        self, info: DataExtensionInfo, pairs: list[tuple[str, object]], *, inserting: bool
+    ) -> None:
         fields = info.meta.get("Fields", {})
         given = {c.lower() for c, _ in pairs}
         for column, value in pairs:
@@ -203,14 +250,25 @@ class DataExtensions:
         if inserting:
             for column in info.columns:
                 m = fields.get(column.lower(), {})
-                if (m.get("IsRequired") or column in info.primary_keys) and column.lower() not in given \
-                        and not m.get("DefaultValue"):
-                    raise ObjectError(f"The field '{column}' of data extension '{info.name}' is required.", 310007)
+                if (
+                    (m.get("IsRequired") or column in info.primary_keys)
+                    and column.lower() not in given
+                    and not m.get("DefaultValue")
+                ):
+                    raise ObjectError(
+                        f"The field '{column}' of data extension '{info.name}' is required.", 310007
+                    )
 
-    def _with_defaults(self, info: DataExtensionInfo, pairs: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    def _with_defaults(
+        self, info: DataExtensionInfo, pairs: list[tuple[str, object]]
+    ) -> list[tuple[str, object]]:
         given = {c.lower() for c, _ in pairs}
-        extra = [(c, m["DefaultValue"]) for c in info.columns
-                 if (m := info.meta.get("Fields", {}).get(c.lower(), {})).get("DefaultValue") and c.lower() not in given]
+        extra = [
+            (c, m["DefaultValue"])
+            for c in info.columns
+            if (m := info.meta.get("Fields", {}).get(c.lower(), {})).get("DefaultValue")
+            and c.lower() not in given
+        ]
         return pairs + extra
 
     def insert_object(self, obj: ApiObject) -> None:
@@ -220,7 +278,9 @@ class DataExtensions:
         try:
             self.store.insert_row(info.name, self._with_defaults(info, pairs))
         except BackendError as e:
-            raise ObjectError(f"Violation of the primary key of data extension '{info.name}': {e}.", 2) from None
+            raise ObjectError(
+                f"Violation of the primary key of data extension '{info.name}': {e}.", 2
+            ) from None
 
     @staticmethod
     def _merge(first: list, second: list) -> list:
@@ -240,8 +300,11 @@ class DataExtensions:
         info = self.resolve_object(obj)
         keys, values = self._keys_and_values(obj, info)
         if not keys:
-            raise ObjectError(f"Updating rows of '{info.name}' needs its primary key values (Keys or the "
-                              "primary key fields in Properties).", 310007)
+            raise ObjectError(
+                f"Updating rows of '{info.name}' needs its primary key values (Keys or the "
+                "primary key fields in Properties).",
+                310007,
+            )
         self._check_values(info, keys + values, inserting=False)
         with self.store.transaction():
             n = self.store.update_rows(info.name, keys, values)
@@ -279,9 +342,18 @@ def check_value(de: str, column: str, meta: dict, value: object) -> None:
     elif field_type == "EmailAddress":
         bad = "@" not in raw
     if bad:
-        raise ObjectError(f"The value '{raw}' is not a valid {field_type} for field '{column}' of data "
-                          f"extension '{de}'.", 310007)
+        raise ObjectError(
+            f"The value '{raw}' is not a valid {field_type} for field '{column}' of data extension '{de}'.",
+            310007,
+        )
     max_length = meta.get("MaxLength")
-    if max_length and field_type in ("Text", "EmailAddress", "Phone", "Locale") and len(raw) > int(max_length):
-        raise ObjectError(f"The value for field '{column}' of data extension '{de}' is longer than "
-                          f"{max_length} characters.", 310007)
+    if (
+        max_length
+        and field_type in ("Text", "EmailAddress", "Phone", "Locale")
+        and len(raw) > int(max_length)
+    ):
+        raise ObjectError(
+            f"The value for field '{column}' of data extension '{de}' is longer than "
+            f"{max_length} characters.",
+            310007,
+        )

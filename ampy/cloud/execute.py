@@ -44,7 +44,17 @@ def _log_unsub(cloud, params: dict[str, str]) -> ApiResult:
             sub.set("Status", "Unsubscribed")
             sub.set("UnsubscribedDate", now_text())
         cloud.objects.replace(rowid, sub)
-        cloud.objects.insert_many([ApiObject("UnsubEvent", {
-            "SubscriberKey": text(sub.get("SubscriberKey")), "EventDate": now_text(), "EventType": "Unsubscribe",
-            "SendID": params.get("jobid", "")})])
+        cloud.objects.insert_many(
+            [
+                ApiObject(
+                    "UnsubEvent",
+                    {
+                        "SubscriberKey": text(sub.get("SubscriberKey")),
+                        "EventDate": now_text(),
+                        "EventType": "Unsubscribe",
+                        "SendID": params.get("jobid", ""),
+                    },
+                )
+            ]
+        )
     return ApiResult("OK", "Event posted", 0)

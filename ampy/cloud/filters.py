@@ -11,11 +11,14 @@ from .objects import ObjectError, text
 from .retrieve import compile_filter, filter_properties
 
 
-def execute_filter(cloud, key: str, *, order_by: Sequence[tuple[str, bool]] = (),
-                   limit: int | None = None) -> list[dict]:
+def execute_filter(
+    cloud, key: str, *, order_by: Sequence[tuple[str, bool]] = (), limit: int | None = None
+) -> list[dict]:
     found = cloud.objects.find(ApiObject("FilterDefinition", {"CustomerKey": key}))
     if found is None:
-        matches = [f for f in cloud.objects.all("FilterDefinition") if text(f.get("Name")).lower() == key.lower()]
+        matches = [
+            f for f in cloud.objects.all("FilterDefinition") if text(f.get("Name")).lower() == key.lower()
+        ]
         if not matches:
             raise BackendError(f"Data filter '{key}' does not exist")
         definition = matches[0]
@@ -29,11 +32,10 @@ def execute_filter(cloud, key: str, *, order_by: Sequence[tuple[str, bool]] = ()
     if info is None:
         raise BackendError(f"Data filter '{key}': its data extension '{ref}' does not exist")
     for prop in filter_properties(definition.get("DataFilter")):
-        info.column(prop)   # an unknown column is a BackendError naming it
+        info.column(prop)  # an unknown column is a BackendError naming it
     lowered = {c.lower(): c for c in info.columns}
     try:
-        keep = compile_filter(definition.get("DataFilter"),
-                              lambda row, p: row.get(lowered.get(p.lower(), p)))
+        keep = compile_filter(definition.get("DataFilter"), lambda row, p: row.get(lowered.get(p.lower(), p)))
     except ObjectError as e:
         raise BackendError(f"Data filter '{key}': {e.message}") from None
     rows = [r for r in cloud.store.lookup(info.name, (), order_by=order_by) if keep(r)]

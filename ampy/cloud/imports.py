@@ -65,7 +65,11 @@ def run_import(cloud, definition: ApiObject, task_id: int) -> None:
     destination = definition.get("DestinationObject")
     ref = ""
     if isinstance(destination, ApiObject):
-        ref = text(destination.get("CustomerKey")) or text(destination.get("Name")) or text(destination.get("ObjectID"))
+        ref = (
+            text(destination.get("CustomerKey"))
+            or text(destination.get("Name"))
+            or text(destination.get("ObjectID"))
+        )
     try:
         info = cloud.des.resolve(ref)
     except ObjectError:
@@ -88,7 +92,9 @@ def run_import(cloud, definition: ApiObject, task_id: int) -> None:
             values = []
             for source_index, column in mapping:
                 if source_index >= len(row):
-                    raise TaskFailed(f"line {number} has {len(row)} field(s); field {source_index + 1} is mapped")
+                    raise TaskFailed(
+                        f"line {number} has {len(row)} field(s); field {source_index + 1} is mapped"
+                    )
                 value = row[source_index]
                 check_value(info.name, column, fields.get(column.lower(), {}), value)
                 values.append((column, value if value != "" else None))

@@ -33,6 +33,7 @@ def now_text() -> str:
 
 # ---- validation ------------------------------------------------------------------------------
 
+
 def normalise(obj: ApiObject, declared: str | None = None) -> ApiObject:
     """A copy with canonical type and property names, ``...Specified`` flags dropped and nested
     objects checked too. Unknown names raise ObjectError (the real service answers code 8)."""
@@ -60,6 +61,7 @@ def _normalise_value(value: object, declared: str | None) -> object:
 
 # ---- JSON ------------------------------------------------------------------------------------
 
+
 def to_jsonable(value: object) -> object:
     if isinstance(value, ApiObject):
         return {"type": value.type, "properties": {k: to_jsonable(v) for k, v in value.properties.items()}}
@@ -86,7 +88,10 @@ def text(value: object) -> str:
 # ---- identity --------------------------------------------------------------------------------
 
 # Properties that identify an existing object in Update/Delete/Perform, in order of preference.
-_IDENTITY = {"Subscriber": ("SubscriberKey", "ID", "EmailAddress"), "List": ("ID", "ObjectID", "CustomerKey", "ListName")}
+_IDENTITY = {
+    "Subscriber": ("SubscriberKey", "ID", "EmailAddress"),
+    "List": ("ID", "ObjectID", "CustomerKey", "ListName"),
+}
 _DEFAULT_IDENTITY = ("ObjectID", "CustomerKey", "ID")
 
 
@@ -112,8 +117,9 @@ class ObjectRepository:
 
     def all(self, type_name: str) -> list[ApiObject]:
         with self.store._lock:
-            rows = self.db.execute("SELECT data FROM ampy_object WHERE type=? ORDER BY api_id",
-                                   (type_name,)).fetchall()
+            rows = self.db.execute(
+                "SELECT data FROM ampy_object WHERE type=? ORDER BY api_id", (type_name,)
+            ).fetchall()
         return [from_jsonable(json.loads(r[0])) for r in rows]
 
     def find(self, ref: ApiObject) -> tuple[int, ApiObject] | None:
@@ -127,18 +133,28 @@ class ObjectRepository:
     def _find_by(self, type_name: str, prop: str, value: str) -> tuple[int, ApiObject] | None:
         with self.store._lock:
             if prop == "ID":
-                rows = self.db.execute("SELECT rowid, data FROM ampy_object WHERE type=? AND api_id=?",
-                                       (type_name, _int_or_none(value))).fetchall()
+                rows = self.db.execute(
+                    "SELECT rowid, data FROM ampy_object WHERE type=? AND api_id=?",
+                    (type_name, _int_or_none(value)),
+                ).fetchall()
             elif prop == "ObjectID":
-                rows = self.db.execute("SELECT rowid, data FROM ampy_object WHERE type=? AND lower(object_id)=?",
-                                       (type_name, value.lower())).fetchall()
+                rows = self.db.execute(
+                    "SELECT rowid, data FROM ampy_object WHERE type=? AND lower(object_id)=?",
+                    (type_name, value.lower()),
+                ).fetchall()
             elif prop == "CustomerKey":
-                rows = self.db.execute("SELECT rowid, data FROM ampy_object WHERE type=? AND lower(customer_key)=?",
-                                       (type_name, value.lower())).fetchall()
+                rows = self.db.execute(
+                    "SELECT rowid, data FROM ampy_object WHERE type=? AND lower(customer_key)=?",
+                    (type_name, value.lower()),
+                ).fetchall()
             else:
-                rows = [(rowid, data) for rowid, data in self.db.execute(
-                    "SELECT rowid, data FROM ampy_object WHERE type=?", (type_name,))
-                    if text(from_jsonable(json.loads(data)).get(prop)).lower() == value.lower()]
+                rows = [
+                    (rowid, data)
+                    for rowid, data in self.db.execute(
+                        "SELECT rowid, data FROM ampy_object WHERE type=?", (type_name,)
+                    )
+                    if text(from_jsonable(json.loads(data)).get(prop)).lower() == value.lower()
+                ]
         if not rows:
             return None
         return rows[0][0], from_jsonable(json.loads(rows[0][1]))
@@ -148,15 +164,22 @@ class ObjectRepository:
             row = self.db.execute("SELECT extra FROM ampy_object WHERE rowid=?", (rowid,)).fetchone()
         return json.loads(row[0]) if row and row[0] else {}
 
-    def insert(self, obj: ApiObject, *, extra: dict | None = None, source: str | None = None,
-               api_id: int | None = None) -> ApiObject:
+    def insert(
+        self,
+        obj: ApiObject,
+        *,
+        extra: dict | None = None,
+        source: str | None = None,
+        api_id: int | None = None,
+    ) -> ApiObject:
         """Store a new object, giving it its identity; a taken CustomerKey is an error."""
         stored = ApiObject(obj.type, dict(obj.properties))
         with self.store.transaction():
             wanted = api_id or _int_or_none(text(obj.get("ID")))
             if wanted is None or self._find_by(obj.type, "ID", str(wanted)) is not None:
-                wanted = self.db.execute("SELECT COALESCE(MAX(api_id), 0) + 1 FROM ampy_object WHERE type=?",
-                                         (obj.type,)).fetchone()[0]
+                wanted = self.db.execute(
+                    "SELECT COALESCE(MAX(api_id), 0) + 1 FROM ampy_object WHERE type=?", (obj.type,)
+                ).fetchone()[0]
             key = text(obj.get("CustomerKey"))
             if key and self._find_by(obj.type, "CustomerKey", key) is not None:
                 raise ObjectError(f"A {obj.type} with CustomerKey '{key}' already exists.", 2)
@@ -167,15 +190,25 @@ class ObjectRepository:
             if key:
                 ids["CustomerKey"] = key
             ids.update(CreatedDate=stamp, ModifiedDate=stamp)
-            if types.is_subtype(obj.type, "InteractionDefinition") and not text(obj.get("InteractionObjectID")):
+            if types.is_subtype(obj.type, "InteractionDefinition") and not text(
+                obj.get("InteractionObjectID")
+            ):
                 ids["InteractionObjectID"] = str(uuid.uuid4())
             for name, value in ids.items():
                 stored.set(name, value)
             self.db.execute(
                 "INSERT INTO ampy_object (type, api_id, object_id, customer_key, data, extra, source)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (obj.type, wanted, ids["ObjectID"], key or None, json.dumps(to_jsonable(stored)),
-                 json.dumps(extra) if extra else None, source))
+                (
+                    obj.type,
+                    wanted,
+                    ids["ObjectID"],
+                    key or None,
+                    json.dumps(to_jsonable(stored)),
+                    json.dumps(extra) if extra else None,
+                    source,
+                ),
+            )
         return stored
 
     def insert_many(self, objs: list[ApiObject], *, first_id: int | None = None) -> None:
@@ -183,15 +216,21 @@ class ObjectRepository:
         if not objs:
             return
         with self.store.transaction():
-            base = first_id or self.db.execute(
-                "SELECT COALESCE(MAX(api_id), 0) + 1 FROM ampy_object WHERE type=?", (objs[0].type,)).fetchone()[0]
+            base = (
+                first_id
+                or self.db.execute(
+                    "SELECT COALESCE(MAX(api_id), 0) + 1 FROM ampy_object WHERE type=?", (objs[0].type,)
+                ).fetchone()[0]
+            )
             rows = []
             for i, obj in enumerate(objs):
                 obj.set("ID", str(base + i))
                 object_id = str(uuid.uuid4())
                 obj.set("ObjectID", object_id)
                 rows.append((obj.type, base + i, object_id, json.dumps(to_jsonable(obj))))
-            self.db.executemany("INSERT INTO ampy_object (type, api_id, object_id, data) VALUES (?, ?, ?, ?)", rows)
+            self.db.executemany(
+                "INSERT INTO ampy_object (type, api_id, object_id, data) VALUES (?, ?, ?, ?)", rows
+            )
 
     def replace(self, rowid: int, obj: ApiObject, *, extra: dict | None = None) -> ApiObject:
         """Write back a changed object (identity properties are kept from the stored one)."""
@@ -215,10 +254,22 @@ class ObjectRepository:
 
 
 # Types whose CustomerKey the account fills in with a GUID when the caller gives none.
-_KEYED_TYPES = frozenset({
-    "Email", "EmailSendDefinition", "TriggeredSendDefinition", "Campaign", "QueryDefinition",
-    "ImportDefinition", "DataFolder", "List", "DataExtractActivity", "FilterDefinition",
-    "SendClassification", "SenderProfile"})
+_KEYED_TYPES = frozenset(
+    {
+        "Email",
+        "EmailSendDefinition",
+        "TriggeredSendDefinition",
+        "Campaign",
+        "QueryDefinition",
+        "ImportDefinition",
+        "DataFolder",
+        "List",
+        "DataExtractActivity",
+        "FilterDefinition",
+        "SendClassification",
+        "SenderProfile",
+    }
+)
 
 
 def merge(stored: ApiObject, changes: ApiObject) -> ApiObject:

@@ -38,8 +38,13 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "SystemEntityOperation": ("start",),
 }
 # Listed by the service as reserved for future use: valid names that do nothing there either.
-RESERVED = {("Campaign", "cancel"), ("Campaign", "pause"), ("EmailSendDefinition", "stop"),
-            ("EmailSendDefinition", "pause"), ("EmailSendDefinition", "restart")}
+RESERVED = {
+    ("Campaign", "cancel"),
+    ("Campaign", "pause"),
+    ("EmailSendDefinition", "stop"),
+    ("EmailSendDefinition", "pause"),
+    ("EmailSendDefinition", "restart"),
+}
 # Activities a Campaign may group, and the work each one's start does.
 ACTIVITY_TYPES = ("EmailSendDefinition", "QueryDefinition", "ImportDefinition")
 
@@ -69,22 +74,32 @@ def perform_one(cloud, action: str, definition: ApiObject) -> ApiResult:
     allowed = {a.lower(): a for a in ACTIONS.get(type_name, ())}
     canonical = allowed.get((action or "").strip().lower())
     if canonical is None:
-        return ApiResult("Error", f"{action} is not an action that can be Performed on a {type_name}.", 2,
-                         object=definition)
+        return ApiResult(
+            "Error",
+            f"{action} is not an action that can be Performed on a {type_name}.",
+            2,
+            object=definition,
+        )
     if (type_name, canonical) in RESERVED:
-        return ApiResult("Error", f"{canonical} on a {type_name} is reserved for future use and is not "
-                                  "available.", 2, object=definition)
+        return ApiResult(
+            "Error",
+            f"{canonical} on a {type_name} is reserved for future use and is not available.",
+            2,
+            object=definition,
+        )
     if type_name == "Send":
         return _perform_send(cloud, canonical, definition)
     if type_name == "ContentValidation":
         return _validate_content(cloud, definition)
     if type_name not in ("Campaign",) + ACTIVITY_TYPES:
-        return ApiResult("Error", f"{type_name} {canonical} is not supported by the local account.", 8,
-                         object=definition)
+        return ApiResult(
+            "Error", f"{type_name} {canonical} is not supported by the local account.", 8, object=definition
+        )
     found = cloud.objects.find(definition)
     if found is None:
-        return ApiResult("Error", f"Unable to find the {type_name} to perform ({_ref(definition)}).", 2,
-                         object=definition)
+        return ApiResult(
+            "Error", f"Unable to find the {type_name} to perform ({_ref(definition)}).", 2, object=definition
+        )
     rowid, stored = found
     if type_name == "Campaign":
         return _perform_campaign(cloud, canonical, rowid, stored)
@@ -100,7 +115,9 @@ def perform_one(cloud, action: str, definition: ApiObject) -> ApiResult:
     if canonical == "test":
         overrides["test"] = True
     ioid = text(stored.get("InteractionObjectID"))
-    task_id = cloud.tasks.add(type_name, text(stored.get("CustomerKey")), canonical, ioid=ioid, parent_ioid=ioid)
+    task_id = cloud.tasks.add(
+        type_name, text(stored.get("CustomerKey")), canonical, ioid=ioid, parent_ioid=ioid
+    )
     work = _work(cloud, type_name)
     object_id = text(stored.get("ObjectID"))
 
@@ -109,10 +126,18 @@ def perform_one(cloud, action: str, definition: ApiObject) -> ApiResult:
         run_task(worker.tasks, task_id, lambda: work(worker, current, task_id, overrides))
 
     cloud.runner.submit(job)
-    message = "QueryDefinition perform called successfully" if type_name == "QueryDefinition" \
+    message = (
+        "QueryDefinition perform called successfully"
+        if type_name == "QueryDefinition"
         else f"{type_name} performed"
-    return ApiResult("OK", message, 0, object=stored,
-                     task={"StatusCode": "OK", "StatusMessage": "OK", "ID": str(task_id), "InteractionObjectID": ioid})
+    )
+    return ApiResult(
+        "OK",
+        message,
+        0,
+        object=stored,
+        task={"StatusCode": "OK", "StatusMessage": "OK", "ID": str(task_id), "InteractionObjectID": ioid},
+    )
 
 
 def _reload(worker, type_name: str, object_id: str) -> ApiObject:
@@ -145,6 +170,7 @@ def _overrides(definition: ApiObject) -> dict:
 
 # ---- Campaign ----------------------------------------------------------------------------------
 
+
 def campaign_activities(cloud, rowid: int) -> list[dict]:
     return cloud.objects.extra(rowid).get("activities", [])
 
@@ -155,12 +181,16 @@ def _perform_campaign(cloud, action: str, rowid: int, campaign: ApiObject) -> Ap
     if action == "stop":
         unfinished = cloud.tasks.unfinished_under(ioid)
         cloud.tasks.cancel(unfinished)
-        return ApiResult("OK", f"Campaign stopped ({len(unfinished)} unfinished task(s) canceled)", 0,
-                         object=campaign, task={"StatusCode": "OK", "StatusMessage": "OK", "ID": "",
-                                                "InteractionObjectID": ioid})
+        return ApiResult(
+            "OK",
+            f"Campaign stopped ({len(unfinished)} unfinished task(s) canceled)",
+            0,
+            object=campaign,
+            task={"StatusCode": "OK", "StatusMessage": "OK", "ID": "", "InteractionObjectID": ioid},
+        )
     activities = campaign_activities(cloud, rowid)
     campaign_task = cloud.tasks.add("Campaign", key, action, ioid=ioid, parent_ioid=ioid)
-    children = []   # (task id, activity type, key) queued now, so a poller sees every task at once
+    children = []  # (task id, activity type, key) queued now, so a poller sees every task at once
     for activity in activities:
         child = cloud.tasks.add(activity["type"], activity["key"], "start", ioid=ioid, parent_ioid=ioid)
         children.append((child, activity["type"], activity["key"]))
@@ -173,8 +203,13 @@ def _perform_campaign(cloud, action: str, rowid: int, campaign: ApiObject) -> Ap
             for child, kind, child_key in children:
                 if tasks.cancelled(campaign_task):
                     raise TaskCanceled()
-                ok = run_task(tasks, child, lambda kind=kind, child_key=child_key, child=child:
-                              _run_activity(worker, kind, child_key, child))
+                ok = run_task(
+                    tasks,
+                    child,
+                    lambda kind=kind, child_key=child_key, child=child: _run_activity(
+                        worker, kind, child_key, child
+                    ),
+                )
                 failed += not ok
             if failed:
                 raise TaskFailed(f"{failed} of {len(children)} campaign activities did not complete.")
@@ -182,9 +217,18 @@ def _perform_campaign(cloud, action: str, rowid: int, campaign: ApiObject) -> Ap
         run_task(tasks, campaign_task, run_children)
 
     cloud.runner.submit(job)
-    return ApiResult("OK", "Campaign performed", 0, object=campaign,
-                     task={"StatusCode": "OK", "StatusMessage": "OK", "ID": str(campaign_task),
-                           "InteractionObjectID": ioid})
+    return ApiResult(
+        "OK",
+        "Campaign performed",
+        0,
+        object=campaign,
+        task={
+            "StatusCode": "OK",
+            "StatusMessage": "OK",
+            "ID": str(campaign_task),
+            "InteractionObjectID": ioid,
+        },
+    )
 
 
 def _run_activity(worker, kind: str, key: str, task_id: int) -> None:
@@ -198,14 +242,16 @@ def _run_activity(worker, kind: str, key: str, task_id: int) -> None:
 
 # ---- Send pause / resume / cancel --------------------------------------------------------------
 
+
 def _perform_send(cloud, action: str, definition: ApiObject) -> ApiResult:
     if not text(definition.get("ID")):
         # The service ignores the action when no ID is given; say so instead of doing nothing quietly.
         return ApiResult("Error", "A Send is performed by its ID; no ID was given.", 2, object=definition)
     found = cloud.objects.find(ApiObject("Send", {"ID": text(definition.get("ID"))}))
     if found is None:
-        return ApiResult("Error", f"Unable to find the Send with ID '{text(definition.get('ID'))}'.", 2,
-                         object=definition)
+        return ApiResult(
+            "Error", f"Unable to find the Send with ID '{text(definition.get('ID'))}'.", 2, object=definition
+        )
     rowid, send = found
     status = text(send.get("Status"))
     if status in ("Complete", "Canceled", "Error"):
@@ -223,6 +269,7 @@ def _perform_send(cloud, action: str, definition: ApiObject) -> ApiResult:
 
 
 # ---- ContentValidation -------------------------------------------------------------------------
+
 
 def _validate_content(cloud, definition: ApiObject) -> ApiResult:
     from ..errors import AmpscriptError

@@ -21,7 +21,12 @@ from .store import _quote
 from .tasks import TaskFailed
 
 _TOP = re.compile(r"^\s*SELECT\s+(DISTINCT\s+)?TOP\s*\(?\s*(\d+)\s*\)?", re.IGNORECASE)
-_READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+_READ_ACTIONS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    sqlite3.SQLITE_RECURSIVE,
+}
 
 
 def translate(sql: str) -> str:
@@ -29,7 +34,7 @@ def translate(sql: str) -> str:
     sql = sql.strip().rstrip(";").strip()
     m = _TOP.match(sql)
     if m:
-        sql = f"SELECT {m.group(1) or ''}" + sql[m.end():] + f" LIMIT {m.group(2)}"
+        sql = f"SELECT {m.group(1) or ''}" + sql[m.end() :] + f" LIMIT {m.group(2)}"
     sql = re.sub(r"\bISNULL\s*\(", "IFNULL(", sql, flags=re.IGNORECASE)
     sql = re.sub(r"\bLEN\s*\(", "LENGTH(", sql, flags=re.IGNORECASE)
     return sql
@@ -48,8 +53,10 @@ def run_query(cloud, definition: ApiObject, task_id: int) -> None:
         raise TaskFailed(f"The target data extension '{ref}' does not exist.")
     mode = (text(definition.get("TargetUpdateType")) or "Overwrite").lower()
     if mode not in ("overwrite", "append", "update"):
-        raise TaskFailed(f"'{text(definition.get('TargetUpdateType'))}' is not a TargetUpdateType "
-                         "(Overwrite, Append, Update).")
+        raise TaskFailed(
+            f"'{text(definition.get('TargetUpdateType'))}' is not a TargetUpdateType "
+            "(Overwrite, Append, Update)."
+        )
     if mode == "update" and not target.primary_keys:
         raise TaskFailed(f"TargetUpdateType Update needs a primary key on '{target.name}'.")
     store = cloud.store
@@ -60,8 +67,9 @@ def run_query(cloud, definition: ApiObject, task_id: int) -> None:
             try:
                 mapped.append(target.column(c))
             except BackendError:
-                raise TaskFailed(f"The query column '{c}' is not a field of the target data extension "
-                                 f"'{target.name}'.") from None
+                raise TaskFailed(
+                    f"The query column '{c}' is not a field of the target data extension '{target.name}'."
+                ) from None
         table = _quote(target.table)
         names = ", ".join(_quote(c) for c in mapped)
         marks = ", ".join("?" for _ in mapped)
@@ -70,15 +78,16 @@ def run_query(cloud, definition: ApiObject, task_id: int) -> None:
         try:
             if mode == "update":
                 for row in rows:
-                    values = dict(zip(mapped, row))
+                    values = dict(zip(mapped, row, strict=False))
                     keys = [(k, values.get(k)) for k in target.primary_keys]
                     rest = [(c, v) for c, v in values.items() if c not in target.primary_keys]
                     store.upsert_row(target.name, keys, rest)
             else:
                 db.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         except (sqlite3.IntegrityError, BackendError):
-            raise TaskFailed(f"Violation of the primary key of '{target.name}': the query returned a duplicate "
-                             "key.") from None
+            raise TaskFailed(
+                f"Violation of the primary key of '{target.name}': the query returned a duplicate key."
+            ) from None
     cloud.tasks.set_detail(task_id, f"{len(rows)} row(s) written to {target.name} at {now_text()}")
 
 
@@ -90,11 +99,14 @@ def _select(store, db, sql: str):
         for info in infos:
             view = _quote(info.name)
             cols = ", ".join(_quote(c) for c in info.columns) or "_rowid"
-            db.execute(f"CREATE TEMP VIEW IF NOT EXISTS {view} AS SELECT {cols} FROM main.{_quote(info.table)}")
+            db.execute(
+                f"CREATE TEMP VIEW IF NOT EXISTS {view} AS SELECT {cols} FROM main.{_quote(info.table)}"
+            )
             views.append(view)
         db.create_function("GETDATE", 0, now_text)
-        db.set_authorizer(lambda action, *args: sqlite3.SQLITE_OK if action in _READ_ACTIONS
-                          else sqlite3.SQLITE_DENY)
+        db.set_authorizer(
+            lambda action, *args: sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
+        )
         try:
             cur = db.execute(sql)
             columns = [d[0] for d in cur.description or ()]

@@ -25,15 +25,32 @@ from ..runtime.values import parse_number
 from .objects import ObjectError, text
 
 PAGE_SIZE = 2500
-_KEPT_RETRIEVES = 64   # unfinished paged retrieves remembered per account
+_KEPT_RETRIEVES = 64  # unfinished paged retrieves remembered per account
 
 Getter = Callable[[ApiObject, str], object]
 
 OPERATORS = (
-    "equals", "notEquals", "greaterThan", "lessThan", "greaterThanOrEqual", "lessThanOrEqual",
-    "isNull", "isNotNull", "between", "IN", "like", "beginsWith", "endsWith", "contains",
-    "notContains", "existsInString", "existsInStringAsAWord", "notExistsInString", "isAnniversary",
-    "isNotAnniversary")
+    "equals",
+    "notEquals",
+    "greaterThan",
+    "lessThan",
+    "greaterThanOrEqual",
+    "lessThanOrEqual",
+    "isNull",
+    "isNotNull",
+    "between",
+    "IN",
+    "like",
+    "beginsWith",
+    "endsWith",
+    "contains",
+    "notContains",
+    "existsInString",
+    "existsInStringAsAWord",
+    "notExistsInString",
+    "isAnniversary",
+    "isNotAnniversary",
+)
 _OPERATOR_BY_LOWER = {op.lower(): op for op in OPERATORS}
 
 
@@ -114,7 +131,9 @@ def compile_filter(filt: ApiObject | None, getter: Getter = default_getter) -> C
 
 
 def _simple_test(op: str, values: list[str], as_dates: bool) -> Callable[[object], bool]:
-    need = {"between": 2}.get(op, 0 if op in ("isNull", "isNotNull", "isAnniversary", "isNotAnniversary") else 1)
+    need = {"between": 2}.get(
+        op, 0 if op in ("isNull", "isNotNull", "isAnniversary", "isNotAnniversary") else 1
+    )
     if len(values) < need:
         raise ObjectError(f"The {op} operator needs {need} value(s).")
     first = values[0] if values else ""
@@ -127,13 +146,21 @@ def _simple_test(op: str, values: list[str], as_dates: bool) -> Callable[[object
     if op == "notEquals":
         return lambda v: v is None or _compare(text(v), first, as_dates) != 0
     if op in ("greaterThan", "lessThan", "greaterThanOrEqual", "lessThanOrEqual"):
-        want = {"greaterThan": (1,), "lessThan": (-1,), "greaterThanOrEqual": (0, 1),
-                "lessThanOrEqual": (-1, 0)}[op]
+        want = {
+            "greaterThan": (1,),
+            "lessThan": (-1,),
+            "greaterThanOrEqual": (0, 1),
+            "lessThanOrEqual": (-1, 0),
+        }[op]
         return lambda v: v is not None and text(v) != "" and _compare(text(v), first, as_dates) in want
     if op == "between":
         low, high = values[0], values[1]
-        return lambda v: (v is not None and text(v) != "" and _compare(text(v), low, as_dates) >= 0
-                          and _compare(text(v), high, as_dates) <= 0)
+        return lambda v: (
+            v is not None
+            and text(v) != ""
+            and _compare(text(v), low, as_dates) >= 0
+            and _compare(text(v), high, as_dates) <= 0
+        )
     if op == "IN":
         return lambda v: v is not None and any(_compare(text(v), x, as_dates) == 0 for x in values)
     if op == "like":
@@ -198,6 +225,7 @@ def _looks_like_date(value: str) -> bool:
 
 # ---- projection ------------------------------------------------------------------------------
 
+
 def project(obj: ApiObject, properties: list[str]) -> ApiObject:
     """Only the requested properties (dotted names keep the nested path), in request order;
     a requested property the object lacks comes back empty so scripts can still read it."""
@@ -230,6 +258,7 @@ def _canonical_name(obj: ApiObject, name: str) -> str:
 
 
 # ---- paging ----------------------------------------------------------------------------------
+
 
 class Pager:
     """Hands out results PAGE_SIZE at a time; remembers the rest under the RequestID."""

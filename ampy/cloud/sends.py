@@ -28,12 +28,13 @@ from ..runtime.dates import system_now
 from .objects import now_text, text
 from .tasks import TaskCanceled, TaskFailed
 
-_CHECK_EVERY = 50   # recipients between looks at the cancel / pause flags
+_CHECK_EVERY = 50  # recipients between looks at the cancel / pause flags
 
 
 @dataclass
 class SendJob:
     """What a render sees as ``ctx.send``: the job it belongs to."""
+
     job_id: int
     started_at: datetime
     email_id: str
@@ -71,6 +72,7 @@ def _truthy(value: object) -> bool:
 
 # ---- recipients --------------------------------------------------------------------------------
 
+
 def _subscribers_by_key(cloud) -> dict[str, ApiObject]:
     return {text(s.get("SubscriberKey")).lower(): s for s in cloud.objects.all("Subscriber")}
 
@@ -83,12 +85,22 @@ def _list_members(cloud, list_ref: ApiObject, subscribers: dict) -> list[Recipie
     out = []
     for sub in subscribers.values():
         for membership in _as_list(sub.get("Lists")):
-            if isinstance(membership, ApiObject) and text(membership.get("ID")) == list_id \
-                    and (text(membership.get("Status")) or "Active") == "Active":
-                attrs = {text(a.get("Name")): text(a.get("Value")) for a in _as_list(sub.get("Attributes"))
-                         if isinstance(a, ApiObject)}
-                attrs.update({"EmailAddress": text(sub.get("EmailAddress")),
-                              "SubscriberKey": text(sub.get("SubscriberKey"))})
+            if (
+                isinstance(membership, ApiObject)
+                and text(membership.get("ID")) == list_id
+                and (text(membership.get("Status")) or "Active") == "Active"
+            ):
+                attrs = {
+                    text(a.get("Name")): text(a.get("Value"))
+                    for a in _as_list(sub.get("Attributes"))
+                    if isinstance(a, ApiObject)
+                }
+                attrs.update(
+                    {
+                        "EmailAddress": text(sub.get("EmailAddress")),
+                        "SubscriberKey": text(sub.get("SubscriberKey")),
+                    }
+                )
                 out.append(Recipient(text(sub.get("SubscriberKey")), text(sub.get("EmailAddress")), attrs))
     return out
 
@@ -106,7 +118,9 @@ def _de_members(cloud, ref: str) -> list[Recipient]:
     if relates_to == "email address" and sendable.lower() in columns:
         email_col = columns[sendable.lower()]
     if email_col is None and key_col is None:
-        raise TaskFailed(f"The data extension '{info.name}' is not sendable (no email or subscriber key field).")
+        raise TaskFailed(
+            f"The data extension '{info.name}' is not sendable (no email or subscriber key field)."
+        )
     out = []
     for row in cloud.store.lookup(info.name, ()):
         attrs = {k: ("" if v is None else v) for k, v in row.items()}
@@ -189,6 +203,7 @@ def recipient_count(cloud, definition: ApiObject) -> int:
 
 # ---- delivery ----------------------------------------------------------------------------------
 
+
 class Delivery:
     """SMTP when configured (one connection for the whole job), else .eml files in the outbox."""
 
@@ -200,8 +215,11 @@ class Delivery:
         config = cloud.settings.smtp if cloud.settings is not None else None
         if config:
             try:
-                self.smtp = smtplib.SMTP(config.get("host", "127.0.0.1"), int(config.get("port", 25)),
-                                         timeout=float(config.get("timeout", 30)))
+                self.smtp = smtplib.SMTP(
+                    config.get("host", "127.0.0.1"),
+                    int(config.get("port", 25)),
+                    timeout=float(config.get("timeout", 30)),
+                )
                 if config.get("starttls"):
                     self.smtp.starttls()
                 password = config.get("password") or os.environ.get(config.get("password_env", ""), "")
@@ -240,11 +258,15 @@ class Delivery:
 
 # ---- the send job ------------------------------------------------------------------------------
 
+
 def _find_email(cloud, ref: object) -> ApiObject:
     if not isinstance(ref, ApiObject):
         raise TaskFailed("The send definition has no Email.")
-    found = cloud.objects.find(ApiObject("Email", {k: ref.get(k) for k in ("ID", "ObjectID", "CustomerKey")
-                                                   if ref.get(k) is not None}))
+    found = cloud.objects.find(
+        ApiObject(
+            "Email", {k: ref.get(k) for k in ("ID", "ObjectID", "CustomerKey") if ref.get(k) is not None}
+        )
+    )
     if found is None:
         raise TaskFailed(f"The email {_describe(ref)} does not exist.")
     return found[1]
@@ -256,37 +278,90 @@ def run_send_definition(cloud, definition: ApiObject, task_id: int, overrides: d
     aud = audience(cloud, definition, test=test)
     profile = definition.get("SenderProfile")
     profile = profile if isinstance(profile, ApiObject) else ApiObject("SenderProfile")
-    from_name = overrides.get("FromName") or text(profile.get("FromName")) or text(definition.get("FromName")) \
+    from_name = (
+        overrides.get("FromName")
+        or text(profile.get("FromName"))
+        or text(definition.get("FromName"))
         or "ampy"
-    from_address = overrides.get("FromAddress") or text(profile.get("FromAddress")) \
-        or text(definition.get("FromAddress")) or "noreply@example.com"
+    )
+    from_address = (
+        overrides.get("FromAddress")
+        or text(profile.get("FromAddress"))
+        or text(definition.get("FromAddress"))
+        or "noreply@example.com"
+    )
     subject = text(definition.get("EmailSubject")) or text(email.get("Subject"))
-    send_email(cloud, task_id, email, aud, subject=subject, from_name=from_name, from_address=from_address,
-               definition=definition, is_test=test)
+    send_email(
+        cloud,
+        task_id,
+        email,
+        aud,
+        subject=subject,
+        from_name=from_name,
+        from_address=from_address,
+        definition=definition,
+        is_test=test,
+    )
 
 
-def send_email(cloud, task_id: int, email: ApiObject, aud: Audience, *, subject: str, from_name: str,
-               from_address: str, definition: ApiObject | None = None, is_test: bool = False) -> None:
+def send_email(
+    cloud,
+    task_id: int,
+    email: ApiObject,
+    aud: Audience,
+    *,
+    subject: str,
+    from_name: str,
+    from_address: str,
+    definition: ApiObject | None = None,
+    is_test: bool = False,
+) -> None:
     from ..errors import AmpscriptError
     from ..template import compile_template
 
     name = text(email.get("Name")) or "email"
     try:
-        parts = {part: compile_template(source, name=f"{name}:{part}") for part, source in
-                 (("Subject", subject), ("HTMLBody", text(email.get("HTMLBody"))),
-                  ("TextBody", text(email.get("TextBody")))) if source}
+        parts = {
+            part: compile_template(source, name=f"{name}:{part}")
+            for part, source in (
+                ("Subject", subject),
+                ("HTMLBody", text(email.get("HTMLBody"))),
+                ("TextBody", text(email.get("TextBody"))),
+            )
+            if source
+        }
     except AmpscriptError as e:
         raise TaskFailed(f"The email does not compile: {e}") from None
     job = SendJob(task_id, system_now(), text(email.get("ID")), name, is_test)
-    send = ApiObject("Send", {
-        "Email": ApiObject("Email", {"ID": text(email.get("ID"))}), "EmailName": name, "Subject": subject,
-        "FromAddress": from_address, "FromName": from_name, "SendDate": now_text(), "Status": "Sending",
-        "NumberTargeted": str(len(aud.recipients)), "NumberExcluded": str(aud.excluded),
-        "Duplicates": str(aud.duplicates), "MissingAddresses": str(aud.missing),
-        "InvalidAddresses": str(aud.invalid), "ExistingUnsubscribes": str(aud.unsubscribed)})
+    send = ApiObject(
+        "Send",
+        {
+            "Email": ApiObject("Email", {"ID": text(email.get("ID"))}),
+            "EmailName": name,
+            "Subject": subject,
+            "FromAddress": from_address,
+            "FromName": from_name,
+            "SendDate": now_text(),
+            "Status": "Sending",
+            "NumberTargeted": str(len(aud.recipients)),
+            "NumberExcluded": str(aud.excluded),
+            "Duplicates": str(aud.duplicates),
+            "MissingAddresses": str(aud.missing),
+            "InvalidAddresses": str(aud.invalid),
+            "ExistingUnsubscribes": str(aud.unsubscribed),
+        },
+    )
     if definition is not None:
-        send.set("EmailSendDefinition", ApiObject("EmailSendDefinition", {
-            "CustomerKey": text(definition.get("CustomerKey")), "ObjectID": text(definition.get("ObjectID"))}))
+        send.set(
+            "EmailSendDefinition",
+            ApiObject(
+                "EmailSendDefinition",
+                {
+                    "CustomerKey": text(definition.get("CustomerKey")),
+                    "ObjectID": text(definition.get("ObjectID")),
+                },
+            ),
+        )
     stored = cloud.objects.insert(send, api_id=task_id)
     rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
     delivery = Delivery(cloud, task_id)
@@ -301,17 +376,27 @@ def send_email(cloud, task_id: int, email: ApiObject, aud: Audience, *, subject:
             attrs.setdefault("subscriberkey", r.subscriber_key)
             attrs.update({"jobid": str(task_id), "_emailid": job.email_id, "emailname_": name})
             try:
-                rendered = {part: tpl.render(attributes=attrs, backend=cloud.backend, context="email", send=job)
-                            for part, tpl in parts.items()}
+                rendered = {
+                    part: tpl.render(attributes=attrs, backend=cloud.backend, context="email", send=job)
+                    for part, tpl in parts.items()
+                }
             except AmpscriptError as e:
                 errored += 1
                 first_error = first_error or f"{r.subscriber_key}: {e.message}"
                 continue
             if delivery.deliver(_message(rendered, from_name, from_address, r.email)):
                 sent += 1
-                events.append(ApiObject("SentEvent", {
-                    "SendID": str(task_id), "SubscriberKey": r.subscriber_key, "EventDate": now_text(),
-                    "EventType": "Sent"}))
+                events.append(
+                    ApiObject(
+                        "SentEvent",
+                        {
+                            "SendID": str(task_id),
+                            "SubscriberKey": r.subscriber_key,
+                            "EventDate": now_text(),
+                            "EventType": "Sent",
+                        },
+                    )
+                )
             else:
                 errored += 1
     except TaskCanceled:
@@ -337,7 +422,9 @@ def _check_flags(cloud, task_id: int, rowid: int) -> None:
         time.sleep(0.05)
 
 
-def _finish_send(cloud, rowid: int, send: ApiObject, status: str, sent: int, errored: int, events: list) -> None:
+def _finish_send(
+    cloud, rowid: int, send: ApiObject, status: str, sent: int, errored: int, events: list
+) -> None:
     with cloud.store.transaction():
         cloud.objects.insert_many(events)
         current = cloud.objects.find(ApiObject("Send", {"ObjectID": text(send.get("ObjectID"))}))
@@ -368,6 +455,7 @@ def _message(rendered: dict, from_name: str, from_address: str, to: str) -> Emai
 
 # ---- TriggeredSend -----------------------------------------------------------------------------
 
+
 def queue_triggered_send(cloud, obj: ApiObject) -> int:
     """Create of a TriggeredSend: queue one message per Subscriber of the object, rendered from the
     TriggeredSendDefinition's email with the subscriber's Attributes."""
@@ -388,25 +476,41 @@ def queue_triggered_send(cloud, obj: ApiObject) -> int:
         if not isinstance(sub, ApiObject) or "@" not in text(sub.get("EmailAddress")):
             raise ObjectError("Every Subscriber of a TriggeredSend needs a valid EmailAddress.", 2)
         email = text(sub.get("EmailAddress"))
-        attrs = {text(a.get("Name")): text(a.get("Value")) for a in _as_list(sub.get("Attributes"))
-                 if isinstance(a, ApiObject)}
+        attrs = {
+            text(a.get("Name")): text(a.get("Value"))
+            for a in _as_list(sub.get("Attributes"))
+            if isinstance(a, ApiObject)
+        }
         key = text(sub.get("SubscriberKey")) or email
         attrs.update({"EmailAddress": email, "SubscriberKey": key})
         recipients.append(Recipient(key, email, attrs))
     if not recipients:
         raise ObjectError("A TriggeredSend needs at least one Subscriber.", 2)
     ioid = text(tsd.get("InteractionObjectID"))
-    task_id = cloud.tasks.add("TriggeredSend", text(tsd.get("CustomerKey")), "send", ioid=ioid, parent_ioid=ioid)
+    task_id = cloud.tasks.add(
+        "TriggeredSend", text(tsd.get("CustomerKey")), "send", ioid=ioid, parent_ioid=ioid
+    )
 
     def job(worker) -> None:
         def work() -> None:
             email = _find_email(worker, tsd.get("Email"))
-            profile = tsd.get("SenderProfile") if isinstance(tsd.get("SenderProfile"), ApiObject) else ApiObject("x")
-            send_email(worker, task_id, email, Audience(recipients),
-                       subject=text(tsd.get("EmailSubject")) or text(email.get("Subject")),
-                       from_name=text(profile.get("FromName")) or text(tsd.get("FromName")) or "ampy",
-                       from_address=text(profile.get("FromAddress")) or text(tsd.get("FromAddress"))
-                       or "noreply@example.com")
+            profile = (
+                tsd.get("SenderProfile")
+                if isinstance(tsd.get("SenderProfile"), ApiObject)
+                else ApiObject("x")
+            )
+            send_email(
+                worker,
+                task_id,
+                email,
+                Audience(recipients),
+                subject=text(tsd.get("EmailSubject")) or text(email.get("Subject")),
+                from_name=text(profile.get("FromName")) or text(tsd.get("FromName")) or "ampy",
+                from_address=text(profile.get("FromAddress"))
+                or text(tsd.get("FromAddress"))
+                or "noreply@example.com",
+            )
+
         run_task(worker.tasks, task_id, work)
 
     cloud.runner.submit(job)

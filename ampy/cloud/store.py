@@ -47,15 +47,23 @@ def _db_text(value: object) -> str | None:
 class DataExtensionInfo:
     __slots__ = ("columns", "customer_key", "meta", "name", "primary_keys", "source", "table")
 
-    def __init__(self, name: str, table: str, columns: list[str], primary_keys: list[str],
-                 customer_key: str | None = None, meta: dict | None = None, source: str | None = None):
+    def __init__(
+        self,
+        name: str,
+        table: str,
+        columns: list[str],
+        primary_keys: list[str],
+        customer_key: str | None = None,
+        meta: dict | None = None,
+        source: str | None = None,
+    ):
         self.name = name
         self.table = table
         self.columns = columns
         self.primary_keys = primary_keys
         self.customer_key = customer_key or name
-        self.meta = meta or {}      # API-level facts: ObjectID, Description, IsSendable, field types ...
-        self.source = source        # the CSV file it was imported from, if any
+        self.meta = meta or {}  # API-level facts: ObjectID, Description, IsSendable, field types ...
+        self.source = source  # the CSV file it was imported from, if any
 
     def column(self, name: str) -> str:
         """The DE's own spelling of a column, matched case-insensitively."""
@@ -78,7 +86,7 @@ class DataStore:
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-        self._depth = 0          # nesting of transaction() in the thread holding the lock
+        self._depth = 0  # nesting of transaction() in the thread holding the lock
         self._create_tables()
         self._info: dict[str, DataExtensionInfo] = {}
         self._schema_version = -1
@@ -88,25 +96,31 @@ class DataStore:
     def _create_tables(self) -> None:
         with self.transaction():
             self.db.execute(
-                "CREATE TABLE IF NOT EXISTS ampy_de (key TEXT PRIMARY KEY, name TEXT NOT NULL, tbl TEXT NOT NULL,"
-                " columns TEXT NOT NULL, primary_keys TEXT NOT NULL, source TEXT, source_stamp TEXT,"
-                " customer_key TEXT, meta TEXT)")
+                "CREATE TABLE IF NOT EXISTS ampy_de (key TEXT PRIMARY KEY, name TEXT NOT NULL,"
+                " tbl TEXT NOT NULL, columns TEXT NOT NULL, primary_keys TEXT NOT NULL, source TEXT,"
+                " source_stamp TEXT,"
+                " customer_key TEXT, meta TEXT)"
+            )
             have = {r[1] for r in self.db.execute("PRAGMA table_info(ampy_de)")}
-            for column in ("customer_key", "meta"):   # stores written by older versions
+            for column in ("customer_key", "meta"):  # stores written by older versions
                 if column not in have:
                     self.db.execute(f"ALTER TABLE ampy_de ADD COLUMN {column} TEXT")
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS ampy_object (rowid INTEGER PRIMARY KEY AUTOINCREMENT,"
                 " type TEXT NOT NULL, api_id INTEGER NOT NULL, object_id TEXT NOT NULL, customer_key TEXT,"
-                " data TEXT NOT NULL, extra TEXT, source TEXT)")
+                " data TEXT NOT NULL, extra TEXT, source TEXT)"
+            )
             self.db.execute("CREATE INDEX IF NOT EXISTS ampy_object_type ON ampy_object (type, api_id)")
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS ampy_task (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                " parent_ioid TEXT, ioid TEXT, object_type TEXT NOT NULL, object_key TEXT, action TEXT NOT NULL,"
+                " parent_ioid TEXT, ioid TEXT, object_type TEXT NOT NULL, object_key TEXT,"
+                " action TEXT NOT NULL,"
                 " status TEXT NOT NULL, error_msg TEXT, queued_time TEXT, start_time TEXT, end_time TEXT,"
-                " cancel INTEGER NOT NULL DEFAULT 0, detail TEXT)")
+                " cancel INTEGER NOT NULL DEFAULT 0, detail TEXT)"
+            )
             self.db.execute(
-                "CREATE TABLE IF NOT EXISTS ampy_source (path TEXT PRIMARY KEY, stamp TEXT NOT NULL)")
+                "CREATE TABLE IF NOT EXISTS ampy_source (path TEXT PRIMARY KEY, stamp TEXT NOT NULL)"
+            )
 
     @contextmanager
     def transaction(self):
@@ -127,7 +141,7 @@ class DataStore:
             except BaseException:
                 self._depth = 0
                 self.db.execute("ROLLBACK")
-                self._info.clear()   # a rolled-back CREATE/DROP must not stay cached
+                self._info.clear()  # a rolled-back CREATE/DROP must not stay cached
                 raise
             self._depth = 0
             self.db.execute("COMMIT")
@@ -148,7 +162,9 @@ class DataStore:
         try:
             stamp = os.stat(self.data_dir).st_mtime_ns
         except OSError as e:
-            raise BackendError(f"Data extension folder '{self.data_dir}' cannot be read: {e.strerror}") from None
+            raise BackendError(
+                f"Data extension folder '{self.data_dir}' cannot be read: {e.strerror}"
+            ) from None
         if stamp == self._dir_stamp:
             return
         files = {}
@@ -169,8 +185,7 @@ class DataStore:
             self._check_schema()
             info = self._info.get(key)
             if info is None:
-                row = self.db.execute(
-                    f"SELECT {_INFO_COLUMNS} FROM ampy_de WHERE key=?", (key,)).fetchone()
+                row = self.db.execute(f"SELECT {_INFO_COLUMNS} FROM ampy_de WHERE key=?", (key,)).fetchone()
                 if row is None:
                     raise BackendError(f"Data extension '{de}' does not exist")
                 info = _info_from_row(row)
@@ -186,7 +201,7 @@ class DataStore:
             return self.info(ref)
         except BackendError:
             pass
-        self.names()   # make sure every CSV is imported before matching keys
+        self.names()  # make sure every CSV is imported before matching keys
         with self._lock:
             for row in self.db.execute(f"SELECT {_INFO_COLUMNS} FROM ampy_de"):
                 info = _info_from_row(row)
@@ -197,7 +212,10 @@ class DataStore:
     def all_infos(self) -> list[DataExtensionInfo]:
         self.names()
         with self._lock:
-            return [_info_from_row(r) for r in self.db.execute(f"SELECT {_INFO_COLUMNS} FROM ampy_de ORDER BY name")]
+            return [
+                _info_from_row(r)
+                for r in self.db.execute(f"SELECT {_INFO_COLUMNS} FROM ampy_de ORDER BY name")
+            ]
 
     def drop(self, name: str) -> None:
         info = self.info(name)
@@ -206,8 +224,14 @@ class DataStore:
             self.db.execute("DELETE FROM ampy_de WHERE key=?", (info.name.lower(),))
         self._info.pop(info.name.lower(), None)
 
-    def update_meta(self, name: str, *, new_name: str | None = None, meta: dict | None = None,
-                    add_columns: Sequence[str] = ()) -> DataExtensionInfo:
+    def update_meta(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        meta: dict | None = None,
+        add_columns: Sequence[str] = (),
+    ) -> DataExtensionInfo:
         """Rename a DE, replace its API metadata and/or add columns, in one transaction."""
         info = self.info(name)
         with self.transaction():
@@ -218,12 +242,21 @@ class DataStore:
                 self.db.execute(f"ALTER TABLE {_quote(info.table)} ADD COLUMN {_quote(column)} TEXT")
                 columns.append(column)
             final = new_name or info.name
-            if final.lower() != info.name.lower() and self.db.execute(
-                    "SELECT 1 FROM ampy_de WHERE key=?", (final.lower(),)).fetchone():
+            if (
+                final.lower() != info.name.lower()
+                and self.db.execute("SELECT 1 FROM ampy_de WHERE key=?", (final.lower(),)).fetchone()
+            ):
                 raise BackendError(f"Data extension '{final}' already exists")
-            self.db.execute("UPDATE ampy_de SET key=?, name=?, columns=?, meta=? WHERE key=?",
-                            (final.lower(), final, json.dumps(columns),
-                             json.dumps(meta if meta is not None else info.meta), info.name.lower()))
+            self.db.execute(
+                "UPDATE ampy_de SET key=?, name=?, columns=?, meta=? WHERE key=?",
+                (
+                    final.lower(),
+                    final,
+                    json.dumps(columns),
+                    json.dumps(meta if meta is not None else info.meta),
+                    info.name.lower(),
+                ),
+            )
         self._info.pop(info.name.lower(), None)
         return self.info(final)
 
@@ -250,12 +283,31 @@ class DataStore:
             rows = [r + pad for r in rows]
         columns = full
         meta = schema_meta(schema_path)
-        self.create(name, columns, primary_keys, rows=rows, source=path, stamp=stamp, replace=True,
-                    customer_key=meta.get("CustomerKey"), meta=meta)
+        self.create(
+            name,
+            columns,
+            primary_keys,
+            rows=rows,
+            source=path,
+            stamp=stamp,
+            replace=True,
+            customer_key=meta.get("CustomerKey"),
+            meta=meta,
+        )
 
-    def create(self, name: str, columns: list[str], primary_keys: Sequence[str] = (), *, rows=(),
-               source: str | None = None, stamp: str | None = None, replace: bool = False,
-               customer_key: str | None = None, meta: dict | None = None) -> DataExtensionInfo:
+    def create(
+        self,
+        name: str,
+        columns: list[str],
+        primary_keys: Sequence[str] = (),
+        *,
+        rows=(),
+        source: str | None = None,
+        stamp: str | None = None,
+        replace: bool = False,
+        customer_key: str | None = None,
+        meta: dict | None = None,
+    ) -> DataExtensionInfo:
         """Create (or with ``replace``, recreate) a DE table and load rows, in one transaction."""
         key = name.lower()
         lowered = [c.lower() for c in columns]
@@ -274,15 +326,22 @@ class DataStore:
                 meta.setdefault("ObjectID", json.loads(old[1] or "{}").get("ObjectID"))
                 self.db.execute(f"DROP TABLE IF EXISTS {_quote(old[0])}")
                 self.db.execute("DELETE FROM ampy_de WHERE key=?", (key,))
-            if customer_key and self.db.execute(
-                    "SELECT 1 FROM ampy_de WHERE lower(customer_key)=?", (customer_key.lower(),)).fetchone():
+            if (
+                customer_key
+                and self.db.execute(
+                    "SELECT 1 FROM ampy_de WHERE lower(customer_key)=?", (customer_key.lower(),)
+                ).fetchone()
+            ):
                 raise BackendError(f"A data extension with CustomerKey '{customer_key}' already exists")
-            n = self.db.execute("SELECT COALESCE(MAX(CAST(substr(tbl, 4) AS INTEGER)), 0) + 1 "
-                                "FROM ampy_de").fetchone()[0]
+            n = self.db.execute(
+                "SELECT COALESCE(MAX(CAST(substr(tbl, 4) AS INTEGER)), 0) + 1 FROM ampy_de"
+            ).fetchone()[0]
             tbl = f"de_{n}"
             cols = ", ".join(f"{_quote(c)} TEXT" for c in columns)
-            self.db.execute(f"CREATE TABLE {_quote(tbl)} (_rowid INTEGER PRIMARY KEY AUTOINCREMENT"
-                            f"{', ' if cols else ''}{cols})")
+            self.db.execute(
+                f"CREATE TABLE {_quote(tbl)} (_rowid INTEGER PRIMARY KEY AUTOINCREMENT"
+                f"{', ' if cols else ''}{cols})"
+            )
             if primary_keys:
                 pk = ", ".join(f"ampy_fold({_quote(c)})" for c in primary_keys)
                 self.db.execute(f"CREATE UNIQUE INDEX {_quote(tbl + '_pk')} ON {_quote(tbl)} ({pk})")
@@ -293,18 +352,30 @@ class DataStore:
                     self.db.executemany(f"INSERT INTO {_quote(tbl)} ({names}) VALUES ({marks})", rows)
                 except sqlite3.IntegrityError:
                     raise BackendError(
-                        f"Data extension '{name}': duplicate primary key in {source or 'the rows'}") from None
+                        f"Data extension '{name}': duplicate primary key in {source or 'the rows'}"
+                    ) from None
             if not meta.get("ObjectID"):
                 meta["ObjectID"] = str(uuid.uuid4())
             self.db.execute(
                 "INSERT INTO ampy_de (key, name, tbl, columns, primary_keys, source, source_stamp,"
                 " customer_key, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, name, tbl, json.dumps(columns), json.dumps(list(primary_keys)), source, stamp,
-                 customer_key or name, json.dumps(meta)))
+                (
+                    key,
+                    name,
+                    tbl,
+                    json.dumps(columns),
+                    json.dumps(list(primary_keys)),
+                    source,
+                    stamp,
+                    customer_key or name,
+                    json.dumps(meta),
+                ),
+            )
         self._info.pop(key, None)
         if source is None:
             return self.info(name)
         return DataExtensionInfo(name, tbl, columns, list(primary_keys), customer_key, meta, source)
+
     # ---- rows ------------------------------------------------------------------------------
     def _where(self, info: DataExtensionInfo, filters: Pairs, case_sensitive: bool) -> tuple[str, list]:
         clauses, params = [], []
@@ -321,19 +392,29 @@ class DataStore:
                 params.append(v.lower())
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def lookup(self, de: str, filters: Pairs, *, case_sensitive: bool = False,
-               order_by: Sequence[tuple[str, bool]] = (), limit: int | None = None) -> list[dict]:
+    def lookup(
+        self,
+        de: str,
+        filters: Pairs,
+        *,
+        case_sensitive: bool = False,
+        order_by: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+    ) -> list[dict]:
         with self._lock:
             info = self.info(de)
             where, params = self._where(info, filters, case_sensitive)
-            order = ", ".join(f"ampy_fold({_quote(info.column(c))}) {'DESC' if desc else 'ASC'}"
-                              for c, desc in order_by)
-            sql = f"SELECT {', '.join(_quote(c) for c in info.columns) or '_rowid'} FROM {_quote(info.table)}" \
-                  f"{where} ORDER BY {order + ', ' if order else ''}_rowid"
+            order = ", ".join(
+                f"ampy_fold({_quote(info.column(c))}) {'DESC' if desc else 'ASC'}" for c, desc in order_by
+            )
+            sql = (
+                f"SELECT {', '.join(_quote(c) for c in info.columns) or '_rowid'} FROM {_quote(info.table)}"
+                f"{where} ORDER BY {order + ', ' if order else ''}_rowid"
+            )
             if limit is not None:
                 sql += f" LIMIT {int(limit)}"
             cols = info.columns
-            return [dict(zip(cols, r)) for r in self.db.execute(sql, params)]
+            return [dict(zip(cols, r, strict=False)) for r in self.db.execute(sql, params)]
 
     def row_count(self, de: str) -> int:
         with self._lock:
@@ -353,8 +434,11 @@ class DataStore:
         names = ", ".join(_quote(c) for c in cols)
         marks = ", ".join("?" for _ in cols)
         params = [_db_text(v) for _, v in values]
-        sql = f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})" if cols else \
-            f"INSERT INTO {_quote(info.table)} DEFAULT VALUES"
+        sql = (
+            f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})"
+            if cols
+            else f"INSERT INTO {_quote(info.table)} DEFAULT VALUES"
+        )
         return self._write(lambda: self.db.execute(sql, params).rowcount)
 
     def update_rows(self, de: str, keys: Pairs, values: Pairs) -> int:
@@ -364,8 +448,9 @@ class DataStore:
         sets = ", ".join(f"{_quote(info.column(c))} = ?" for c, _ in values)
         where, wparams = self._where(info, keys, False)
         params = [_db_text(v) for _, v in values] + wparams
-        return self._write(lambda: self.db.execute(
-            f"UPDATE {_quote(info.table)} SET {sets}{where}", params).rowcount)
+        return self._write(
+            lambda: self.db.execute(f"UPDATE {_quote(info.table)} SET {sets}{where}", params).rowcount
+        )
 
     def upsert_row(self, de: str, keys: Pairs, values: Pairs) -> int:
         info = self.info(de)
@@ -374,10 +459,14 @@ class DataStore:
             where, wparams = self._where(info, keys, False)
             if values:
                 sets = ", ".join(f"{_quote(info.column(c))} = ?" for c, _ in values)
-                n = self.db.execute(f"UPDATE {_quote(info.table)} SET {sets}{where}",
-                                    [_db_text(v) for _, v in values] + wparams).rowcount
+                n = self.db.execute(
+                    f"UPDATE {_quote(info.table)} SET {sets}{where}",
+                    [_db_text(v) for _, v in values] + wparams,
+                ).rowcount
             else:
-                n = self.db.execute(f"SELECT COUNT(*) FROM {_quote(info.table)}{where}", wparams).fetchone()[0]
+                n = self.db.execute(f"SELECT COUNT(*) FROM {_quote(info.table)}{where}", wparams).fetchone()[
+                    0
+                ]
             if n:
                 return n
             merged: dict[str, object] = {}
@@ -385,18 +474,23 @@ class DataStore:
                 merged[info.column(c)] = v
             names = ", ".join(_quote(c) for c in merged)
             marks = ", ".join("?" for _ in merged)
-            return self.db.execute(f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})",
-                                   [_db_text(v) for v in merged.values()]).rowcount
+            return self.db.execute(
+                f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})",
+                [_db_text(v) for v in merged.values()],
+            ).rowcount
 
         return self._write(run)
 
     def delete_rows(self, de: str, filters: Pairs) -> int:
         info = self.info(de)
         where, params = self._where(info, filters, False)
-        return self._write(lambda: self.db.execute(f"DELETE FROM {_quote(info.table)}{where}", params).rowcount)
+        return self._write(
+            lambda: self.db.execute(f"DELETE FROM {_quote(info.table)}{where}", params).rowcount
+        )
 
-    def claim_row(self, de: str, claimed_column: str, claimant_column: str, claimant_value: object,
-                  filters: Pairs) -> dict | None:
+    def claim_row(
+        self, de: str, claimed_column: str, claimant_column: str, claimant_value: object, filters: Pairs
+    ) -> dict | None:
         info = self.info(de)
         claimed = _quote(info.column(claimed_column))
         claimant = _quote(info.column(claimant_column))
@@ -408,20 +502,27 @@ class DataStore:
             extra = (where + " AND ") if where else " WHERE "
             held = self.db.execute(
                 f"SELECT _rowid, {cols} FROM {_quote(info.table)}{extra}ampy_fold({claimant}) = ? "
-                f"ORDER BY _rowid LIMIT 1", params + [value.lower() if value else value]).fetchone()
+                f"ORDER BY _rowid LIMIT 1",
+                params + [value.lower() if value else value],
+            ).fetchone()
             if held is not None:
-                return dict(zip(info.columns, held[1:]))
+                return dict(zip(info.columns, held[1:], strict=False))
             free = self.db.execute(
                 f"SELECT _rowid FROM {_quote(info.table)}{extra}"
                 f"(COALESCE({claimed}, '') = '' OR lower({claimed}) IN ('false', '0')) "
-                f"ORDER BY _rowid LIMIT 1", params).fetchone()
+                f"ORDER BY _rowid LIMIT 1",
+                params,
+            ).fetchone()
             if free is None:
                 return None
-            self.db.execute(f"UPDATE {_quote(info.table)} SET {claimed} = 'True', {claimant} = ? "
-                            f"WHERE _rowid = ?", (value, free[0]))
-            row = self.db.execute(f"SELECT {cols} FROM {_quote(info.table)} WHERE _rowid = ?",
-                                  (free[0],)).fetchone()
-            return dict(zip(info.columns, row))
+            self.db.execute(
+                f"UPDATE {_quote(info.table)} SET {claimed} = 'True', {claimant} = ? WHERE _rowid = ?",
+                (value, free[0]),
+            )
+            row = self.db.execute(
+                f"SELECT {cols} FROM {_quote(info.table)} WHERE _rowid = ?", (free[0],)
+            ).fetchone()
+            return dict(zip(info.columns, row, strict=False))
 
         return self._write(run)
 
@@ -445,7 +546,9 @@ def read_csv(path: str) -> tuple[list[str], list[list[str | None]]]:
     try:
         rows = list(reader)
     except csv.Error as e:
-        raise BackendError(f"{os.path.basename(path)}: malformed CSV at line {reader.line_num}: {e}") from None
+        raise BackendError(
+            f"{os.path.basename(path)}: malformed CSV at line {reader.line_num}: {e}"
+        ) from None
     if not rows:
         raise BackendError(f"{os.path.basename(path)}: empty CSV (a header row is required)")
     header = [h.strip() for h in rows[0]]
@@ -457,7 +560,9 @@ def read_csv(path: str) -> tuple[list[str], list[list[str | None]]]:
         if not r:
             continue
         if len(r) > width:
-            raise BackendError(f"{os.path.basename(path)}: line {i} has {len(r)} fields, the header has {width}")
+            raise BackendError(
+                f"{os.path.basename(path)}: line {i} has {len(r)} fields, the header has {width}"
+            )
         body.append([v if v != "" else None for v in r] + [None] * (width - len(r)))
     return header, body
 
@@ -466,8 +571,9 @@ _INFO_COLUMNS = "name, tbl, columns, primary_keys, customer_key, meta, source"
 
 
 def _info_from_row(row) -> DataExtensionInfo:
-    return DataExtensionInfo(row[0], row[1], json.loads(row[2]), json.loads(row[3]), row[4],
-                             json.loads(row[5] or "{}"), row[6])
+    return DataExtensionInfo(
+        row[0], row[1], json.loads(row[2]), json.loads(row[3]), row[4], json.loads(row[5] or "{}"), row[6]
+    )
 
 
 def schema_meta(schema_path: str) -> dict:
@@ -483,18 +589,25 @@ def schema_meta(schema_path: str) -> dict:
     if not isinstance(schema, dict):
         return {}
     meta: dict = {}
-    for src, dst in (("customerKey", "CustomerKey"), ("description", "Description"),
-                     ("isSendable", "IsSendable"), ("sendableField", "SendableField"),
-                     ("sendableSubscriberField", "SendableSubscriberField")):
+    for src, dst in (
+        ("customerKey", "CustomerKey"),
+        ("description", "Description"),
+        ("isSendable", "IsSendable"),
+        ("sendableField", "SendableField"),
+        ("sendableSubscriberField", "SendableSubscriberField"),
+    ):
         if src in schema:
             meta[dst] = schema[src]
     fields = {}
     for f in schema.get("fields", []):
         if isinstance(f, dict) and "name" in f:
             fields[f["name"].lower()] = {
-                "FieldType": f.get("type", "Text"), "MaxLength": f.get("maxLength"),
-                "IsRequired": bool(f.get("required", False)), "DefaultValue": f.get("default"),
-                "Scale": f.get("scale")}
+                "FieldType": f.get("type", "Text"),
+                "MaxLength": f.get("maxLength"),
+                "IsRequired": bool(f.get("required", False)),
+                "DefaultValue": f.get("default"),
+                "Scale": f.get("scale"),
+            }
     meta["Fields"] = fields
     return meta
 
@@ -511,5 +624,7 @@ def _apply_schema(schema_path: str, columns: list[str]) -> tuple[list[str], list
     fields = schema.get("fields", []) if isinstance(schema, dict) else []
     keys = [f["name"] for f in fields if isinstance(f, dict) and f.get("primaryKey") and "name" in f]
     known = {c.lower() for c in columns}
-    extra = [f["name"] for f in fields if isinstance(f, dict) and "name" in f and f["name"].lower() not in known]
+    extra = [
+        f["name"] for f in fields if isinstance(f, dict) and "name" in f and f["name"].lower() not in known
+    ]
     return keys, columns + extra

@@ -34,8 +34,20 @@ class TaskFailed(Exception):
     """A job's clean failure: the message becomes the task's ErrorMsg."""
 
 
-STATUS_PROPERTIES = ("TaskID", "ParentInteractionObjectID", "InteractionObjectID", "ObjectType", "CustomerKey",
-                     "Action", "Status", "ErrorMsg", "QueuedTime", "StartTime", "EndTime", "CompletedDate")
+STATUS_PROPERTIES = (
+    "TaskID",
+    "ParentInteractionObjectID",
+    "InteractionObjectID",
+    "ObjectType",
+    "CustomerKey",
+    "Action",
+    "Status",
+    "ErrorMsg",
+    "QueuedTime",
+    "StartTime",
+    "EndTime",
+    "CompletedDate",
+)
 
 
 class TaskTable:
@@ -47,15 +59,17 @@ class TaskTable:
     def add(self, object_type: str, object_key: str, action: str, *, ioid: str, parent_ioid: str) -> int:
         with self.store.transaction() as db:
             cur = db.execute(
-                "INSERT INTO ampy_task (parent_ioid, ioid, object_type, object_key, action, status, queued_time)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", (parent_ioid, ioid, object_type, object_key, action, QUEUED, now_text()))
+                "INSERT INTO ampy_task (parent_ioid, ioid, object_type, object_key, action, status,"
+                " queued_time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (parent_ioid, ioid, object_type, object_key, action, QUEUED, now_text()),
+            )
             return cur.lastrowid
 
     def get(self, task_id: int) -> dict | None:
         with self.store._lock:
             cur = self.store.db.execute("SELECT * FROM ampy_task WHERE id=?", (task_id,))
             row = cur.fetchone()
-            return dict(zip([d[0] for d in cur.description], row)) if row else None
+            return dict(zip([d[0] for d in cur.description], row, strict=False)) if row else None
 
     def status(self, task_id: int) -> str | None:
         row = self.get(task_id)
@@ -64,15 +78,19 @@ class TaskTable:
     def start(self, task_id: int) -> bool:
         """Queued → Processing; False when the task was cancelled before it started."""
         with self.store.transaction() as db:
-            cur = db.execute("UPDATE ampy_task SET status=?, start_time=? WHERE id=? AND status=? AND cancel=0",
-                             (PROCESSING, now_text(), task_id, QUEUED))
+            cur = db.execute(
+                "UPDATE ampy_task SET status=?, start_time=? WHERE id=? AND status=? AND cancel=0",
+                (PROCESSING, now_text(), task_id, QUEUED),
+            )
             return cur.rowcount == 1
 
     def finish(self, task_id: int, error: str | None = None) -> None:
         stamp = now_text()
         with self.store.transaction() as db:
-            db.execute("UPDATE ampy_task SET status=?, error_msg=?, end_time=? WHERE id=? AND status IN (?, ?)",
-                       (ERROR if error else COMPLETE, error, stamp, task_id, QUEUED, PROCESSING))
+            db.execute(
+                "UPDATE ampy_task SET status=?, error_msg=?, end_time=? WHERE id=? AND status IN (?, ?)",
+                (ERROR if error else COMPLETE, error, stamp, task_id, QUEUED, PROCESSING),
+            )
 
     def cancel(self, task_ids: list[int]) -> int:
         """Mark unfinished tasks cancelled; returns how many were still unfinished."""
@@ -82,7 +100,9 @@ class TaskTable:
         with self.store.transaction() as db:
             return db.execute(
                 f"UPDATE ampy_task SET cancel=1, status=?, error_msg=?, end_time=? WHERE id IN ({marks})"
-                f" AND status IN (?, ?)", [ERROR, CANCELED, now_text(), *task_ids, QUEUED, PROCESSING]).rowcount
+                f" AND status IN (?, ?)",
+                [ERROR, CANCELED, now_text(), *task_ids, QUEUED, PROCESSING],
+            ).rowcount
 
     def cancelled(self, task_id: int) -> bool:
         with self.store._lock:
@@ -91,8 +111,13 @@ class TaskTable:
 
     def unfinished_under(self, parent_ioid: str) -> list[int]:
         with self.store._lock:
-            return [r[0] for r in self.store.db.execute(
-                "SELECT id FROM ampy_task WHERE parent_ioid=? AND status IN (?, ?)", (parent_ioid, QUEUED, PROCESSING))]
+            return [
+                r[0]
+                for r in self.store.db.execute(
+                    "SELECT id FROM ampy_task WHERE parent_ioid=? AND status IN (?, ?)",
+                    (parent_ioid, QUEUED, PROCESSING),
+                )
+            ]
 
     def set_detail(self, task_id: int, detail: str) -> None:
         with self.store.transaction() as db:
@@ -102,15 +127,33 @@ class TaskTable:
         """Every task as an AsyncActivityStatus (name/value Properties, as the service returns it)."""
         with self.store._lock:
             rows = self.store.db.execute(
-                "SELECT id, parent_ioid, ioid, object_type, object_key, action, status, error_msg, queued_time,"
-                " start_time, end_time FROM ampy_task ORDER BY id").fetchall()
+                "SELECT id, parent_ioid, ioid, object_type, object_key, action, status, error_msg,"
+                " queued_time, start_time, end_time FROM ampy_task ORDER BY id"
+            ).fetchall()
         out = []
         for r in rows:
             done = r[6] in (COMPLETE, ERROR)
-            values = (str(r[0]), r[1] or "", r[2] or "", r[3], r[4] or "", r[5], r[6], r[7] or "", r[8] or "",
-                      r[9] or "", r[10] or "", (r[10] or "") if done else "")
-            props = [ApiObject("APIProperty", {"Name": n, "Value": v}) for n, v in zip(STATUS_PROPERTIES, values)]
-            out.append(ApiObject("AsyncActivityStatus", {"ObjectID": str(r[0]), "Type": r[3], "Properties": props}))
+            values = (
+                str(r[0]),
+                r[1] or "",
+                r[2] or "",
+                r[3],
+                r[4] or "",
+                r[5],
+                r[6],
+                r[7] or "",
+                r[8] or "",
+                r[9] or "",
+                r[10] or "",
+                (r[10] or "") if done else "",
+            )
+            props = [
+                ApiObject("APIProperty", {"Name": n, "Value": v})
+                for n, v in zip(STATUS_PROPERTIES, values, strict=False)
+            ]
+            out.append(
+                ApiObject("AsyncActivityStatus", {"ObjectID": str(r[0]), "Type": r[3], "Properties": props})
+            )
         return out
 
 

@@ -14,9 +14,11 @@ from ..soap.schema import PropertyInfo, partner_schema
 _EXTRA_TYPES: dict[str, tuple[PropertyInfo, ...]] = {
     "AudienceDefinition": (),
     "AudienceSegmentDefinition": (),
-    "ContentValidation": (PropertyInfo("ValidationAction", None, "string"),
-                          PropertyInfo("Email", "Email", None),
-                          PropertyInfo("Subscribers", "Subscriber", None, repeated=True)),
+    "ContentValidation": (
+        PropertyInfo("ValidationAction", None, "string"),
+        PropertyInfo("Email", "Email", None),
+        PropertyInfo("Subscribers", "Subscriber", None, repeated=True),
+    ),
     "ExtractDefinition": (),
     "FileTransferActivity": (),
     "FileTrigger": (),

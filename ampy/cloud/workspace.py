@@ -31,14 +31,18 @@ from . import types
 from .objects import ObjectError, merge, normalise
 
 STORE_RELATIVE = os.path.join(".ampy", "store.sqlite")
-STARTER = "starter"   # the sample account shipped inside the package (ampy/cloud/starter)
+STARTER = "starter"  # the sample account shipped inside the package (ampy/cloud/starter)
 SETTINGS_FILE = "ampy.toml"
 
 
 def paths(root: str) -> dict[str, str]:
-    return {"data": os.path.join(root, "dataextensions"), "content": os.path.join(root, "content"),
-            "definitions": os.path.join(root, "definitions"), "store": os.path.join(root, STORE_RELATIVE),
-            "settings": os.path.join(root, SETTINGS_FILE)}
+    return {
+        "data": os.path.join(root, "dataextensions"),
+        "content": os.path.join(root, "content"),
+        "definitions": os.path.join(root, "definitions"),
+        "store": os.path.join(root, STORE_RELATIVE),
+        "settings": os.path.join(root, SETTINGS_FILE),
+    }
 
 
 class WorkspaceExists(Exception):
@@ -74,6 +78,7 @@ def create_workspace(root: str) -> list[str]:
 
 
 # ---- definitions -------------------------------------------------------------------------------
+
 
 def to_api_object(data: dict, root: str, fallback: str | None = None) -> ApiObject:
     """A definitions-file map as an ApiObject. ``Type`` names the object type when it is one
@@ -133,7 +138,7 @@ def sync_definitions(cloud) -> None:
         with cloud.store.transaction():
             row = db.execute("SELECT stamp FROM ampy_source WHERE path=?", (key,)).fetchone()
             if row is not None and row[0] == stamp:
-                continue   # another process imported it meanwhile
+                continue  # another process imported it meanwhile
             _import_file(cloud, entry.path, entry.name)
             db.execute("INSERT OR REPLACE INTO ampy_source (path, stamp) VALUES (?, ?)", (key, stamp))
 

@@ -22,6 +22,7 @@ _ERR = "10004: API object functions are allowed in non-sendable content only"
 
 # ---- the adapter ---------------------------------------------------------------------------------
 
+
 def _handle(value: object, what: str = "the API object") -> ApiObject:
     if not isinstance(value, ApiObject):
         raise FunctionError(f"{what} is not an API object (use CreateObject)")
@@ -68,8 +69,9 @@ def to_row(obj: ApiObject) -> Row:
 def _result_rowset(results) -> Rowset:
     rows = []
     for r in results:
-        rows.append(Row(["StatusCode", "StatusMessage", "ErrorCode"],
-                        [r.status_code, r.status_message, r.error_code]))
+        rows.append(
+            Row(["StatusCode", "StatusMessage", "ErrorCode"], [r.status_code, r.status_message, r.error_code])
+        )
     return Rowset(rows)
 
 
@@ -97,8 +99,16 @@ def _options(value: object) -> ApiObject | None:
 
 # ---- building objects ------------------------------------------------------------------------
 
-@builtin("CreateObject", min_args=1, max_args=1, category=CAT, contexts=NOT_EMAIL, context_error=_ERR,
-         signature="CreateObject(typeName)")
+
+@builtin(
+    "CreateObject",
+    min_args=1,
+    max_args=1,
+    category=CAT,
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="CreateObject(typeName)",
+)
 def create_object(type_name):
     """A new, empty Partner API object of the named type (an opaque handle)."""
     from ..cloud import types
@@ -110,20 +120,34 @@ def create_object(type_name):
     return ApiObject(canonical)
 
 
-@builtin("SetObjectProperty", min_args=3, max_args=3, category=CAT, contexts=NOT_EMAIL, context_error=_ERR,
-         signature="SetObjectProperty(apiObject, property, value)")
+@builtin(
+    "SetObjectProperty",
+    min_args=3,
+    max_args=3,
+    category=CAT,
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="SetObjectProperty(apiObject, property, value)",
+)
 def set_object_property(obj, name, value):
     """Sets a property to a scalar or another object handle; ...Specified flags are accepted and dropped."""
     obj = _handle(obj)
     _prop, info = _property(obj, name)
     if info is None:
-        return ""   # IDSpecified & co: .NET proxy flags that never travel
+        return ""  # IDSpecified & co: .NET proxy flags that never travel
     obj.set(info.name, _script_value(value, info))
     return ""
 
 
-@builtin("AddObjectArrayItem", min_args=3, max_args=3, category=CAT, contexts=NOT_EMAIL, context_error=_ERR,
-         signature="AddObjectArrayItem(apiObject, arrayProperty, item)")
+@builtin(
+    "AddObjectArrayItem",
+    min_args=3,
+    max_args=3,
+    category=CAT,
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="AddObjectArrayItem(apiObject, arrayProperty, item)",
+)
 def add_object_array_item(obj, name, item):
     """Appends a scalar or an object handle to an array property; repeated calls accumulate."""
     obj = _handle(obj)
@@ -136,6 +160,7 @@ def add_object_array_item(obj, name, item):
 
 # ---- invoking the verbs ----------------------------------------------------------------------
 
+
 def _write_verb(ctx, verb: str, obj, status_ref, code_ref, options):
     obj = _handle(obj)
     call = getattr(ctx.backend, f"api_{verb}")
@@ -146,33 +171,65 @@ def _write_verb(ctx, verb: str, obj, status_ref, code_ref, options):
     return status
 
 
-@builtin("InvokeCreate", min_args=3, max_args=4, category=CAT, needs_context=True, out_params=(1, 2),
-         contexts=NOT_EMAIL, context_error=_ERR,
-         signature="InvokeCreate(apiObject, @statusMessage, @errorCode, [createOptions])")
+@builtin(
+    "InvokeCreate",
+    min_args=3,
+    max_args=4,
+    category=CAT,
+    needs_context=True,
+    out_params=(1, 2),
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="InvokeCreate(apiObject, @statusMessage, @errorCode, [createOptions])",
+)
 def invoke_create(ctx, obj, status_ref, code_ref, options=None):
     """Creates the object; returns OK or Error and fills the status message and error code."""
     return _write_verb(ctx, "create", obj, status_ref, code_ref, options)
 
 
-@builtin("InvokeUpdate", min_args=1, max_args=4, category=CAT, needs_context=True, out_params=(1, 2),
-         contexts=NOT_EMAIL, context_error=_ERR,
-         signature="InvokeUpdate(apiObject, [@statusMessage], [@errorCode], [updateOptions])")
+@builtin(
+    "InvokeUpdate",
+    min_args=1,
+    max_args=4,
+    category=CAT,
+    needs_context=True,
+    out_params=(1, 2),
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="InvokeUpdate(apiObject, [@statusMessage], [@errorCode], [updateOptions])",
+)
 def invoke_update(ctx, obj, status_ref=None, code_ref=None, options=None):
     """Updates the object with the properties that were set; returns OK or Error."""
     return _write_verb(ctx, "update", obj, status_ref, code_ref, options)
 
 
-@builtin("InvokeDelete", min_args=3, max_args=4, category=CAT, needs_context=True, out_params=(1, 2),
-         contexts=NOT_EMAIL, context_error=_ERR,
-         signature="InvokeDelete(apiObject, @statusMessage, @errorCode, [deleteOptions])")
+@builtin(
+    "InvokeDelete",
+    min_args=3,
+    max_args=4,
+    category=CAT,
+    needs_context=True,
+    out_params=(1, 2),
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="InvokeDelete(apiObject, @statusMessage, @errorCode, [deleteOptions])",
+)
 def invoke_delete(ctx, obj, status_ref, code_ref, options=None):
     """Deletes the object its key identifies; returns OK or Error."""
     return _write_verb(ctx, "delete", obj, status_ref, code_ref, options)
 
 
-@builtin("InvokePerform", min_args=2, max_args=3, category=CAT, needs_context=True, out_params=(2,),
-         contexts=NOT_EMAIL, context_error=_ERR,
-         signature="InvokePerform(apiObject, action, [@statusMessage])")
+@builtin(
+    "InvokePerform",
+    min_args=2,
+    max_args=3,
+    category=CAT,
+    needs_context=True,
+    out_params=(2,),
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="InvokePerform(apiObject, action, [@statusMessage])",
+)
 def invoke_perform(ctx, obj, action, status_ref=None):
     """Performs an action (start, stop, test ...) on the definition; returns OK or Error."""
     obj = _handle(obj)
@@ -182,9 +239,17 @@ def invoke_perform(ctx, obj, action, status_ref=None):
     return status
 
 
-@builtin("InvokeRetrieve", min_args=1, max_args=3, category=CAT, needs_context=True, out_params=(1, 2),
-         contexts=NOT_EMAIL, context_error=_ERR,
-         signature="InvokeRetrieve(retrieveRequest, [@statusMessage], [@requestId])")
+@builtin(
+    "InvokeRetrieve",
+    min_args=1,
+    max_args=3,
+    category=CAT,
+    needs_context=True,
+    out_params=(1, 2),
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="InvokeRetrieve(retrieveRequest, [@statusMessage], [@requestId])",
+)
 def invoke_retrieve(ctx, request, status_ref=None, request_id_ref=None):
     """The objects a RetrieveRequest selects, as a rowset (nested objects and arrays as rowsets)."""
     request = _handle(request, "the retrieve request")
@@ -196,9 +261,17 @@ def invoke_retrieve(ctx, request, status_ref=None, request_id_ref=None):
     return Rowset(to_row(o) for o in response.results)
 
 
-@builtin("InvokeExecute", min_args=1, max_args=3, category=CAT, needs_context=True, out_params=(1, 2),
-         contexts=NOT_EMAIL, context_error=_ERR,
-         signature="InvokeExecute(executeRequest, [@statusMessage], [@requestId])")
+@builtin(
+    "InvokeExecute",
+    min_args=1,
+    max_args=3,
+    category=CAT,
+    needs_context=True,
+    out_params=(1, 2),
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="InvokeExecute(executeRequest, [@statusMessage], [@requestId])",
+)
 def invoke_execute(ctx, request, status_ref=None, request_id_ref=None):
     """Runs an ExecuteRequest; returns a rowset of results (StatusCode, StatusMessage, ErrorCode)."""
     request = _handle(request, "the execute request")
@@ -208,9 +281,17 @@ def invoke_execute(ctx, request, status_ref=None, request_id_ref=None):
     return _result_rowset(response.results)
 
 
-@builtin("InvokeConfigure", min_args=2, max_args=4, category=EXTENSION_CAT, needs_context=True,
-         out_params=(2, 3), contexts=NOT_EMAIL, context_error=_ERR,
-         signature="InvokeConfigure(apiObject, action, [@statusMessage], [@errorCode])")
+@builtin(
+    "InvokeConfigure",
+    min_args=2,
+    max_args=4,
+    category=EXTENSION_CAT,
+    needs_context=True,
+    out_params=(2, 3),
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="InvokeConfigure(apiObject, action, [@statusMessage], [@errorCode])",
+)
 def invoke_configure(ctx, obj, action, status_ref=None, code_ref=None):
     """ampy extension: a Configure call on one object; returns OK or Error."""
     response = ctx.backend.api_configure(to_text(action), [_handle(obj)])
@@ -220,9 +301,17 @@ def invoke_configure(ctx, obj, action, status_ref=None, code_ref=None):
     return status
 
 
-@builtin("InvokeExtract", min_args=1, max_args=3, category=EXTENSION_CAT, needs_context=True,
-         out_params=(1, 2), contexts=NOT_EMAIL, context_error=_ERR,
-         signature="InvokeExtract(extractRequest, [@statusMessage], [@errorCode])")
+@builtin(
+    "InvokeExtract",
+    min_args=1,
+    max_args=3,
+    category=EXTENSION_CAT,
+    needs_context=True,
+    out_params=(1, 2),
+    contexts=NOT_EMAIL,
+    context_error=_ERR,
+    signature="InvokeExtract(extractRequest, [@statusMessage], [@errorCode])",
+)
 def invoke_extract(ctx, request, status_ref=None, code_ref=None):
     """ampy extension: an Extract call; returns OK or Error."""
     response = ctx.backend.api_extract([_handle(request, "the extract request")])
