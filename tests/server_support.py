@@ -41,11 +41,13 @@ class FakeCloud(Backend):
     name = "fake"
 
     def __init__(self, things: int = 3):
-        self.things = [ApiObject("List", {"ID": str(i), "ListName": f"thing {i}"}) for i in range(1, things + 1)]
+        self.things = [ApiObject("List", {"ID": str(i), "ListName": f"thing {i}"})
+                       for i in range(1, things + 1)]
         self.created: list[ApiObject] = []
         self.calls: list[tuple] = []
-        self.campaigns = {"3640": ApiObject("Campaign", {"ID": "3640", "CustomerKey": "3640",
-                                                         "Name": "Spring", "InteractionObjectID": "ioid-3640"})}
+        spring = ApiObject("Campaign", {"ID": "3640", "CustomerKey": "3640", "Name": "Spring",
+                                        "InteractionObjectID": "ioid-3640"})
+        self.campaigns = {"3640": spring}
         self.campaign_state: dict[str, str] = {}
         self.polls = 0
         self.lock = threading.Lock()
@@ -89,13 +91,17 @@ class FakeCloud(Backend):
                 found = [c for cid, c in self.campaigns.items() if cid == wanted]
                 return ApiResponse("OK", "req-campaign", found)
             if object_type == "AsyncActivityStatus":
+                if "3640" not in self.campaign_state:
+                    return ApiResponse("OK", "req-status", [])   # never started: no tasks
                 self.polls += 1
                 status = "Processing" if self.polls < 3 else "Complete"
                 if self.campaign_state.get("3640") == "running-forever":
                     status = "Processing"
                 props = [ApiObject("APIProperty", {"Name": "Status", "Value": status}),
-                         ApiObject("APIProperty", {"Name": "ParentInteractionObjectID", "Value": "ioid-3640"})]
-                return ApiResponse("OK", "req-status", [ApiObject("AsyncActivityStatus", {"Properties": props})])
+                         ApiObject("APIProperty", {"Name": "ParentInteractionObjectID",
+                                                   "Value": "ioid-3640"})]
+                found = [ApiObject("AsyncActivityStatus", {"Properties": props})]
+                return ApiResponse("OK", "req-status", found)
             return ApiResponse(f"Error: Unable to retrieve {object_type}.", "req-error", [])
 
     def api_perform(self, action, definitions, options=None):
@@ -120,7 +126,8 @@ class FakeCloud(Backend):
         with self._track("Delete", [o.type for o in objects]):
             for obj in objects:
                 self.campaigns.pop(str(obj.get("ID")), None)
-            return ApiResponse("OK", "req-delete", [ApiResult("OK", "Campaign deleted", 0, o) for o in objects])
+            results = [ApiResult("OK", "Campaign deleted", 0, o) for o in objects]
+            return ApiResponse("OK", "req-delete", results)
 
 
 def make_auth(clock: Clock | None = None, lifetime: int = 1080) -> ServerAuth:
