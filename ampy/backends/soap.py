@@ -18,6 +18,7 @@ status); faults of data-extension functions, failed logins and unreachable serve
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,9 +108,17 @@ def _fold_key(value: object) -> tuple:
 class SoapBackend(Backend):
     name = "soap"
 
-    def __init__(self, client: PartnerClient, *, workspace: str | None = None):
+    def __init__(self, client: PartnerClient, *, workspace: str | None = None,
+                 content_dir: str | None = None):
+        from .local import ContentFolder
+
         self.client = client
         self.workspace = workspace
+        # Content blocks are Content Builder assets (REST, not the Partner API): they come from
+        # the workspace's content folder, deployed alongside the templates.
+        if content_dir is None and workspace:
+            content_dir = os.path.join(workspace, "content")
+        self.content = ContentFolder(content_dir)
         self._des: dict[str, _DataExtension] = {}
         self._lock = threading.Lock()
 
@@ -122,7 +131,7 @@ class SoapBackend(Backend):
 
     @classmethod
     def from_credentials(cls, creds: TenantCredentials, *, workspace: str | None = None,
-                         **client_options) -> SoapBackend:
+                         content_dir: str | None = None, **client_options) -> SoapBackend:
         timeout = creds.timeout or client_options.pop("timeout", DEFAULT_TIMEOUT)
         from ..soap.client import shared_zeep_client
 
@@ -132,7 +141,7 @@ class SoapBackend(Backend):
         else:
             login = UsernameTokenLogin(creds.username or "", creds.password or "")
         client = PartnerClient(creds.endpoint, login, timeout=timeout, **client_options)
-        return cls(client, workspace=workspace)
+        return cls(client, workspace=workspace, content_dir=content_dir)
 
     # -------------------------------------------------------------------------- plumbing
 
@@ -153,14 +162,16 @@ class SoapBackend(Backend):
                            request_id=str(response.get("RequestID") or ""), results=results,
                            overall_status_message=str(response.get("OverallStatusMessage") or ""))
 
-    def _objects_verb(self, operation: str, objects: list[ApiObject], options: ApiObject | None) -> ApiResponse:
+    def _objects_verb(self, operation: str, objects: list[ApiObject],
+                      options: ApiObject | None) -> ApiResponse:
         """Create/Update/Delete in batches of 50; statuses merged (all OK → OK, else Has Errors)."""
         if operation in ("Create", "Update", "Delete") and any(
                 o.type.lower() in ("dataextension", "dataextensionfield") for o in objects):
             with self._lock:
                 self._des.clear()   # a changed DE schema must be read again
-        answers = [self._verb(operation, codec.build_request(operation, options=options, objects=objects[i:i + BATCH]))
-                   for i in range(0, max(len(objects), 1), BATCH)]
+        batches = [objects[i:i + BATCH] for i in range(0, max(len(objects), 1), BATCH)]
+        answers = [self._verb(operation, codec.build_request(operation, options=options, objects=batch))
+                   for batch in batches]
         if len(answers) == 1:
             return answers[0]
         statuses = {a.overall_status for a in answers}
@@ -238,7 +249,8 @@ class SoapBackend(Backend):
         fields.sort(key=lambda f: int(f.get("Ordinal")) if str(f.get("Ordinal") or "").isdigit() else 0)
         info = _DataExtension(str(de.get("Name") or customer_key), customer_key,
                               [str(f.get("Name")) for f in fields],
-                              [str(f.get("Name")) for f in fields if str(f.get("IsPrimaryKey")).lower() == "true"])
+                              [str(f.get("Name")) for f in fields
+                               if str(f.get("IsPrimaryKey")).lower() == "true"])
         with self._lock:
             self._des[key] = info
         return info
@@ -252,8 +264,8 @@ class SoapBackend(Backend):
         return _and(parts)
 
     def _rows(self, de: _DataExtension, filters: Pairs, limit: int | None = None) -> list[Row]:
-        found = self._retrieve_all(f"DataExtensionObject[{de.name}]", list(de.columns), self._filter(de, filters),
-                                   limit)
+        found = self._retrieve_all(f"DataExtensionObject[{de.name}]", list(de.columns),
+                                   self._filter(de, filters), limit)
         rows = []
         for obj in found:
             values = {str(p.get("Name")).lower(): p.get("Value")
@@ -276,11 +288,11 @@ class SoapBackend(Backend):
     def _row_object(self, de: _DataExtension, keys: Pairs, values: Pairs) -> ApiObject:
         props: dict[str, object] = {"CustomerKey": de.customer_key}
         if keys:
-            props["Keys"] = [ApiObject("APIProperty", {"Name": de.column(c), "Value": _text(v)}) for c, v in keys]
+            props["Keys"] = _api_properties([(de.column(c), v) for c, v in keys])
         props["Properties"] = _api_properties([(de.column(c), v) for c, v in values])
         return ApiObject("DataExtensionObject", props)
 
-    def _targets(self, de: _DataExtension, filters: Pairs) -> tuple[list[Row], list[list[tuple[str, object]]]]:
+    def _targets(self, de: _DataExtension, filters: Pairs) -> tuple[list[Row], list[list]]:
         """The rows a search matches, and the Keys addressing each (its primary key values; the
         search pairs themselves for a DE without a primary key, one call for all rows)."""
         rows = self._rows(de, filters)
@@ -357,6 +369,10 @@ class SoapBackend(Backend):
             first = info.columns[:1]
             return len(self._retrieve_all(f"DataExtensionObject[{info.name}]", first, None))
         return self._guard(run)
+
+    def content_block(self, *, key: str | None = None, name: str | None = None,
+                      id: str | None = None) -> str | None:
+        return self.content.find(key or name or id or "")
 
     def close(self) -> None:
         """The zeep client and its HTTP session are shared by the process; nothing to release."""

@@ -19,7 +19,8 @@ HELP = "serve a workspace as the Marketing Cloud Partner (SOAP) API, token endpo
 def configure(p) -> None:
     p.add_argument("--workspace", metavar="DIR", required=True, help="the workspace to serve")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 = any free port)")
+    p.add_argument("--port", type=int, default=8080,
+                   help="port to listen on (default 8080; 0 = any free port)")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     p.add_argument("--max-body", type=int, default=None, metavar="BYTES",
                    help="largest accepted request body (default 4 MiB)")

@@ -37,7 +37,8 @@ class RunningServer:
         # waitress refuses bodies over its own limit (413) before the app sees them; the app
         # checks again for servers that do not.
         self.server = waitress.create_server(app, host=host, port=port, threads=threads, ident="ampy",
-                                             max_request_body_size=max_body, clear_untrusted_proxy_headers=True)
+                                             max_request_body_size=max_body,
+                                             clear_untrusted_proxy_headers=True)
         self.host = host
         self.port = self.server.effective_port
         self.url = f"http://{host}:{self.port}"

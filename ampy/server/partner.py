@@ -55,7 +55,8 @@ def result_object(operation: str, result: object, ordinal: int) -> ApiObject:
     if result.object is not None and operation not in ("Execute", "Extract"):
         props["Object"] = result.object
     if operation == "Perform" and result.task:
-        props["Task"] = ApiObject("TaskResult", {k: ("" if v is None else str(v)) for k, v in result.task.items()})
+        task = {k: ("" if v is None else str(v)) for k, v in result.task.items()}
+        props["Task"] = ApiObject("TaskResult", task)
     return ApiObject(_RESULT_TYPES[operation], props)
 
 
@@ -151,7 +152,8 @@ class PartnerService:
         types = [str(r.get("ObjectType") or "") for r in arguments["requests"]]
         with self.lock:
             response = self.backend.api_describe(types)
-        return codec.build_response("Describe", results=response.results, request_id=response.request_id or None)
+        return codec.build_response("Describe", results=response.results,
+                                    request_id=response.request_id or None)
 
     def _retrieve(self, arguments: dict) -> etree._Element:
         request: ApiObject = arguments["request"]

@@ -46,7 +46,8 @@ class CampaignRest:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or self.auth.token_status(token.strip()) != "valid":
             return 401, {"id": campaign_id, "message": UNAUTHORIZED}
-        if action.lower() not in ACTIONS or not _is_long(campaign_id) or not _json_or_empty(content_type, body):
+        valid = action.lower() in ACTIONS and _is_long(campaign_id) and _json_or_empty(content_type, body)
+        if not valid:
             return 400, {"id": campaign_id, "message": INVALID_REQUEST}
         try:
             with self.lock:

@@ -118,7 +118,8 @@ class ServerApp:
     def base_url(self, environ: dict) -> str:
         if self.public_url:
             return self.public_url
-        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT')}"
+        host = environ.get("HTTP_HOST") or \
+            f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT')}"
         return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
 
     # ------------------------------------------------------------------------- responses
@@ -131,7 +132,8 @@ class ServerApp:
         return [body]
 
     def _plain(self, start_response, status: int, text: str, **extra) -> list[bytes]:
-        return self._respond(start_response, status, text.encode("utf-8"), "text/plain; charset=utf-8", **extra)
+        return self._respond(start_response, status, text.encode("utf-8"), "text/plain; charset=utf-8",
+                             **extra)
 
     def _json(self, start_response, status: int, payload: dict) -> list[bytes]:
         body = json.dumps(payload, indent=2).encode("utf-8")
@@ -159,8 +161,8 @@ class ServerApp:
         except (ValueError, UnicodeDecodeError):
             fields = None
         if not isinstance(fields, dict):
-            return self._json(start_response, 400, {"error": "invalid_request",
-                                                    "error_description": "The request body is not valid JSON."})
+            return self._json(start_response, 400, {
+                "error": "invalid_request", "error_description": "The request body is not valid JSON."})
         if fields.get("grant_type") != "client_credentials":
             return self._json(start_response, 400, {
                 "error": "unsupported_grant_type",
@@ -192,8 +194,7 @@ class ServerApp:
         action = _soap12_action(content_type) if soap12 else environ.get("HTTP_SOAPACTION")
         action = (action or "").strip().strip('"')
         if action and action not in codec.OPERATIONS:
-            return self._fault(start_response, soap12, "Client",
-                               f"Server did not recognize the value of HTTP Header SOAPAction: {action}.")
+            return self._fault(start_response, soap12, "Client", _unknown_action(action))
         body = read_body(environ, self.max_body)
         try:
             version, headers, element = codec.parse_envelope(body)
@@ -201,8 +202,7 @@ class ServerApp:
             if not action:  # SOAP 1.2 clients may carry the action in WS-Addressing only
                 action = _wsa_text(headers, "Action")
                 if action and action not in codec.OPERATIONS:
-                    return self._fault(start_response, soap12, "Client",
-                                       f"Server did not recognize the value of HTTP Header SOAPAction: {action}.")
+                    return self._fault(start_response, soap12, "Client", _unknown_action(action))
             operation, arguments = codec.parse_request(element)
         except codec.SoapClientError as exc:
             return self._fault(start_response, soap12, "Client", str(exc))
@@ -254,6 +254,10 @@ def _is_expected(exc: Exception) -> bool:
     from ..errors import AmpscriptError, FunctionError
 
     return isinstance(exc, FunctionError | AmpscriptError) or hasattr(exc, "code")
+
+
+def _unknown_action(action: str) -> str:
+    return f"Server did not recognize the value of HTTP Header SOAPAction: {action}."
 
 
 def _content_type(soap12: bool) -> str:

@@ -82,7 +82,8 @@ def soap_endpoint(url: str) -> str:
 
 
 def _complete(values: Mapping[str, object], source: str) -> TenantCredentials:
-    fields = {k: (str(v) if v is not None and k != "timeout" else v) for k, v in values.items() if k in _FIELDS}
+    fields = {k: (str(v) if v is not None and k != "timeout" else v)
+              for k, v in values.items() if k in _FIELDS}
     subdomain = fields.pop("subdomain", None)
     if subdomain:
         fields.setdefault("auth_url", f"https://{subdomain}.auth.marketingcloudapis.com")

@@ -157,7 +157,8 @@ class PartnerClient:
             _, _, element = codec.parse_envelope(reply.content)
         except codec.SoapClientError as exc:
             if reply.status_code in _RETRY_STATUSES:
-                raise _Retryable(f"{operation}: HTTP {reply.status_code} from {self.endpoint}", False) from None
+                message = f"{operation}: HTTP {reply.status_code} from {self.endpoint}"
+                raise _Retryable(message, False) from None
             raise SoapTransportError(f"{operation}: HTTP {reply.status_code} from {self.endpoint} is not a "
                                      f"SOAP answer ({exc})") from None
         if codec.is_fault(element):
