@@ -138,7 +138,8 @@ def test_inline_copy_matches_the_catalogue_file_when_present():
 
 
 def test_registry_holds_exactly_the_catalogued_names():
-    registered = {b.name.lower(): b.name for b in all_builtins()}
+    # ampy's own extensions (InvokeConfigure, InvokeExtract) are declared in a category that says so.
+    registered = {b.name.lower(): b.name for b in all_builtins() if "ampy extension" not in b.category}
     missing = sorted(EXPECTED[k][1] for k in EXPECTED.keys() - registered.keys())
     extra = sorted(registered[k] for k in registered.keys() - EXPECTED.keys())
     assert (missing, extra) == ([], []), f"{len(missing)} missing, {len(extra)} not catalogued"

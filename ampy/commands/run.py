@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ._common import (UsageError, add_backend_options, add_render_options, attributes_from, backend_from,
-                      fail_usage, read_source, request_from)
+                      fail_usage, read_source, request_from, sms_from)
 
 HELP = "render an AMPscript file (or - for stdin) to stdout"
 
@@ -24,13 +24,15 @@ def run(args) -> int:
         source = read_source(args.file)
         attrs = attributes_from(args)
         request = request_from(args)
+        sms = sms_from(args)
         backend = backend_from(args)
     except UsageError as e:
         return fail_usage(str(e))
     name = "<stdin>" if args.file == "-" else args.file
     try:
         tpl = compile_template(source, name=name)
-        output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request)
+        output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request,
+                             sms=sms)
     except AmpscriptError as e:
         print(str(e), file=sys.stderr)
         return 1

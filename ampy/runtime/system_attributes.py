@@ -32,6 +32,18 @@ def system_attribute(ctx, key: str) -> object:
         return False
     if key == "@@execctx":
         return "load"
+    sms = ctx.sms
+    if sms is not None:  # MobileConnect inbound strings
+        if key == "mobile_number":
+            return sms.mobile_number
+        if key == "short_code":
+            return sms.short_code
+        if key == "msg(0)":
+            return sms.text
+        if key == "msg(0).verb":
+            return sms.keyword
+        if key == "msg(0).nouns":
+            return sms.nouns
     return None
 
 
