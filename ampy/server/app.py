@@ -33,6 +33,7 @@ class RunningServer:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8):
         import waitress
 
+        self.app = app
         max_body = getattr(app, "max_body", DEFAULT_MAX_BODY)
         # waitress refuses bodies over its own limit (413) before the app sees them; the app
         # checks again for servers that do not.
