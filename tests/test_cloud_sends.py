@@ -1,0 +1,234 @@
+"""Email sends: 1,000 personalised messages to a real local SMTP server, outbox files, errors."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from cloud_support import new_workspace, obj, open_workspace, retrieve, simple, wait_for_tasks
+
+from ampy.settings import Settings
+
+
+class Collector:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    handler = Collector()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def _thousand(backend):
+    rows = [[f"K{i:04d}", f"user{i}@example.com", f"Name{i}", str(i)] for i in range(1000)]
+    backend.store.create(
+        "Crowd",
+        ["SubscriberKey", "EmailAddress", "FirstName", "Score"],
+        ["SubscriberKey"],
+        rows=rows,
+        meta={"IsSendable": True, "SendableField": "SubscriberKey"},
+    )
+    backend.api_create(
+        [
+            obj(
+                "Email",
+                ID="50",
+                Name="Crowd mail",
+                Subject="Hi %%FirstName%%",
+                HTMLBody="<p>%%[ if @x == 1 then ]%%never%%[ endif ]%%Hello %%=v(FirstName)=%%, "
+                "score %%=Add(Score, 1)=%%</p>",
+            )
+        ]
+    )
+    backend.api_create(
+        [
+            obj(
+                "EmailSendDefinition",
+                Name="Crowd",
+                CustomerKey="crowd",
+                Email=obj("Email", ID="50"),
+                SenderProfile=obj("SenderProfile", FromName="Crowd", FromAddress="crowd@example.com"),
+                SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="Crowd")],
+            )
+        ]
+    )
+
+
+def test_a_thousand_subscribers_reach_a_real_smtp_server(tmp_path, smtp):
+    handler, port = smtp
+    backend = open_workspace(new_workspace(tmp_path))
+    backend.settings = Settings(smtp={"host": "127.0.0.1", "port": port})
+    try:
+        _thousand(backend)
+        r = backend.api_perform(
+            "start",
+            [
+                obj(
+                    "EmailSendDefinition",
+                    CustomerKey="crowd",
+                    SenderProfile=obj("SenderProfile", FromName="Override"),
+                )
+            ],
+        )
+        job = r.results[0].task["ID"]
+        (task,) = wait_for_tasks(backend, TaskID=job, polls=20000)
+        assert task["Status"] == "Complete"
+        assert len(handler.messages) == 1000
+        by_rcpt = {}
+        for rcpts, content in handler.messages:
+            by_rcpt[rcpts[0]] = email.message_from_bytes(content, policy=email.policy.default)
+        msg = by_rcpt["user417@example.com"]
+        assert (msg["Subject"], msg["From"]) == ("Hi Name417", "Override <crowd@example.com>")
+        assert msg.get_content() == "<p>Hello Name417, score 418</p>\r\n"  # CRLF on the SMTP wire
+        send = retrieve(
+            backend, "Send", ["ID", "NumberSent", "NumberTargeted", "FromName"], simple("ID", "equals", job)
+        ).results[0]
+        assert send.properties == {
+            "ID": job,
+            "NumberSent": "1000",
+            "NumberTargeted": "1000",
+            "FromName": "Override",
+        }
+        events = retrieve(backend, "SentEvent", ["SubscriberKey"], simple("SendID", "equals", job)).results
+        assert sorted(e.get("SubscriberKey") for e in events) == [f"K{i:04d}" for i in range(1000)]
+    finally:
+        backend.close()
+
+
+def test_a_failing_render_skips_the_subscriber(tmp_path):
+    root = new_workspace(tmp_path)
+    backend = open_workspace(root)
+    try:
+        backend.api_update(
+            [
+                obj(
+                    "Email",
+                    ID="1",
+                    HTMLBody='%%[ if AttributeValue("Tier") == "Gold" then '
+                    'RaiseError("no gold") endif ]%%Hi %%FirstName%%',
+                )
+            ]
+        )
+        r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="WelcomeSend")])
+        job = r.results[0].task["ID"]
+        (task,) = wait_for_tasks(backend, TaskID=job)
+        assert task["Status"] == "Complete"
+        send = retrieve(
+            backend,
+            "Send",
+            ["NumberSent", "NumberErrored", "NumberExcluded", "ExistingUnsubscribes"],
+            simple("ID", "equals", job),
+        ).results[0]
+        assert send.properties == {
+            "NumberSent": "1",
+            "NumberErrored": "2",
+            "NumberExcluded": "1",
+            "ExistingUnsubscribes": "1",
+        }
+        import os
+
+        (name,) = os.listdir(f"{root}/outbox")
+        with open(f"{root}/outbox/{name}", "rb") as f:
+            msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+        assert (msg["To"], msg.get_content()) == ("grace@example.com", "Hi Grace\n")
+    finally:
+        backend.close()
+
+
+def test_list_sends_skip_unsubscribed_and_dedupe(tmp_path):
+    backend = open_workspace(new_workspace(tmp_path))
+    try:
+        backend.api_create(
+            [
+                obj(
+                    "Subscriber",
+                    SubscriberKey="S009",
+                    EmailAddress="ada@example.com",
+                    Lists=[obj("SubscriberList", ID="1")],
+                )
+            ]
+        )
+        backend.api_update(
+            [obj("EmailSendDefinition", CustomerKey="NewsletterSend", DeduplicateByEmail="true")]
+        )
+        r = backend.api_perform("GetMaxCount", [obj("EmailSendDefinition", CustomerKey="NewsletterSend")])
+        assert r.results[0].status_message == "3"
+    finally:
+        backend.close()
+
+
+def test_unreachable_smtp_fails_the_task(tmp_path):
+    port = _free_port()
+    backend = open_workspace(new_workspace(tmp_path))
+    backend.settings = Settings(smtp={"host": "127.0.0.1", "port": port, "timeout": 2})
+    try:
+        r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="NewsletterSend")])
+        (task,) = wait_for_tasks(backend, TaskID=r.results[0].task["ID"])
+        assert task["Status"] == "Error" and task["ErrorMsg"].startswith("Cannot reach the SMTP server:")
+    finally:
+        backend.close()
+
+
+def test_triggered_send_renders_for_each_subscriber(tmp_path):
+    root = new_workspace(tmp_path)
+    backend = open_workspace(root)
+    try:
+        backend.api_create(
+            [
+                obj(
+                    "TriggeredSendDefinition",
+                    Name="Receipt",
+                    CustomerKey="receipt",
+                    Email=obj("Email", ID="1"),
+                    TriggeredSendStatus="Active",
+                )
+            ]
+        )
+        sub = obj(
+            "Subscriber",
+            EmailAddress="t@example.com",
+            SubscriberKey="T1",
+            Attributes=[obj("Attribute", Name="FirstName", Value="Tess")],
+        )
+        r = backend.api_create(
+            [
+                obj(
+                    "TriggeredSend",
+                    TriggeredSendDefinition=obj("TriggeredSendDefinition", CustomerKey="receipt"),
+                    Subscribers=[sub],
+                )
+            ]
+        )
+        assert (r.results[0].status_code, r.results[0].status_message) == ("OK", "Created TriggeredSend")
+        (task,) = wait_for_tasks(backend, TaskID=r.results[0].new_id)
+        assert task["Status"] == "Complete"
+        import os
+
+        (name,) = os.listdir(f"{root}/outbox")
+        with open(f"{root}/outbox/{name}", "rb") as f:
+            msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+        assert msg["Subject"] == "Welcome, Tess!"
+    finally:
+        backend.close()
