@@ -152,7 +152,7 @@ def test_a_failing_render_skips_the_subscriber(tmp_path):
         (name,) = os.listdir(f"{root}/outbox")
         with open(f"{root}/outbox/{name}", "rb") as f:
             msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-        assert (msg["To"], msg.get_content()) == ("grace@example.com", "Hi Grace\n")
+        assert (msg["To"], msg.get_body(("html",)).get_content()) == ("grace@example.com", "Hi Grace\n")
     finally:
         backend.close()
 
