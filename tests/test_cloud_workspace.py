@@ -1,0 +1,186 @@
+"""The workspace: ampy init, definitions seeding, two writer processes, the samples through the CLI."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import subprocess
+import sys
+
+import pytest
+from cloud_support import new_workspace, obj, open_workspace, retrieve, simple
+
+from ampy.cloud.workspace import WorkspaceExists, create_workspace
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STARTER = os.path.join(REPO, "ampy", "cloud", "starter")
+
+
+def _files(root):
+    out = []
+    for folder, _, names in os.walk(root):
+        if ".ampy" in folder or "outbox" in folder or "__pycache__" in folder:
+            continue
+        out += [os.path.relpath(os.path.join(folder, n), root) for n in names]
+    return sorted(out)
+
+
+def test_init_creates_the_sample_account_and_refuses_a_full_folder(tmp_path):
+    root = new_workspace(tmp_path)
+    assert _files(root) == _files(STARTER)
+    assert "definitions/account.json" in _files(root) and "dataextensions/Subscribers.schema.json" in _files(
+        root
+    )
+    with pytest.raises(WorkspaceExists):
+        create_workspace(root)
+
+
+def test_the_checked_in_sample_workspace_is_what_init_writes():
+    sample = os.path.join(REPO, "samples", "workspace")
+    assert _files(sample) == _files(STARTER)
+    _, mismatch, errors = filecmp.cmpfiles(sample, STARTER, _files(STARTER), shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def test_cli_init(tmp_path):
+    target = str(tmp_path / "acct")
+    done = subprocess.run([sys.executable, "-m", "ampy", "init", target], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert os.path.isfile(os.path.join(target, "ampy.toml"))
+    again = subprocess.run([sys.executable, "-m", "ampy", "init", target], capture_output=True, text=True)
+    assert (again.returncode, again.stderr) == (
+        2,
+        f"ampy: {target} already exists and is not an empty folder\n",
+    )
+
+
+def test_definitions_are_seeded_once_and_reimported_when_changed(tmp_path):
+    root = new_workspace(tmp_path)
+    backend = open_workspace(root)
+    try:
+        assert [o.get("ListName") for o in retrieve(backend, "List", ["ListName"]).results] == [
+            "Newsletter",
+            "Seed list (test sends)",
+            "Suppression",
+        ]
+        assert len(retrieve(backend, "Subscriber", ["SubscriberKey"]).results) == 5
+    finally:
+        backend.close()
+    path = os.path.join(root, "definitions", "account.json")
+    with open(path, encoding="utf-8") as f:
+        text = f.read().replace('"ListName": "Newsletter"', '"ListName": "Weekly news"')
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    backend = open_workspace(root)
+    try:
+        names = [o.get("ListName") for o in retrieve(backend, "List", ["ListName"]).results]
+        assert names == ["Weekly news", "Seed list (test sends)", "Suppression"]
+        assert len(retrieve(backend, "Subscriber", ["SubscriberKey"]).results) == 5
+    finally:
+        backend.close()
+
+
+def test_a_broken_definitions_file_is_a_clear_error(tmp_path):
+    root = new_workspace(tmp_path)
+    with open(os.path.join(root, "definitions", "zz.json"), "w") as f:
+        f.write('[{"Type": "List", "ListName": "x", "Colour": "red"}]')
+    backend = open_workspace(root)
+    try:
+        from ampy.backends.base import BackendError
+
+        with pytest.raises(BackendError) as info:
+            backend.api_retrieve(obj("RetrieveRequest", ObjectType="List", Properties=["ListName"]))
+        assert (
+            str(info.value)
+            == "definitions/zz.json: object 1 (List): The property 'Colour' is not a property of List."
+        )
+    finally:
+        backend.close()
+
+
+WRITER = """
+import sys
+from ampy.backends.local import LocalBackend
+from ampy.api.model import ApiObject
+backend = LocalBackend.for_workspace(sys.argv[1])
+tag = sys.argv[2]
+for i in range(200):
+    if i % 2:
+        backend.insert_row("Orders", [("OrderID", f"{tag}{i:04d}"), ("SubscriberKey", tag)])
+    else:
+        r = backend.api_create([ApiObject("DataExtensionObject", {"Name": "Orders", "Properties": [
+            ApiObject("APIProperty", {"Name": "OrderID", "Value": f"{tag}{i:04d}"}),
+            ApiObject("APIProperty", {"Name": "SubscriberKey", "Value": tag})]})])
+        assert r.overall_status == "OK", r.results[0].status_message
+backend.close()
+"""
+
+
+def test_two_processes_writing_one_data_extension_lose_nothing(tmp_path):
+    root = new_workspace(tmp_path)
+    open_workspace(root).close()  # create the store once, as a first `ampy run` would
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, root, tag], cwd=REPO, stderr=subprocess.PIPE)
+        for tag in ("1", "2")
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    backend = open_workspace(root)
+    try:
+        ids = sorted(r["OrderID"] for r in backend.store.lookup("Orders", ()))
+        assert ids == sorted(f"{tag}{i:04d}" for tag in ("1", "2") for i in range(200))
+    finally:
+        backend.close()
+
+
+def _run(sample, root):
+    done = subprocess.run(
+        [sys.executable, "-m", "ampy", "run", os.path.join(REPO, "samples", sample), "--workspace", root],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    return done.stdout
+
+
+def test_sample_perform_campaign(tmp_path):
+    root = new_workspace(tmp_path)
+    assert _run("perform_campaign.amp", root) == (
+        "Overall Perform Status: OK\nStatus Message: Campaign performed\nCompleted: True\nStatus: OK\n"
+    )
+    assert len(os.listdir(os.path.join(root, "outbox"))) == 3
+
+
+def test_sample_start_email_send_definition(tmp_path):
+    root = new_workspace(tmp_path)
+    out = _run("start_email_send_definition.amp", root)
+    assert out == (
+        "Create Send Definition: OK Created EmailSendDefinition\n"
+        "Perform Send Definition Overall result: OK EmailSendDefinition performed\n"
+        "Task status: Complete\nTaskID: 1\n"
+        'JobID: 1 from "Dynamic from Name", 3 sent\n'
+    )
+
+
+def test_sample_invoke_perform_query(tmp_path):
+    root = new_workspace(tmp_path)
+    out = _run("invoke_perform_query.amp", root)
+    assert out.startswith("rrStatus: OK<br>rrRequestID: ")
+    request_id = out.split("rrRequestID: ")[1].split("\n")[0]
+    assert len(request_id) == 36 and request_id.count("-") == 4
+    assert out.split(request_id)[1] == (
+        "\n<br>queryDefinitions: 1\n<br>performStatusCode: OK\n"
+        "<br>performStatusMessage: QueryDefinition perform called successfully\n"
+    )
+    backend = open_workspace(root)
+    try:
+        backend.wait_for_tasks()
+        r = retrieve(
+            backend, "AsyncActivityStatus", ["Status"], simple("ObjectType", "equals", "QueryDefinition")
+        )
+        assert [o.get("Properties")[0].get("Value") for o in r.results] == ["Complete"]
+    finally:
+        backend.close()
