@@ -47,15 +47,15 @@ def test_template_tokens_with_html_text():
 def test_block_tokens():
     src = "%%[ /* note */ IF @n >= 1.5 and not false THEN SET @s = Concat('it''s', [First Name]) ENDIF ]%%"
     assert tokens(AmpscriptLexer(), src) == [
-        (Comment.Preproc, "%%["), (Whitespace, " "), (Comment.Multiline, "/* note */"), (Whitespace, " "),
-        (Keyword, "IF"), (Whitespace, " "), (Name.Variable, "@n"), (Whitespace, " "), (Operator, ">="),
-        (Whitespace, " "), (Number.Float, "1.5"), (Whitespace, " "), (Operator.Word, "and"), (Whitespace, " "),
-        (Operator.Word, "not"), (Whitespace, " "), (Keyword.Constant, "false"), (Whitespace, " "),
-        (Keyword, "THEN"), (Whitespace, " "), (Keyword, "SET"), (Whitespace, " "), (Name.Variable, "@s"),
-        (Whitespace, " "), (Operator, "="), (Whitespace, " "), (Name.Function, "Concat"), (Punctuation, "("),
-        (String.Single, "'it''s'"), (Punctuation, ","), (Whitespace, " "), (Name.Attribute, "[First Name]"),
-        (Punctuation, ")"), (Whitespace, " "), (Keyword, "ENDIF"), (Whitespace, " "), (Comment.Preproc, "]%%"),
-        (Text, "\n"),
+        (Comment.Preproc, "%%["), (Whitespace, " "), (Comment.Multiline, "/* note */"),
+        (Whitespace, " "), (Keyword, "IF"), (Whitespace, " "), (Name.Variable, "@n"), (Whitespace, " "),
+        (Operator, ">="), (Whitespace, " "), (Number.Float, "1.5"), (Whitespace, " "),
+        (Operator.Word, "and"), (Whitespace, " "), (Operator.Word, "not"), (Whitespace, " "),
+        (Keyword.Constant, "false"), (Whitespace, " "), (Keyword, "THEN"), (Whitespace, " "),
+        (Keyword, "SET"), (Whitespace, " "), (Name.Variable, "@s"), (Whitespace, " "), (Operator, "="),
+        (Whitespace, " "), (Name.Function, "Concat"), (Punctuation, "("), (String.Single, "'it''s'"),
+        (Punctuation, ","), (Whitespace, " "), (Name.Attribute, "[First Name]"), (Punctuation, ")"),
+        (Whitespace, " "), (Keyword, "ENDIF"), (Whitespace, " "), (Comment.Preproc, "]%%"), (Text, "\n"),
     ]
 
 

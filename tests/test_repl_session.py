@@ -103,7 +103,8 @@ def test_complete_and_invalid_input(text, status):
 def test_syntax_error_reported_at_the_users_position(session):
     out = session.execute("SET @x = 1 )")
     assert out.error == "<repl>:1:12: Unexpected ')'\n    SET @x = 1 )\n               ^"
-    assert session.execute("Concatt(1)").error == "<repl>:1:1: Unknown function 'Concatt'\n    Concatt(1)\n    ^"
+    assert session.execute("Concatt(1)").error == (
+        "<repl>:1:1: Unknown function 'Concatt'\n    Concatt(1)\n    ^")
 
 
 def test_runtime_error_keeps_the_session_and_discards_its_output(session):
@@ -119,7 +120,8 @@ def test_runtime_error_keeps_the_session_and_discards_its_output(session):
 def test_unfinished_input_at_the_end_is_reported(session):
     out = session.execute('Concat("a",')
     assert out.error == '<repl>:1:12: Unexpected end of input\n    Concat("a",\n               ^'
-    assert session.execute("IF 1 == 1 THEN").error == "<repl>:1:1: IF without ENDIF\n    IF 1 == 1 THEN\n    ^"
+    assert session.execute("IF 1 == 1 THEN").error == (
+        "<repl>:1:1: IF without ENDIF\n    IF 1 == 1 THEN\n    ^")
 
 
 def test_now_is_fixed_within_one_input(session):
@@ -205,7 +207,8 @@ def test_attr_and_attrs(session, tmp_path):
     path = tmp_path / "subscriber.json"
     path.write_text(json.dumps({"Tier": "Gold", "Points": 12, "Tags": ["a"]}), encoding="utf-8")
     assert session.execute(f":attrs {path}") == Outcome(message="3 attributes loaded")
-    assert session.execute(":attr").message == 'First Name = "Ann"\nPoints = 12\nTags = "[""a""]"\nTier = "Gold"'
+    assert session.execute(":attr").message == (
+        'First Name = "Ann"\nPoints = 12\nTags = "[""a""]"\nTier = "Gold"')
     missing = tmp_path / "missing.json"
     assert session.execute(f":attrs {missing}").error == f"cannot read {missing}: No such file or directory"
 

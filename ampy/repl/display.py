@@ -87,7 +87,7 @@ def format_table(rows: list[Row], *, footer: str) -> str:
     widths = [max([len(c)] + [len(line[i]) for line in cells]) for i, c in enumerate(columns)]
 
     def render(parts: list[str]) -> str:
-        return " | ".join(p.ljust(w) for p, w in zip(parts, widths)).rstrip()
+        return " | ".join(p.ljust(w) for p, w in zip(parts, widths, strict=True)).rstrip()
 
     out = [render(columns), "-+-".join("-" * w for w in widths)]
     out.extend(render(line) for line in cells)
