@@ -12,6 +12,7 @@ from ._common import (
     backend_from,
     fail_usage,
     request_from,
+    sms_from,
 )
 
 HELP = "interactive AMPscript session (reads entries from stdin when it is not a terminal)"
@@ -35,10 +36,11 @@ def run(args) -> int:
     try:
         attrs = attributes_from(args)
         request = request_from(args)
+        sms = sms_from(args)
         backend = backend_from(args)
     except UsageError as e:
         return fail_usage(str(e))
-    session = ReplSession(backend, kind=args.context, attributes=attrs, request=request,
+    session = ReplSession(backend, kind=args.context, attributes=attrs, request=request, sms=sms,
                           backend_name=args.backend, workspace=_workspace_label(args), owns_backend=True)
     try:
         if not sys.stdin.isatty():

@@ -135,7 +135,7 @@ class _MetaParser(argparse.ArgumentParser):
 class ReplSession:
     """Variables, attributes, backend and render context shared by every input of one session."""
 
-    def __init__(self, backend=None, *, kind: str = "page", attributes=None, request=None,
+    def __init__(self, backend=None, *, kind: str = "page", attributes=None, request=None, sms=None,
                  backend_name: str | None = None, workspace: str | None = None, settings=None,
                  owns_backend: bool = False, open_backend=None):
         if backend is None:
@@ -151,6 +151,7 @@ class ReplSession:
         self._open_backend = open_backend
         self._explicit_settings = settings
         self.request = request
+        self.sms = sms
         self._start_attributes = dict(attributes or {})
         self.attribute_names: dict[str, str] = {}   # lower-cased name -> spelling as given
         self.variable_names: dict[str, str] = {}    # lower-cased @name -> spelling first written
@@ -168,7 +169,7 @@ class ReplSession:
 
     def _new_context(self, kind: str) -> RenderContext:
         return RenderContext(backend=self.backend, kind=kind, name=REPL_NAME, request=self.request,
-                             settings=self._settings())
+                             sms=self.sms, settings=self._settings())
 
     def set_attribute(self, name: str, value: object) -> None:
         key = name.strip().lower()
