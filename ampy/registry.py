@@ -7,8 +7,8 @@ functions themselves. Lookup is by lower-cased name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 ALL_CONTEXTS = frozenset({"page", "email", "sms"})
 NOT_EMAIL = frozenset({"page", "sms"})

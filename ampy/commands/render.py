@@ -7,8 +7,17 @@ import os
 import re
 import sys
 
-from ._common import (UsageError, add_backend_options, add_render_options, attributes_from, backend_from,
-                      fail_usage, parse_pairs, read_source, request_from)
+from ._common import (
+    UsageError,
+    add_backend_options,
+    add_render_options,
+    attributes_from,
+    backend_from,
+    fail_usage,
+    parse_pairs,
+    read_source,
+    request_from,
+)
 
 HELP = "render a template once per data-extension row (each row as the subscriber's attributes)"
 

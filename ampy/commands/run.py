@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from ._common import (UsageError, add_backend_options, add_render_options, attributes_from, backend_from,
-                      fail_usage, read_source, request_from, sms_from)
+from ._common import (
+    UsageError,
+    add_backend_options,
+    add_render_options,
+    attributes_from,
+    backend_from,
+    fail_usage,
+    read_source,
+    request_from,
+    sms_from,
+)
 
 HELP = "render an AMPscript file (or - for stdin) to stdout"
 

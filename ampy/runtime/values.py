@@ -47,7 +47,7 @@ def format_double(x: float) -> str:
         return "0"
     if x.is_integer() and abs(x) < 1e15:
         return str(int(x))
-    return "%.15G" % x
+    return f"{x:.15G}"
 
 
 def to_text(value: object) -> str:
