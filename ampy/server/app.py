@@ -43,29 +43,37 @@ class RunningServer:
         self.host = host
         self.port = self.server.effective_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self.server.run, name=f"ampy-serve-{self.port}", daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"ampy-serve-{self.port}", daemon=True)
 
     def start(self) -> RunningServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
+    def _loop(self) -> None:
+        # waitress's own run() loops until its socket map is empty; this loop also watches a stop
+        # flag, so stopping never has to touch waitress's sockets from another thread.
+        server = self.server
         try:
-            self.server.run()
+            while not self._stopping.is_set() and server._map:
+                server.asyncore.loop(timeout=0.05, map=server._map,
+                                     use_poll=server.adj.asyncore_use_poll, count=1)
         finally:
-            self.server.task_dispatcher.shutdown()
-
-    def stop(self) -> None:
-        # Close every socket from inside the loop's own thread (the trigger runs the callable
-        # there); the loop ends when nothing is left to watch, then the workers are stopped.
-        def close_all():
-            for dispatcher in list(self.server._map.values()):
+            server.task_dispatcher.shutdown()   # workers first: they wake the loop through its trigger
+            for dispatcher in list(server._map.values()):
                 dispatcher.close()
 
+    def serve_forever(self) -> None:
+        """Serve on the calling thread until interrupted."""
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            pass
+
+    def stop(self) -> None:
+        self._stopping.set()
         if self._thread.is_alive():
-            self.server.trigger.pull_trigger(close_all)
             self._thread.join(10)
-        self.server.task_dispatcher.shutdown()
 
     def __enter__(self) -> Self:
         return self.start()
