@@ -148,7 +148,7 @@ class _Generator:
         self.lines: list[str] = []
         self.line_nodes: dict[int, ast.Node] = {}
         self.namespace: dict[str, object] = {
-            "_tt": to_text, "_eq": equals, "_cmp": compare, "_Arg": Arg, "_str": str,
+            "_tt": to_text, "_eq": equals, "_cmp": compare, "_Arg": Arg,
         }
         self.sites: dict[str, _Site] = {}
         self.restricted: list[tuple[registry.Builtin, ast.Call]] = []
@@ -257,7 +257,7 @@ class _Generator:
         inner = self.expr(node, depth)
         if isinstance(node, ast.Str):
             return inner
-        return f"(_t if (_t := {inner}).__class__ is _str else _tt(_t))"
+        return f"_tt({inner})"
 
     def cond(self, node, depth: int) -> str:
         """A Python boolean expression for an IF/AND/OR/NOT operand (rule 17)."""
