@@ -199,6 +199,11 @@ def string_to_hex(value, charset=None):
         raise FunctionError(str(exc)) from None
 
 
+# A .NET string cannot exceed about a billion characters; far below that the render would exhaust
+# memory, so an absurd repeat count is refused with a clear message instead.
+MAX_CHAR_REPEAT = 10_000_000
+
+
 @builtin("Char", min_args=1, max_args=2, category=CAT, signature="Char(code, [repeat])")
 def char(code, repeat=None):
     """The character for a numeric code, repeated ``repeat`` times."""
@@ -208,6 +213,8 @@ def char(code, repeat=None):
     n = 1 if repeat is None else to_int(repeat, "repeat count")
     if n < 0:
         raise FunctionError(f"the repeat count {n} is negative")
+    if n > MAX_CHAR_REPEAT:
+        raise FunctionError(f"the repeat count {n} is too large (at most {MAX_CHAR_REPEAT:,})")
     return chr(c) * n
 
 

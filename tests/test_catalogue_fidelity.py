@@ -1,0 +1,183 @@
+"""Each catalogue row and Δ note, checked through ``ampy.render`` with exact outputs.
+
+Category by category, in the order of the function catalogue. Where the catalogue and the semantics
+notes disagree the semantics notes win; where both are silent .NET behaviour is the reference.
+"""
+
+import pytest
+
+import ampy
+
+
+def render(source, **options):
+    return ampy.render(source, **options)
+
+
+def error(source, **options) -> str:
+    with pytest.raises(ampy.AmpscriptRuntimeError) as info:
+        ampy.render(source, **options)
+    # A builtin must explain itself; "X failed: ValueError: ..." means an exception leaked.
+    assert info.value.__cause__ is None, info.value.message
+    return info.value.message
+
+
+# ---- String (14) --------------------------------------------------------------------------------
+
+def test_string_functions_drop_booleans():
+    assert render("%%=Concat(true, false)=%%|%%=Concat(true, 'x')=%%|%%=Length(true)=%%") == "|x|0"
+
+
+def test_char_codes_above_255_repeat_and_bad_codes():
+    assert render("%%=Char(256)=%%%%=Char(8364)=%%%%=Char(65, 3)=%%[%%=Char(65, 0)=%%]") == "Ā€AAA[]"
+    assert error("%%=Char(65.5)=%%") == "Char: The character code '65.5' is not a whole number"
+    assert error("%%=Char(-1)=%%") == "Char: -1 is not a valid character code"
+    assert error("%%=Char(65, -1)=%%") == "Char: the repeat count -1 is negative"
+
+
+def test_char_refuses_an_absurd_repeat_count_cleanly():
+    assert error("%%=Char(65, 99999999999)=%%") == \
+        "Char: the repeat count 99999999999 is too large (at most 10,000,000)"
+
+
+def test_concat_accepts_one_argument_and_renders_numbers():
+    assert render("%%=Concat('a')=%%|%%=Concat(1.50, 'x', 2)=%%") == "a|1.5x2"
+
+
+def test_format_data_format_only_date_or_empty():
+    assert render("%%=Format(1234.5, 'N2', '', 'de-DE')=%%") == "1.234,50"
+    assert render("%%=Format('2026-03-04 13:05', 'yyyy mm MMMM', 'date')=%%") == "2026 05 March"
+    assert error("%%=Format(1234.5, 'N2', 'Number')=%%") == \
+        'Format: "Number" is not a valid data format (use "Date" or "")'
+    assert render("%%=Format(5, 'zzz')=%%|%%=Format('abc', 'N2')=%%") == "zzz|abc"
+
+
+def test_index_of_ignores_case_counts_utf16_and_takes_an_occurrence():
+    assert render("%%=IndexOf('Hello', 'L')=%%|%%=IndexOf('a', '')=%%|%%=IndexOf('', 'a')=%%") == "3|0|0"
+    assert render("%%=IndexOf('abcabc', 'B', 2)=%%|%%=IndexOf('abcabc', 'b', 3)=%%") == "5|0"
+    assert render("%%=IndexOf('a😀b', 'b')=%%") == "4"
+
+
+def test_length_counts_utf16_units():
+    assert render("%%=Length('😀')=%%|%%=Length('é')=%%|%%=Length('ß')=%%|%%=Length(1.50)=%%") == "2|1|1|3"
+
+
+def test_case_functions_are_invariant():
+    assert render("%%=Lowercase('ÀÉ İ')=%%|%%=Uppercase('ßı')=%%") == "àé i|ßI"
+    assert render("%%=ProperCase('hello mcDONALD  iPhone')=%%") == "Hello Mcdonald  Iphone"
+
+
+def test_regexmatch_is_case_sensitive_unless_told():
+    assert render("[%%=RegExMatch('Hello World', '(w)orld', 1)=%%]") == "[]"
+    assert render("%%=RegExMatch('Hello World', '(w)orld', 1, 'IgnoreCase')=%%") == "W"
+    assert render(r"%%=RegExMatch('ab12', '(?<n>\d+)', 'n')=%%|%%=RegExMatch('ab12', '\d', 0)=%%") == "12|1"
+    assert error("%%=RegExMatch('a', '(', 1)=%%").startswith("RegExMatch: Invalid pattern '('")
+
+
+def test_replace_one_pass_ignoring_case():
+    assert render("%%=Replace('aAa', 'a', 'b')=%%|%%=Replace('abc', 'B')=%%|%%=Replace('abc', '', 'x')=%%"
+                  "|%%=Replace('aa', 'a', 'aa')=%%") == "bbb|ac|abc|aaaa"
+
+
+def test_replace_list_chains_terms():
+    assert render("%%=ReplaceList('abc', 'b', 'a', 'B')=%%|%%=ReplaceList('a-b_c', '', '-', '_')=%%") == \
+        "bbc|abc"
+
+
+def test_string_to_hex_charsets():
+    assert render("%%=StringToHex('é')=%%|%%=StringToHex('é', 'UTF-16')=%%|%%=StringToHex('é', 'UTF-16BE')=%%"
+                  "|%%=StringToHex('é', 'UTF-32')=%%|%%=StringToHex('é', 'ASCII')=%%"
+                  "|%%=StringToHex('€', 'ISO-8859-1')=%%") == "c3a9|e900|00e9|e9000000|3f|3f"
+    assert error("%%=StringToHex('a', 'foo')=%%") == "StringToHex: Unknown character set 'foo'"
+
+
+def test_substring_bounds():
+    assert render("%%=Substring('hello', 0, 2)=%%|%%=Substring('hello', 9)=%%|%%=Substring('hello', 2, 99)=%%"
+                  "|%%=Substring('😀x', 3)=%%") == "he||ello|x"
+    assert error("%%=Substring('hello', 2, -1)=%%") == "Substring: the length -1 is negative"
+
+
+def test_trim_strips_nbsp_tabs_and_line_breaks():
+    assert render("[%%=Trim(Concat(Char(160), ' a ', Char(9), Char(10)))=%%|%%=Trim('   ')=%%]") == "[a|]"
+
+
+# ---- Math (5) -----------------------------------------------------------------------------------
+
+def test_math_results_and_zero_divisors():
+    assert render("%%=Add('1', '2.5')=%%|%%=Add(2147483647, 1)=%%|%%=Divide(10, 3)=%%|%%=Multiply(3, 9.99)=%%"
+                  "|%%=Subtract('5', 7)=%%") == "3.5|2147483648|3.33333333333333|29.97|-2"
+    assert render("%%=Divide(1, 0)=%%|%%=Divide(-1, 0)=%%|%%=Divide(0, 0)=%%") == "∞|-∞|NaN"
+    assert render("%%=Mod(-10, 3)=%%|%%=Mod(10, 0)=%%|%%=Mod(0, 0)=%%|%%=Mod(5.5, 2)=%%") == "-1|NaN|NaN|1.5"
+
+
+def test_math_refuses_non_numbers():
+    assert error("%%=Add('', 1)=%%") == "Add: The first number '' is not a number"
+    assert error("%%=Multiply(2, 'x')=%%").startswith("Multiply: ")
+
+
+# ---- Utilities (17) -----------------------------------------------------------------------------
+
+def test_attribute_value_unknown_is_empty_and_empty_name_aborts():
+    assert render("[%%=AttributeValue('nope')=%%]%%=AttributeValue('_messagecontext')=%%") == "[]LANDINGPAGE"
+    assert error("%%=AttributeValue('')=%%") == "AttributeValue: the attribute name is empty"
+
+
+def test_base64_round_trips_and_rejects_bad_input():
+    assert render("%%=Base64Decode('w6k=')=%%|%%=Base64Encode('é')=%%|[%%=Base64Encode('')=%%]"
+                  "|%%=Base64Decode(Base64Encode('é', 'UTF-16'), 'UTF-16')=%%|%%=Base64Encode('é', 'ASCII')=%%"
+                  "|%%=Base64Decode('YQ==', 'UTF-8', 1)=%%") == "é|w6k=|[]|é|Pw==|a"
+    assert error("%%=Base64Decode('###')=%%") == "Base64Decode: '###' is not a valid Base64 string"
+    assert error("%%=Base64Encode('a', 'x')=%%") == "Base64Encode: Unknown character set 'x'"
+
+
+def test_domain_is_everything_after_the_first_at():
+    assert render("%%=Domain('a@Sub.Example.COM')=%%|%%=Domain('nope')=%%|%%=Domain('a@b@c')=%%") == \
+        "Sub.Example.COM||b@c"
+
+
+def test_empty_and_is_null():
+    assert render("%%[var @x]%%%%=Empty(@x)=%%%%=Empty(@y)=%%%%=Empty('')=%%%%=Empty(' ')=%%%%=Empty(0)=%%"
+                  "%%=Empty('0')=%%%%=Empty('false')=%%") == "TrueTrueTrueFalseFalseFalseFalse"
+    assert render("%%[var @x]%%%%=IsNull(@x)=%%|%%=IsNull('')=%%|%%=IsNull(@y)=%%") == "False|False|False"
+
+
+def test_format_currency_and_number():
+    assert render("%%=FormatCurrency(1234.555, 'en-US')=%%|%%=FormatCurrency(-1234.56, 'en-US')=%%"
+                  "|%%=FormatCurrency(1234.5, 'en_US')=%%|%%=FormatCurrency(1234.5, 'de-DE')=%%"
+                  "|%%=FormatCurrency(1234.5, 'en-US', 0)=%%|%%=FormatCurrency(1234.5, 'en-US', 2, '€')=%%"
+                  "|%%=FormatCurrency(1234.5, 'xx-YY')=%%") == \
+        "$1,234.56|($1,234.56)|$1,234.50|1.234,50 €|$1,235|€1,234.50|¤1,234.50"
+    assert render("%%=FormatNumber(1234.555, 'N2')=%%|%%=FormatNumber(2.5, 'N0')=%%|%%=FormatNumber(1.005, 'N2')=%%"
+                  "|%%=FormatNumber(1234.5, 'n2', 'de-DE')=%%|%%=FormatNumber(5, 'zz')=%%"
+                  "|%%=FormatNumber(-5, 'C')=%%|%%=FormatNumber(42, 'D5')=%%|%%=FormatNumber(255, 'x')=%%") == \
+        "1,234.56|3|1.01|1.234,50|zz|($5.00)|00042|ff"
+    assert error("%%=FormatNumber(1.5, 'D')=%%") == "FormatNumber: format needs an integer value, got 1.5"
+
+
+def test_guid_iif_and_v():
+    assert render("%%=Length(GUID())=%%") == "36"
+    assert render("%%=IIf(1 == 1, 'a', 'b')=%%|%%=IIf('true', 'a', 'b')=%%|%%=IIf(true, 'a', 'b')=%%"
+                  "|%%=IIf(1, 'a', 'b')=%%|%%=IIf(Empty(''), 'a', 'b')=%%") == "a|b|a|b|a"
+    assert render("%%=v(5)=%%|%%=v('a')=%%|%%=v(Concat('a', 'b'))=%%") == "5|a|ab"
+
+
+def test_email_and_phone_checks():
+    assert render("%%=IsEmailAddress('a@b.com')=%%|%%=IsEmailAddress('a@b')=%%"
+                  "|%%=IsEmailAddress(' a@b.com')=%%|%%=IsEmailAddress('')=%%") == "True|False|False|False"
+    assert render("%%=IsPhoneNumber('(317) 555-1234')=%%|%%=IsPhoneNumber('317.555.1234')=%%"
+                  "|%%=IsPhoneNumber('+13175551234')=%%|%%=IsPhoneNumber('13175551234')=%%"
+                  "|%%=IsPhoneNumber('317555123a')=%%") == "True|True|False|False|False"
+
+
+def test_output_writes_only_calls_and_is_refused_in_email():
+    assert render("%%[Output('lit') Output(Concat('A')) set @v = 'x' Output(@v) Output(v(@v)) Output(5)]%%") \
+        == "Ax"
+    assert render("%%[OutputLine(Concat('A')) OutputLine('lit')]%%|") == "A\r\n\r\n|"
+    assert render("%%[OutputLine(Concat('A'))]%%", context="email") == "A\r\n"
+    assert error("%%[Output(Concat('A'))]%%", context="email") == \
+        "Output is not allowed in email content (19691: function name not recognised in email; use OutputLine)"
+
+
+def test_random_bounds():
+    assert render("%%=Random(5, 5)=%%|%%=Random(-2, -2)=%%|%%=Random(2, 2)=%%") == "5|-2|2"
+    assert render("%%=Random(3, 1)=%%") in {"1", "2", "3"}
+    assert error("%%=Random(1.5, 3)=%%") == "Random: The lower bound '1.5' is not a whole number"
