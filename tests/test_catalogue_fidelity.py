@@ -181,3 +181,155 @@ def test_random_bounds():
     assert render("%%=Random(5, 5)=%%|%%=Random(-2, -2)=%%|%%=Random(2, 2)=%%") == "5|-2|2"
     assert render("%%=Random(3, 1)=%%") in {"1", "2", "3"}
     assert error("%%=Random(1.5, 3)=%%") == "Random: The lower bound '1.5' is not a whole number"
+
+
+def test_format_currency_decimal_count_is_bounded():
+    assert error("%%=FormatCurrency(1, 'en-US', 99999999999999999999)=%%") == \
+        "FormatCurrency: the decimal count 99999999999999999999 is out of range (0 to 99)"
+
+
+# ---- Date & Time (10) ---------------------------------------------------------------------------
+
+def test_date_add_clamps_months_and_refuses_bad_input():
+    assert render("%%=DateAdd('2026-01-31', 1, 'M')=%%|%%=DateAdd('1/31/2026 10:00 PM', -1, 'y')=%%"
+                  "|%%=DateAdd('2026-03-04', 90, 'mi')=%%|%%=DateAdd('2026-03-04', 2, 'h')=%%") == \
+        "2/28/2026 12:00:00 AM|1/31/2025 10:00:00 PM|3/4/2026 1:30:00 AM|3/4/2026 2:00:00 AM"
+    assert error("%%=DateAdd('2026-03-04', 1.5, 'D')=%%") == "DateAdd: The amount '1.5' is not a whole number"
+    assert error("%%=DateAdd('2026-03-04', 1, 'W')=%%") == \
+        'DateAdd: "W" is not a valid date unit (use Y, M, D, H or MI)'
+    assert error("%%=DateAdd('nope', 1, 'D')=%%") == 'DateAdd: "nope" is not a valid date'
+    assert error("%%=DateAdd('12/31/9999', 1, 'D')=%%") == \
+        "DateAdd: DateAdd result is outside the supported date range"
+
+
+def test_date_diff_counts_boundaries():
+    start, end = "'2026-12-31 23:59'", "'2027-01-01 00:00'"
+    assert render("|".join(f"%%=DateDiff({start}, {end}, '{u}')=%%" for u in ("Y", "M", "D", "H", "MI"))) == \
+        "1|1|1|1|1"
+    assert render("%%=DateDiff('2027-01-01', '2026-01-01', 'D')=%%") == "-365"
+    assert error("%%=DateDiff('2026-01-01', '2026-01-02', 'S')=%%") == \
+        'DateDiff: "S" is not a valid date unit (use Y, M, D, H or MI)'
+
+
+def test_date_parse_forms_and_utc_flag():
+    assert render("%%=DateParse('5/8/2026')=%%|%%=DateParse('2026-03-04T12:00:00Z')=%%"
+                  "|%%=DateParse('2026-03-04T12:00:00Z', 1)=%%|%%=DateParse('4 March 2026')=%%"
+                  "|%%=DateParse('March 4, 2026')=%%|%%=DateParse('Wed, 04 Mar 2026 12:00:00 GMT')=%%") == \
+        "5/8/2026 12:00:00 AM|3/4/2026 6:00:00 AM|3/4/2026 12:00:00 PM|3/4/2026 12:00:00 AM" \
+        "|3/4/2026 12:00:00 AM|3/4/2026 6:00:00 AM"
+    assert error("%%=DateParse('nope')=%%") == 'DateParse: "nope" is not a valid date'
+    assert render("%%=StringToDate('5/8/2026 1:30 PM')=%%") == "5/8/2026 1:30:00 PM"
+
+
+def test_date_part_padding_and_twelve_hour_clock():
+    d = "'2026-03-04 19:05'"
+    assert render(f"%%=DatePart({d}, 'Y')=%%|%%=DatePart({d}, 'month')=%%|%%=DatePart({d}, 'D')=%%"
+                  f"|%%=DatePart({d}, 'H')=%%|%%=DatePart('2026-03-04 00:05', 'hour')=%%|%%=DatePart({d}, 'MI')=%%"
+                  f"|%%=DatePart({d}, 'monthName')=%%") == "2026|03|04|7|12|5|March"
+    assert error("%%=DatePart('2026-03-04', 'Weekday')=%%") == 'DatePart: "Weekday" is not a valid date part'
+
+
+def test_format_date_dialect():
+    assert render("%%=FormatDate('2026-03-04 13:05:09', 'mm/dd/yyyy', 'hh:mm tt')=%%") == "03/04/2026 01:05 PM"
+    assert render("%%=FormatDate('2026-03-04', 'dddd')=%%|%%=FormatDate('2026-03-04', 'ddddd')=%%"
+                  "|%%=FormatDate('2026-03-04', 'd')=%%|%%=FormatDate('2026-03-04', 'M')=%%"
+                  "|%%=FormatDate('2017-10-04', 'y')=%%|[%%=FormatDate('nope', 'd')=%%]") == \
+        "Wed|Wednesday|3/4/2026|March 4|October 2017|[]"
+    assert render("%%=FormatDate('2026-03-04 13:05:09', 'r')=%%") == "Wed, 04 Mar 2026 19:05:09 GMT"
+    assert render("%%=FormatDate('2026-03-04 13:05:09', 'qq zz')=%%") == "qq zz"
+    assert error("%%=FormatDate('2026-03-04 13:05:09', 'd', 'h')=%%") == \
+        "FormatDate: FormatDate time format 'h' is not a valid format"
+
+
+def test_now_is_fixed_and_send_time_equals_it_outside_a_send():
+    assert render("%%=Now() == GetSendTime()=%%|%%=Now(1) == Now()=%%") == "True|True"
+
+
+def test_local_and_system_dates_follow_daylight_saving():
+    assert render("%%=SystemDateToLocalDate('2026-07-01 12:00')=%%|%%=LocalDateToSystemDate('2026-07-01')=%%"
+                  "|%%=SystemDateToLocalDate('2026-01-01 12:00')=%%") == \
+        "7/1/2026 1:00:00 PM|6/30/2026 11:00:00 PM|1/1/2026 12:00:00 PM"
+    assert error("%%=SystemDateToLocalDate('x')=%%") == 'SystemDateToLocalDate: "x" is not a valid date'
+
+
+# ---- Data Extension (21) ------------------------------------------------------------------------
+
+@pytest.fixture
+def data_dir(tmp_path):
+    (tmp_path / "Members.csv").write_text(
+        "Id,Email,Tier\n1,ann@example.com,Gold\n2,bo@example.com,silver\n3,cy@example.com,GOLD\n",
+        encoding="utf-8")
+    (tmp_path / "Members.schema.json").write_text(
+        '{"fields": [{"name": "Id", "primaryKey": true}, {"name": "Email"}, {"name": "Tier"}]}',
+        encoding="utf-8")
+    (tmp_path / "Coupons.csv").write_text("Code,Claimed,Claimant\nA1,,\nA2,,\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_claim_row_keeps_the_claimants_row_and_gives_an_empty_row_when_exhausted(data_dir):
+    claim = "%%[set @r = ClaimRow('Coupons', 'Claimed', 'Claimant', '{}')]%%"
+    assert render(claim.format("me") + "%%=Field(@r, 'Code')=%%|" + claim.format("me") + "%%=Field(@r, 'Code')=%%|"
+                  + claim.format("you") + "%%=Field(@r, 'Code')=%%|" + claim.format("them") + "%%=Empty(@r)=%%",
+                  data_dir=data_dir) == "A1|A1|A2|True"
+
+
+def test_claim_row_value_falls_back(data_dir):
+    call = "%%=ClaimRowValue('Coupons', 'Code', 'Claimed', 'none', 'Claimant', '{}')=%%"
+    assert render("|".join(call.format(c) for c in "abc"), data_dir=data_dir) == "A1|A2|none"
+
+
+def test_data_and_de_write_families(data_dir):
+    assert render("%%=DataExtensionRowCount('members')=%%|%%=DeleteData('Members', 'Tier', 'gold')=%%"
+                  "|%%=DeleteData('Members', 'Tier', 'none')=%%|%%=InsertData('Members', 'Id', 4, 'Email', 'd@x')=%%"
+                  "|%%=UpdateData('Members', 1, 'Id', 4, 'Tier', 'Bronze')=%%"
+                  "|%%=UpdateData('Members', 1, 'Id', 9, 'Tier', 'Bronze')=%%"
+                  "|%%=UpsertData('Members', 1, 'Id', 9, 'Tier', 'Tin')=%%|%%=Lookup('Members', 'Tier', 'Id', 9)=%%",
+                  data_dir=data_dir) == "3|2|0|1|1|0|1|Tin"
+    assert render("[%%=InsertDE('Members', 'Id', 5)=%%][%%=UpdateDE('Members', 1, 'Id', 5, 'Tier', 'X')=%%]"
+                  "[%%=UpsertDE('Members', 1, 'Id', 6, 'Tier', 'Y')=%%][%%=DeleteDE('Members', 'Id', 1)=%%]"
+                  "%%=DataExtensionRowCount('Members')=%%", data_dir=data_dir, context="email") == "[][][][]5"
+    assert error("%%=InsertData('Members', 'Id', 2)=%%", data_dir=data_dir) == \
+        "InsertData: a row with the same primary key already exists"
+    assert error("%%=InsertDE('Members', 'Id', 2)=%%", data_dir=data_dir) == \
+        "InsertDE: a row with the same primary key already exists"
+
+
+@pytest.mark.parametrize("call", ["InsertData('Members', 'Id', 4)", "DeleteData('Members', 'Id', 4)",
+                                  "UpdateData('Members', 1, 'Id', 1, 'Tier', 'x')",
+                                  "UpsertData('Members', 1, 'Id', 1, 'Tier', 'x')"])
+def test_data_writes_are_refused_in_email(data_dir, call):
+    name = call.split("(")[0]
+    assert error(f"%%={call}=%%", data_dir=data_dir, context="email") == \
+        f"{name} is not allowed in email content (10005: batch context refused (a send is a batch))"
+
+
+@pytest.mark.parametrize("call", ["ExecuteFilter('f')", "ExecuteFilterOrderedRows('f', 0, 'Id')"])
+def test_filters_are_refused_in_email(data_dir, call):
+    name = call.split("(")[0]
+    assert error(f"%%=RowCount({call})=%%", data_dir=data_dir, context="email") == \
+        f"{name} is not allowed in email content (10004: non-sendable content only)"
+
+
+def test_lookups(data_dir):
+    assert render("%%=Lookup('Members', 'Email', 'Tier', 'gold')=%%|[%%=Lookup('Members', 'Email', 'Tier', 'x')=%%]"
+                  "|%%=RowCount(LookupRows('Members', 'Tier', 'gold'))=%%"
+                  "|%%=RowCount(LookupRowsCS('Members', 'Tier', 'gold'))=%%"
+                  "|%%=RowCount(LookupRows('Members', 'Tier', 'x'))=%%", data_dir=data_dir) == \
+        "ann@example.com|[]|2|0|0"
+    assert render("%%[set @rs = LookupOrderedRows('Members', 0, 'Id DESC', 'Tier', 'gold')]%%"
+                  "%%=RowCount(@rs)=%%/%%=Field(Row(@rs, 1), 'Id')=%%"
+                  "|%%=RowCount(LookupOrderedRows('Members', 1, 'Id DESC', 'Tier', 'gold'))=%%"
+                  "|%%=RowCount(LookupOrderedRowsCS('Members', -1, 'Email', 'Tier', 'GOLD'))=%%",
+                  data_dir=data_dir) == "2/3|1|1"
+
+
+def test_row_and_field_bounds(data_dir):
+    rs = "%%[set @rs = LookupRows('Members', 'Tier', 'gold')]%%"
+    assert error(rs + "%%=Row(@rs, 0)=%%", data_dir=data_dir) == \
+        "Row: Row index 0 is out of range: the rowset has 2 row(s)"
+    assert error(rs + "%%=Row(@rs, 3)=%%", data_dir=data_dir) == \
+        "Row: Row index 3 is out of range: the rowset has 2 row(s)"
+    assert error(rs + "%%=Field(Row(@rs, 1), 'nope')=%%", data_dir=data_dir) == "Field: the row has no column 'nope'"
+    assert render(rs + "[%%=Field(Row(@rs, 1), 'nope', false)=%%][%%=Field(Row(@rs, 1), 'nope', 0)=%%]"
+                  "%%=Field(Row(@rs, 1), 'tier')=%%", data_dir=data_dir) == "[][]Gold"
+    assert render("%%=RowCount(LookupRows('Members', 'Tier', 'none'))=%%", data_dir=data_dir) == "0"

@@ -22,8 +22,9 @@ def parse(text: str, what: str = "XML") -> etree._ElementTree:
     if not text.strip():
         raise FunctionError(f"the {what} is empty")
     try:
-        # Encoded to UTF-8 and parsed as such, whatever encoding the declaration names.
-        root = etree.fromstring(text.encode("utf-8"), _parser())
+        # Encoded to UTF-8 and parsed as such, whatever encoding the declaration names. A lone
+        # surrogate passes through as invalid UTF-8, so the parser reports it as malformed XML.
+        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser())
     except etree.XMLSyntaxError as e:
         raise FunctionError(f"the {what} is not well-formed: {e}") from None
     tree = root.getroottree()
@@ -48,7 +49,7 @@ def xpath_rows(text: str, xpath: str) -> tuple[list[str], list[dict[str, str]]]:
         raise FunctionError("the XPath is empty")
     try:
         found = tree.xpath(xpath)
-    except etree.XPathError as e:
+    except (etree.XPathError, ValueError) as e:  # ValueError: NUL or control characters in the XPath
         raise FunctionError(f"the XPath '{xpath}' is not valid: {e}") from None
     if not isinstance(found, list):        # a number, string or boolean expression
         found = [found]

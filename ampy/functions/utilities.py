@@ -169,6 +169,8 @@ def format_currency_builtin(value, locale, decimals=None, symbol=None):
     """Currency text in the locale's format; ``decimals`` and ``symbol`` override the defaults."""
     number = to_number(value, "value")
     places = None if decimals is None or to_text(decimals) == "" else to_int(decimals, "decimal count")
+    if places is not None and places > 99:  # .NET's currency precision stops at 99
+        raise FunctionError(f"the decimal count {places} is out of range (0 to 99)")
     glyph = None if symbol is None else to_text(symbol)
     try:
         return format_currency(number, to_text(locale), places, glyph)
