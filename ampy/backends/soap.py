@@ -100,6 +100,21 @@ def _result(obj: object) -> ApiResult | object:
         task=dict(task.properties) if isinstance(task, ApiObject) else None)
 
 
+def _with_null_values(obj: object) -> object:
+    """A name/value pair whose ``<Value>`` element was absent is a NULL (the service writes
+    ``<Value/>`` for ''): give it ``Value`` None, so a script reading the pair finds the field,
+    null, as it does on the local cloud."""
+    if isinstance(obj, list):
+        for item in obj:
+            _with_null_values(item)
+    elif isinstance(obj, ApiObject):
+        if obj.type == "APIProperty" and "Name" in obj.properties and obj.get("Value") is None:
+            obj.properties.setdefault("Value", None)
+        for value in obj.properties.values():
+            _with_null_values(value)
+    return obj
+
+
 def _fold_key(value: object) -> tuple:
     """Sort key of the local cloud: nulls first, then text compared case-insensitively."""
     return (0, "") if value is None else (1, str(value).lower())
@@ -156,8 +171,8 @@ class SoapBackend(Backend):
             if fault.is_security:
                 raise
             return ApiResponse(overall_status=f"Error: {fault}")
-        results = [_result(r) for r in _as_list(response.get("Results" if operation != "Describe"
-                                                             else "ObjectDefinition"))]
+        results = [_result(_with_null_values(r)) for r in _as_list(response.get(
+            "Results" if operation != "Describe" else "ObjectDefinition"))]
         return ApiResponse(overall_status=str(response.get("OverallStatus") or "OK"),
                            request_id=str(response.get("RequestID") or ""), results=results,
                            overall_status_message=str(response.get("OverallStatusMessage") or ""))

@@ -255,7 +255,8 @@ class LocalCloud:
                 raise ObjectError("Retrieve DataExtensionObject rows as DataExtensionObject[<name or key>].")
             info = self.des.resolve(target)
             return self._retrieve_pairs(
-                self.des.rows(info), info.columns, wanted, filt, f"DataExtensionObject[{info.name}]"
+                self.des.rows(info), info.columns, wanted, filt, f"DataExtensionObject[{info.name}]",
+                strict_nulls=True,
             )
         canonical = types.canonical_type(object_type)
         if canonical is None:
@@ -285,7 +286,9 @@ class LocalCloud:
         return [project(o, wanted) for o in pool if keep(o)]
 
     @staticmethod
-    def _retrieve_pairs(pool: list[ApiObject], names: list[str], wanted: list[str], filt, what: str):
+    def _retrieve_pairs(
+        pool: list[ApiObject], names: list[str], wanted: list[str], filt, what: str, *, strict_nulls=False
+    ):
         """Retrieve over objects whose data are name/value Properties (DE rows, task statuses)."""
         lowered = {n.lower(): n for n in names}
         bad = [p for p in wanted if p.lower() not in lowered]
@@ -296,16 +299,15 @@ class LocalCloud:
         for prop in filter_properties(filt):
             if prop.lower() not in lowered:
                 raise ObjectError(f"The Filter Property '{prop}' is not a retrievable property.")
-        keep = compile_filter(filt, lambda o, p: property_value(o, p))
+        keep = compile_filter(filt, lambda o, p: property_value(o, p), strict_nulls=strict_nulls)
         out = []
         for obj in pool:
             if not keep(obj):
                 continue
             if wanted:
+                # None (a NULL DE cell) stays None: the wire omits its <Value>, '' is <Value/>.
                 props = [
-                    ApiObject(
-                        "APIProperty", {"Name": lowered[w.lower()], "Value": property_value(obj, w) or ""}
-                    )
+                    ApiObject("APIProperty", {"Name": lowered[w.lower()], "Value": property_value(obj, w)})
                     for w in wanted
                 ]
                 obj = ApiObject(

@@ -219,9 +219,9 @@ class DataExtensions:
     def rows(self, info: DataExtensionInfo) -> list[ApiObject]:
         out = []
         for row in self.store.lookup(info.name, ()):
-            props = [
-                ApiObject("APIProperty", {"Name": k, "Value": "" if v is None else v}) for k, v in row.items()
-            ]
+            # A NULL cell keeps Value None: on the wire that is a Property without a <Value>
+            # element (as the service sends it), distinct from '' (<Value/>).
+            props = [ApiObject("APIProperty", {"Name": k, "Value": v}) for k, v in row.items()]
             out.append(ApiObject("DataExtensionObject", {"Properties": props}))
         return out
 

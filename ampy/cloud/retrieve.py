@@ -101,8 +101,14 @@ def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def compile_filter(filt: ApiObject | None, getter: Getter = default_getter) -> Callable[[ApiObject], bool]:
-    """A predicate for ``filt`` (None: everything matches). Bad filters raise ObjectError."""
+def compile_filter(
+    filt: ApiObject | None, getter: Getter = default_getter, *, strict_nulls: bool = False
+) -> Callable[[ApiObject], bool]:
+    """A predicate for ``filt`` (None: everything matches). Bad filters raise ObjectError.
+
+    ``isNull``/``isNotNull`` count an empty value as null, except with ``strict_nulls`` (data
+    extension rows, whose cells are NULL or a string, '' included, as the store's Lookups see them).
+    """
     if filt is None or filt == "":
         return lambda obj: True
     if not isinstance(filt, ApiObject):
@@ -114,7 +120,7 @@ def compile_filter(filt: ApiObject | None, getter: Getter = default_getter) -> C
         parts = [filt.get("LeftOperand"), filt.get("RightOperand")] + _as_list(filt.get("AdditionalOperands"))
         if filt.get("LeftOperand") is None or filt.get("RightOperand") is None:
             raise ObjectError("A ComplexFilterPart needs a LeftOperand and a RightOperand.")
-        preds = [compile_filter(p, getter) for p in parts]
+        preds = [compile_filter(p, getter, strict_nulls=strict_nulls) for p in parts]
         if op == "AND":
             return lambda obj: all(p(obj) for p in preds)
         return lambda obj: any(p(obj) for p in preds)
@@ -126,11 +132,11 @@ def compile_filter(filt: ApiObject | None, getter: Getter = default_getter) -> C
         raise ObjectError(f"Unsupported SimpleOperator '{text(filt.get('SimpleOperator'))}'.")
     values = [text(v) for v in _as_list(filt.get("Value"))]
     dates = [text(v) for v in _as_list(filt.get("DateValue"))]
-    test = _simple_test(op_name, values or dates, bool(dates and not values))
+    test = _simple_test(op_name, values or dates, bool(dates and not values), strict_nulls)
     return lambda obj: test(getter(obj, prop))
 
 
-def _simple_test(op: str, values: list[str], as_dates: bool) -> Callable[[object], bool]:
+def _simple_test(op: str, values: list[str], as_dates: bool, strict_nulls: bool = False) -> Callable[[object], bool]:
     need = {"between": 2}.get(
         op, 0 if op in ("isNull", "isNotNull", "isAnniversary", "isNotAnniversary") else 1
     )
@@ -138,9 +144,9 @@ def _simple_test(op: str, values: list[str], as_dates: bool) -> Callable[[object
         raise ObjectError(f"The {op} operator needs {need} value(s).")
     first = values[0] if values else ""
     if op == "isNull":
-        return lambda v: v is None or text(v) == ""
+        return (lambda v: v is None) if strict_nulls else (lambda v: v is None or text(v) == "")
     if op == "isNotNull":
-        return lambda v: not (v is None or text(v) == "")
+        return (lambda v: v is not None) if strict_nulls else (lambda v: not (v is None or text(v) == ""))
     if op == "equals":
         return lambda v: v is not None and _compare(text(v), first, as_dates) == 0
     if op == "notEquals":

@@ -1,0 +1,127 @@
+"""Gaps between the local cloud, the server and the functions: NULL versus '' through the SOAP
+layer, content images of a workspace, the Salesforce object folder of a workspace."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from server_support import PASSWORD, USER, make_auth
+
+import ampy
+from ampy.api.model import ApiObject
+from ampy.backends.local import LocalBackend
+from ampy.backends.soap import SoapBackend
+from ampy.server.app import RunningServer, build_app
+from ampy.soap import codec
+from ampy.soap.auth import TenantCredentials
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE = os.path.join(ROOT, "samples", "workspace")
+
+
+def _copy_sample(target) -> str:
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns(".ampy", "outbox"))
+    return str(target)
+
+
+# ---- NULL and '' through soap → ampy serve → local ------------------------------------------------
+
+PEOPLE_CSV = "Id,Nick,Score\n1,,\n2,Bo,5\n"
+PEOPLE_SCHEMA = ('{"fields": [{"name": "Id", "type": "Number", "primaryKey": true},'
+                 ' {"name": "Nick", "type": "Text"}, {"name": "Score", "type": "Number"}]}')
+
+NULL_SCRIPT = """%%[
+InsertDE("People", "Id", "3", "Nick", "")
+set @nick = Lookup("People", "Nick", "Id", "1")
+set @score = Lookup("People", "Score", "Id", "1")
+set @blank = Lookup("People", "Nick", "Id", "3")
+set @row = Row(LookupRows("People", "Id", "1"), 1)
+set @field = Field(@row, "Nick")
+UpsertDE("People", 1, "Id", "4", "Nick", @nick)
+set @copied = Lookup("People", "Nick", "Id", "4")
+]%%nick %%=IsNull(@nick)=%% %%=Empty(@nick)=%%
+score %%=IsNull(@score)=%% %%=Empty(@score)=%%
+blank %%=IsNull(@blank)=%% %%=Empty(@blank)=%%
+field %%=IsNull(@field)=%% %%=Empty(@field)=%%
+copied %%=IsNull(@copied)=%% %%=Empty(@copied)=%%
+nulls %%=RowCount(LookupRows("People", "Nick", @nick))=%%"""
+
+NULL_OUTPUT = """nick True True
+score True True
+blank False True
+field True True
+copied True True
+nulls 2"""
+
+PAIRS_SCRIPT = """%%[
+set @rr = CreateObject("RetrieveRequest")
+SetObjectProperty(@rr, "ObjectType", "DataExtensionObject[People]")
+AddObjectArrayItem(@rr, "Properties", "Id")
+AddObjectArrayItem(@rr, "Properties", "Nick")
+set @rows = InvokeRetrieve(@rr, @status)
+for @i = 1 to RowCount(@rows) do
+  set @props = Field(Row(@rows, @i), "Properties")
+  set @nick = Field(Row(@props, 2), "Value")
+]%%%%=Field(Row(@props, 1), "Value")=%%:%%=IsNull(@nick)=%%/%%=Empty(@nick)=%% %%[
+next @i
+]%%"""
+
+
+@pytest.fixture
+def people(tmp_path):
+    """The People data extension on the local cloud, and the same account behind ampy serve."""
+    local_dir, served_dir = _copy_sample(tmp_path / "local"), _copy_sample(tmp_path / "served")
+    for root in (local_dir, served_dir):
+        with open(os.path.join(root, "dataextensions", "People.csv"), "w", encoding="utf-8") as f:
+            f.write(PEOPLE_CSV)
+        with open(os.path.join(root, "dataextensions", "People.schema.json"), "w", encoding="utf-8") as f:
+            f.write(PEOPLE_SCHEMA)
+    local = LocalBackend.for_workspace(local_dir)
+    app = build_app(served_dir, auth=make_auth())
+    with RunningServer(app, "127.0.0.1", 0, threads=2) as server:
+        creds = TenantCredentials(username=USER, password=PASSWORD, soap_url=server.url)
+        yield local, SoapBackend.from_credentials(creds), app.backend
+    local.close()
+    app.backend.close()
+
+
+def test_null_and_empty_are_the_same_on_local_and_through_the_server(people):
+    local, soap, served = people
+    assert ampy.render(NULL_SCRIPT, backend=local) == NULL_OUTPUT
+    assert ampy.render(NULL_SCRIPT, backend=soap) == NULL_OUTPUT
+    expected = [{"Id": "1", "Nick": None, "Score": None}, {"Id": "2", "Nick": "Bo", "Score": "5"},
+                {"Id": "3", "Nick": "", "Score": None}, {"Id": "4", "Nick": None, "Score": None}]
+    assert local.lookup("People", []) == expected
+    assert served.lookup("People", []) == expected
+
+
+def test_retrieved_name_value_pairs_keep_null_apart_from_empty(people):
+    local, soap, _ = people
+    for backend in (local, soap):
+        ampy.render('%%[ InsertDE("People", "Id", "3", "Nick", "") ]%%', backend=backend)
+    # An API object's property reads as text in a script (a null Value is empty, not null): what
+    # matters here is that the pair is there, with the same value, on both backends.
+    assert ampy.render(PAIRS_SCRIPT, backend=local) == "1:False/True 2:False/False 3:False/True "
+    assert ampy.render(PAIRS_SCRIPT, backend=soap) == "1:False/True 2:False/False 3:False/True "
+
+
+def test_on_the_wire_null_has_no_value_element_and_empty_an_empty_one(people):
+    _, _, served = people
+    served.insert_row("People", [("Id", "3"), ("Nick", "")])
+    response = served.api_retrieve(ApiObject("RetrieveRequest", {
+        "ObjectType": "DataExtensionObject[People]", "Properties": ["Id", "Nick"]}))
+    xml = codec.to_bytes(codec.build_response("Retrieve", results=response.results, request_id="r"))
+    properties = xml.split(b"<Results ")[1:]
+    assert [p.split(b"</Results>")[0] for p in properties] == [
+        b'xsi:type="DataExtensionObject"><Properties><Property><Name>Id</Name><Value>1</Value></Property>'
+        b"<Property><Name>Nick</Name></Property></Properties>",
+        b'xsi:type="DataExtensionObject"><Properties><Property><Name>Id</Name><Value>2</Value></Property>'
+        b"<Property><Name>Nick</Name><Value>Bo</Value></Property></Properties>",
+        b'xsi:type="DataExtensionObject"><Properties><Property><Name>Id</Name><Value>3</Value></Property>'
+        b"<Property><Name>Nick</Name><Value/></Property></Properties>",
+    ]
+    _, parsed = codec.parse_response(codec.parse_xml(xml))
+    nicks = [r.get("Properties")[1].properties for r in parsed.get("Results")]
+    assert nicks == [{"Name": "Nick"}, {"Name": "Nick", "Value": "Bo"}, {"Name": "Nick", "Value": ""}]
