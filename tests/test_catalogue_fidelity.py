@@ -333,3 +333,211 @@ def test_row_and_field_bounds(data_dir):
     assert render(rs + "[%%=Field(Row(@rs, 1), 'nope', false)=%%][%%=Field(Row(@rs, 1), 'nope', 0)=%%]"
                   "%%=Field(Row(@rs, 1), 'tier')=%%", data_dir=data_dir) == "[][]Gold"
     assert render("%%=RowCount(LookupRows('Members', 'Tier', 'none'))=%%", data_dir=data_dir) == "0"
+
+
+# ---- Content (22) -------------------------------------------------------------------------------
+
+def test_build_option_list_marks_the_selected_value():
+    assert render("%%=BuildOptionList(2, 1, 'One', 2, 'Two')=%%") == \
+        '<option value="1">One</option><option value="2" selected="selected">Two</option>'
+
+
+def test_build_rowset_from_json_inverted_flag():
+    src = ("%%[set @rs = BuildRowsetFromJSON('[{\"a\":1,\"b\":{\"c\":2}},{\"a\":\"x\"}]', '$[*]', 0)]%%"
+           "%%=RowCount(@rs)=%%|%%=Field(Row(@rs, 1), 'A')=%%|%%=Field(Row(@rs, 1), 1)=%%"
+           "|[%%=Field(Row(@rs, 1), 'b')=%%]|%%=Field(Row(@rs, 2), 'a')=%%")
+    assert render(src) == "2|1|1|[]|x"
+    assert render("%%=Field(Row(BuildRowsetFromJSON('[1,2]', '$[*]', 0), 2), 'Value')=%%") == "2"
+    assert render("%%=RowCount(BuildRowsetFromJSON('{bad', '$', 1))=%%|"
+                  "%%=RowCount(BuildRowsetFromJSON('{bad', '$', true))=%%") == "0|0"
+    assert error("%%=RowCount(BuildRowsetFromJSON('{bad', '$', false))=%%").startswith(
+        "BuildRowsetFromJSON: the JSON is not valid")
+
+
+def test_build_rowset_from_string_segments():
+    assert render("%%[set @rs = BuildRowSetFromString('a,b,', ',')]%%%%=RowCount(@rs)=%%|%%=Field(Row(@rs, 1), 1)=%%"
+                  "|%%=Field(Row(@rs, 2), 'Value')=%%|[%%=Field(Row(@rs, 3), 1)=%%]"
+                  "|%%=RowCount(BuildRowSetFromString('a,b', ''))=%%|%%=RowCount(BuildRowSetFromString('', ','))=%%") \
+        == "3|a|b|[]|1|0"
+
+
+def test_build_rowset_from_xml_columns_and_inverted_flag():
+    src = ("%%[set @rs = BuildRowSetFromXML('<r><i id=\"1\">a<b>x</b></i><i>c</i></r>', '//i', 0)]%%"
+           "%%=RowCount(@rs)=%%|%%=Field(Row(@rs, 1), 'Value')=%%|%%=Field(Row(@rs, 1), 'Xml')=%%"
+           "|%%=Field(Row(@rs, 1), 'id_att')=%%|[%%=Field(Row(@rs, 2), 'id_att')=%%]")
+    assert render(src) == "2|ax|a<b>x</b>|1|[]"
+    assert render("%%=RowCount(BuildRowSetFromXML('<bad', '//i', 1))=%%") == "0"
+    assert render("%%=RowCount(BuildRowSetFromXML('<a/>', Char(0), 1))=%%") == "0"
+    assert error("%%=RowCount(BuildRowSetFromXML('<a/>', Char(0), 0))=%%").startswith(
+        "BuildRowSetFromXML: the XPath")
+
+
+def test_impression_regions_print_nothing_and_need_a_literal_name():
+    assert render("[%%=BeginImpressionRegion('r')=%%][%%=EndImpressionRegion()=%%][%%=EndImpressionRegion(1)=%%]") \
+        == "[][][]"
+    assert error("%%[set @n = 'r']%%%%=BeginImpressionRegion(@n)=%%") == \
+        "BeginImpressionRegion: the region name must be a literal string, not a variable"
+
+
+def test_treat_as_content_shares_the_scope():
+    assert render("%%=TreatAsContent('%%[set @z = 5]%%a')=%%%%=v(@z)=%%|[%%=TreatAsContent('')=%%]") == "a5|[]"
+    assert render("%%=TreatAsContentArea('k', '%%=Add(1, 2)=%%')=%%") == "3"
+
+
+def test_missing_block_default_content_is_printed_literally():
+    assert render("[%%=ContentBlockByKey('nope', 0, 0, 'def %%=v(1)=%%', @s)=%%]%%=v(@s)=%%") == \
+        "[def %%=v(1)=%%]-1"
+    assert error("%%=ContentBlockByKey('nope')=%%") == "ContentBlockByKey: no content block with key 'nope'"
+
+
+def test_dead_content_functions_abort():
+    assert error("%%=GetPortfolioItem('x')=%%").startswith("GetPortfolioItem: Portfolio was retired")
+    assert error("%%=Image('x')=%%").startswith("Image: Portfolio was retired")
+    assert error("%%=AttachFile('http', 'http://x')=%%") == \
+        "AttachFile: AttachFile only works in an email send, not in page content"
+    assert error("%%=BarcodeURL('', 'code128auto', 100, 50)=%%") == "BarcodeURL: the barcode value is empty"
+
+
+# ---- Encryption (8) -----------------------------------------------------------------------------
+
+def test_hashes_are_lowercase_hex():
+    assert render("%%=MD5('')=%%|%%=SHA1('abc')=%%|%%=Length(SHA256('a'))=%%|%%=Length(SHA512('a'))=%%") == \
+        "d41d8cd98f00b204e9800998ecf8427e|a9993e364706816aba3e25717850c26c9cd0d89d|64|128"
+    assert render("%%=MD5(5)=%%") == render("%%=MD5('5')=%%")
+    assert error("%%=MD5('a', '')=%%") == "MD5: the character set name is empty"
+    assert error("%%=MD5('a', 'nope')=%%") == "MD5: Unknown character set 'nope'"
+
+
+def test_get_jwt_rules():
+    assert render("%%=GetJWT('s', 'hs256', '{\"a\":1}')=%%") == \
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhIjoxfQ.sad3AhpjllXE_XL6lSwwMXhV_4WThhyMgxWlDkDaBHQ"
+    assert error("%%=GetJWT('', 'HS256', 'x')=%%") == "GetJWT: the secret is empty"
+    assert error("%%=GetJWT('s', 'RS256', 'x')=%%") == "GetJWT: unknown JWT algorithm 'RS256' (use HS256, HS384, HS512)"
+
+
+def test_symmetric_round_trip_and_errors():
+    tail = "'', 'pw', '', 'e0cf1267f564b362', '', '4963b7334a46352623252955df21d7f3'"
+    assert render(f"%%=DecryptSymmetric(EncryptSymmetric('hello', 'AES', {tail}), 'aes', {tail})=%%") == "hello"
+    assert error(f"%%=EncryptSymmetric('hello', 'rot13', {tail})=%%") == \
+        "EncryptSymmetric: unknown algorithm 'rot13' (use AES, DES or TripleDES)"
+    assert error(f"%%=DecryptSymmetric('!!!', 'aes', {tail})=%%") == \
+        "DecryptSymmetric: the cipher text is not valid Base64"
+
+
+# ---- HTTP (9) -----------------------------------------------------------------------------------
+
+def test_url_encode_flags():
+    url = "'http://x.com/a b?q=a b&c=d/e'"
+    assert render(f"%%=URLEncode({url})=%%|%%=URLEncode({url}, 1)=%%|%%=URLEncode('a b&c')=%%"
+                  "|%%=URLEncode('a b&c', 1, 1)=%%|%%=URLEncode('a b&c', 'true', 'true')=%%") == \
+        "http://x.com/a b?q=a%20b&c=d/e|http://x.com/a b?q=a+b&c=d%2fe|a b&c|a+b%26c|a+b%26c"
+
+
+def test_page_only_link_helpers_return_their_input():
+    assert render("%%=WrapLongURL('http://x')=%%|%%=RedirectTo('http://y')=%%") == "http://x|http://y"
+
+
+def test_chtml_browser_and_request_headers():
+    assert render("%%=IsCHTMLBrowser('DoCoMo/2.0 P900i')=%%|%%=IsCHTMLBrowser('Mozilla/5.0')=%%") == "True|False"
+    assert error("%%=IsCHTMLBrowser('')=%%") == "IsCHTMLBrowser: the user agent is empty"
+    assert render("[%%=HTTPRequestHeader('X-Foo')=%%]") == "[]"
+
+
+@pytest.mark.parametrize("call, why", [
+    ("IsCHTMLBrowser('x')", "10004: non-sendable content only"),
+    ("HTTPRequestHeader('x')", "10004: needs an inbound HTTP request"),
+    ("GetPublishedSocialContent('x')", "10004: social sharing or landing pages only"),
+])
+def test_page_only_functions_are_refused_in_email(call, why):
+    assert error(f"%%={call}=%%", context="email") == \
+        f"{call.split('(')[0]} is not allowed in email content ({why})"
+
+
+def test_http_requests_are_denied_by_default_and_need_a_url():
+    assert error("%%=HTTPGet('http://example.com/')=%%").startswith(
+        "HTTPGet: requests to host 'example.com' are not allowed")
+    assert error("%%=HTTPPost('', 'text/plain', 'x', @r)=%%") == "HTTPPost: the URL is empty"
+
+
+# ---- Sites (13) ---------------------------------------------------------------------------------
+
+def test_authenticated_values_are_never_empty_on_a_public_page():
+    out = render("%%=AuthenticatedEmployeeID()=%%|%%=AuthenticatedEmployeeNotificationAddress()=%%"
+                 "|%%=AuthenticatedEmployeeUserName()=%%|%%=AuthenticatedEnterpriseID()=%%"
+                 "|%%=AuthenticatedMemberID()=%%|%%=AuthenticatedMemberName()=%%")
+    assert out == "700000001|notifications@example.com|developer@example.com|100000001|100000001" \
+                  "|Local Business Unit"
+
+
+def test_sites_helpers():
+    assert error("%%=CloudPagesURL(123, 'a')=%%") == \
+        "CloudPagesURL: name/value arguments must come in pairs (the last name has no value)"
+    assert render("[%%=IsNullDefault('', 'd')=%%]%%=IsNullDefault('v', 'd')=%%") == "[]v"
+    assert render("[%%=QueryParameter('x')=%%]") == "[]"
+    assert error("%%=LiveContentMicrositeURL('coupon', 'k')=%%").startswith("LiveContentMicrositeURL: unavailable")
+    assert error("%%[Redirect('http://x')]%%", context="email") == \
+        "Redirect is not allowed in email content (10005: needs an HTTP response to act on)"
+
+
+# ---- SOAP API (9) -------------------------------------------------------------------------------
+
+def test_create_object_names(data_dir):
+    assert render("%%[set @o = CreateObject('DataExtension')]%%[%%=v(@o)=%%]", data_dir=data_dir) == "[]"
+    for bad in ("Foo.Bar", "PerformRequest"):
+        assert error(f"%%[set @o = CreateObject('{bad}')]%%", data_dir=data_dir) == \
+            f"CreateObject: '{bad}' is not a Marketing Cloud API object type"
+
+
+@pytest.mark.parametrize("name", ["CreateObject", "SetObjectProperty", "AddObjectArrayItem", "InvokeCreate",
+                                  "InvokeRetrieve", "InvokeUpdate", "InvokeDelete", "InvokeExecute",
+                                  "InvokePerform"])
+def test_soap_api_is_refused_in_email(name):
+    from ampy.registry import lookup
+
+    b = lookup(name)
+    args = ", ".join(f"@a{i}" for i in range(b.min_args))
+    assert error(f"%%[{name}({args})]%%", context="email") == \
+        f"{name} is not allowed in email content (10004: API object functions are allowed in non-sendable content only)"
+
+
+def test_invoke_retrieve_and_create_status(data_dir):
+    assert render("%%[set @r = CreateObject('RetrieveRequest')"
+                  " SetObjectProperty(@r, 'ObjectType', 'DataExtensionObject[Members]')"
+                  " AddObjectArrayItem(@r, 'Properties', 'Id') set @rs = InvokeRetrieve(@r, @st)]%%"
+                  "%%=RowCount(@rs)=%%|%%=v(@st)=%%", data_dir=data_dir) == "3|OK"
+    assert render("%%[set @o = CreateObject('DataExtension') SetObjectProperty(@o, 'Name', 'x')"
+                  " AddObjectArrayItem(@o, 'Fields', 'y')]%%%%=InvokeCreate(@o, @m, @c)=%%|%%=v(@m)=%%|%%=v(@c)=%%",
+                  data_dir=data_dir) == "Error|Every DataExtensionField needs a Name.|310007"
+
+
+# ---- Sales & Service Cloud, Dynamics CRM, MobileConnect, Contacts, Social, Einstein -------------
+
+def test_long_sfid_checksum_and_passthrough():
+    assert render("%%=LongSFID('001A000001abcde')=%%|%%=LongSFID('abc')=%%") == "001A000001abcdeIAA|abc"
+
+
+def test_dynamics_functions_are_dead():
+    assert error("%%=DescribeMSCRMEntities()=%%").startswith("DescribeMSCRMEntities: unavailable")
+
+
+def test_sms_conversation_functions_are_false_outside_mobileconnect():
+    assert render("%%=CreateSmsConversation('123', '555', 'KW', 'MOBILECONNECT')=%%|%%=EndSmsConversation('1', '2')=%%"
+                  "|%%=SetSmsConversationNextKeyword('1', '2', 'k')=%%") == "False|False|False"
+    assert error("%%=Msg(0)=%%") == "Msg is not allowed in page content (only inside a MobileConnect message)"
+
+
+def test_upsert_contact_channel_check(data_dir):
+    assert render("%%=UpsertContact('mobile', 'phone', '3175551234', 'Locale', 'en')=%%"
+                  "|%%=UpsertContact('email', 'phone', '3175551234', 'Locale', 'en')=%%", data_dir=data_dir) == "0|1"
+
+
+def test_social_urls():
+    assert render("%%=GetSocialPublishURL(1, 'r')=%%") == "https://cloud.example.com/socialforward?network=1&region=r"
+    assert error("%%=GetSocialPublishURL(1, '')=%%") == "GetSocialPublishURL: the region is empty"
+    assert error("%%=GetSocialPublishURLByName('Nope', 'US', 'r')=%%") == \
+        "GetSocialPublishURLByName: unknown social network 'Nope'"
+
+
+def test_rating_stars_is_einstein_only():
+    assert error("%%=RatingStars(3, 5, 'http://x')=%%") == \
+        "RatingStars is not allowed in page content (Einstein Email Recommendations rendering only)"

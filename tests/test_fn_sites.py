@@ -158,5 +158,8 @@ def test_authenticated_values_from_the_request():
 def test_authenticated_values_fall_back_to_the_account_settings():
     settings = Settings(member_id="5550001", raw={"account": {"member_name": "Acme", "employee_id": "9",
                                                               "employee_username": "dev@acme.test"}})
-    assert ampy.render(AUTH_SRC, settings=settings) == "9||dev@acme.test|5550001|5550001|Acme"
-    assert ampy.render(AUTH_SRC, context="email") == "|||100000001|100000001|"
+    assert ampy.render(AUTH_SRC, settings=settings) == \
+        "9|notifications@example.com|dev@acme.test|5550001|5550001|Acme"
+    # Never empty, even on an anonymous page (catalogue Δ: each returns a value there).
+    assert ampy.render(AUTH_SRC, context="email") == \
+        "700000001|notifications@example.com|developer@example.com|100000001|100000001|Local Business Unit"

@@ -194,6 +194,14 @@ def is_null_default(ctx, value, default):
 
 # ---- authenticated user and account -------------------------------------------------------------
 
+# The live engine answers every Authenticated* call with a real value even on an anonymous public
+# CloudPage (catalogue Δ), so without a request user or [account] setting these stand in for the
+# local account's user: a numeric ID, two distinct email-shaped addresses and a display name.
+DEFAULT_EMPLOYEE_ID = "700000001"
+DEFAULT_NOTIFICATION_ADDRESS = "notifications@example.com"
+DEFAULT_USER_NAME = "developer@example.com"
+DEFAULT_MEMBER_NAME = "Local Business Unit"
+
 def _authenticated(ctx, key: str, account_keys: tuple[str, ...], fallback: str = "") -> str:
     """A value from the request's authenticated user, else the workspace [account] table, else fallback."""
     if ctx.request is not None and ctx.request.authenticated.get(key):
@@ -210,21 +218,22 @@ def _authenticated(ctx, key: str, account_keys: tuple[str, ...], fallback: str =
          signature="AuthenticatedEmployeeID()")
 def authenticated_employee_id(ctx):
     """Numeric ID of the signed-in user (request, else [account] employee_id)."""
-    return _authenticated(ctx, "employeeid", ("employee_id",))
+    return _authenticated(ctx, "employeeid", ("employee_id",), DEFAULT_EMPLOYEE_ID)
 
 
 @builtin("AuthenticatedEmployeeNotificationAddress", min_args=0, max_args=0, category=CAT, needs_context=True,
          signature="AuthenticatedEmployeeNotificationAddress()")
 def authenticated_employee_notification_address(ctx):
     """Notification email address of the signed-in user."""
-    return _authenticated(ctx, "employeenotificationaddress", ("employee_notification_address",))
+    return _authenticated(ctx, "employeenotificationaddress", ("employee_notification_address",),
+                         DEFAULT_NOTIFICATION_ADDRESS)
 
 
 @builtin("AuthenticatedEmployeeUserName", min_args=0, max_args=0, category=CAT, needs_context=True,
          signature="AuthenticatedEmployeeUserName()")
 def authenticated_employee_user_name(ctx):
     """Login username of the signed-in user."""
-    return _authenticated(ctx, "employeeusername", ("employee_username",))
+    return _authenticated(ctx, "employeeusername", ("employee_username",), DEFAULT_USER_NAME)
 
 
 @builtin("AuthenticatedEnterpriseID", min_args=0, max_args=0, category=CAT, needs_context=True,
@@ -245,4 +254,4 @@ def authenticated_member_id(ctx):
          signature="AuthenticatedMemberName()")
 def authenticated_member_name(ctx):
     """Display name of the running business unit (request, else [account] member_name)."""
-    return _authenticated(ctx, "membername", ("member_name", "name"))
+    return _authenticated(ctx, "membername", ("member_name", "name"), DEFAULT_MEMBER_NAME)

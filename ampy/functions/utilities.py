@@ -26,7 +26,7 @@ from ._validate import is_email_address, is_phone_number
 CAT = "Utilities"
 
 
-@builtin("V", min_args=1, max_args=1, category=CAT, signature="V(value)")
+@builtin("v", min_args=1, max_args=1, category=CAT, signature="v(value)")
 def v(value):
     """The value as text (prints a variable with %%=v(@x)=%%)."""
     return to_text(value)
