@@ -125,3 +125,61 @@ def test_on_the_wire_null_has_no_value_element_and_empty_an_empty_one(people):
     _, parsed = codec.parse_response(codec.parse_xml(xml))
     nicks = [r.get("Properties")[1].properties for r in parsed.get("Results")]
     assert nicks == [{"Name": "Nick"}, {"Name": "Nick", "Value": "Bo"}, {"Name": "Nick", "Value": ""}]
+
+
+# ---- content images of a workspace ------------------------------------------------------------------
+
+LOGO_URL = "https://image.s1.sfmc-content.com/lib/fe3b2f883a9558bc3390ff/m/1/ampy-logo.png"
+LOGO_TAG = (f'<img src="{LOGO_URL}" title="ampy logo" alt="The ampy logo: a blue square" border="0" '
+            f'thid="1001">')
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    root = _copy_sample(tmp_path / "ws")
+    backend = LocalBackend.for_workspace(root)
+    yield root, backend
+    backend.close()
+
+
+def test_content_image_by_key_and_by_id_from_the_sample_workspace(workspace):
+    _, backend = workspace
+    assert ampy.render('%%=ContentImageByKey("ampy-logo")=%%', backend=backend) == LOGO_TAG
+    assert ampy.render('%%=ContentImageByKey("AMPY-LOGO")=%%', backend=backend) == LOGO_TAG
+    assert ampy.render("%%=ContentImageByID(1001)=%%", backend=backend) == LOGO_TAG
+    assert ampy.render('%%=ContentImageByID("404", "1001")=%%', backend=backend) == LOGO_TAG
+    assert ampy.render('%%=ContentImageByKey("missing", "ampy-logo")=%%', backend=backend) == LOGO_TAG
+
+
+def test_missing_images_abort(workspace):
+    _, backend = workspace
+    with pytest.raises(ampy.AmpscriptRuntimeError) as info:
+        ampy.render('%%=ContentImageByID(404)=%%', backend=backend)
+    assert str(info.value).splitlines()[0] == "<string>:1:4: ContentImageByID: no image with id '404'"
+
+
+def test_images_without_an_index_entry_and_the_stack_setting(workspace):
+    root, _ = workspace
+    with open(os.path.join(root, "ampy.toml"), encoding="utf-8") as f:
+        settings = f.read().replace('member_id = "100000001"', 'member_id = "7281698"\nstack = 10')
+    with open(os.path.join(root, "ampy.toml"), "w", encoding="utf-8") as f:
+        f.write(settings)
+    shutil.copy(os.path.join(root, "content", "images", "ampy-logo.png"),
+                os.path.join(root, "content", "images", "Hero Banner.jpg"))
+    backend = LocalBackend.for_workspace(root)
+    try:
+        assert ampy.render('%%=ContentImageByKey("hero banner")=%%', backend=backend) == (
+            '<img src="https://image.s10.sfmc-content.com/lib/fe4dba92fd071d3f68940d/m/1/Hero%20Banner.jpg" '
+            'title="Hero Banner" alt="Hero Banner" border="0" thid="">')
+    finally:
+        backend.close()
+
+
+def test_a_broken_image_index_is_a_clear_error(workspace):
+    root, backend = workspace
+    with open(os.path.join(root, "content", "images", "images.json"), "w", encoding="utf-8") as f:
+        f.write('[{"key": "ghost", "id": 5}]')
+    with pytest.raises(ampy.AmpscriptRuntimeError) as info:
+        ampy.render('%%=ContentImageByKey("ghost")=%%', backend=backend)
+    folder = os.path.join(root, "content", "images")
+    assert info.value.message == f"ContentImageByKey: images.json: image 'ghost' has no file in {folder} and no url"

@@ -64,6 +64,7 @@ class LocalBackend(Backend):
         self.settings = settings  # ampy.settings.Settings of the workspace (None: defaults)
         self.store = DataStore(store_path, data_dir)
         self.content = ContentFolder(content_dir)
+        self._images = None  # ContentImages of <content_dir>/images, made on first use
         self._cloud = None
         self._cloud_lock = threading.Lock()
 
@@ -192,6 +193,29 @@ class LocalBackend(Backend):
         self, *, key: str | None = None, name: str | None = None, id: str | None = None
     ) -> str | None:
         return self.content.find(key or name or id or "")
+
+    def content_image(self, *, key: str | None = None, id: str | None = None) -> dict | None:
+        """An image of ``<content>/images/`` (see ``ampy.cloud.images``) by key or ID."""
+        from ..cloud.images import ImageError
+
+        try:
+            images = self._content_images()
+            if images is None:
+                return None
+            return images.by_key(key) if key is not None else images.by_id(id or "")
+        except ImageError as e:
+            raise BackendError(str(e)) from None
+
+    def _content_images(self):
+        if self._images is None and self.content_dir:
+            from ..cloud.images import ContentImages
+            from ..settings import DEFAULT_SETTINGS
+
+            settings = self.settings or DEFAULT_SETTINGS
+            account = settings.raw.get("account", {}) if isinstance(settings.raw, dict) else {}
+            self._images = ContentImages(os.path.join(self.content_dir, "images"),
+                                         member_id=settings.member_id, stack=account.get("stack", 1))
+        return self._images
 
     def close(self) -> None:
         """Finish queued background tasks, then close the store."""
