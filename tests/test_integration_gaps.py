@@ -183,3 +183,38 @@ def test_a_broken_image_index_is_a_clear_error(workspace):
         ampy.render('%%=ContentImageByKey("ghost")=%%', backend=backend)
     folder = os.path.join(root, "content", "images")
     assert info.value.message == f"ContentImageByKey: images.json: image 'ghost' has no file in {folder} and no url"
+
+
+# ---- the Salesforce org folder of a workspace -------------------------------------------------------
+
+CONTACTS_SCRIPT = """%%[
+set @rows = RetrieveSalesforceObjects("Contact", "Id,FirstName,MailingCity", "Email", "!=", "grace@example.com")
+for @i = 1 to RowCount(@rows) do
+  set @row = Row(@rows, @i)
+]%%%%=Field(@row, "Id")=%% %%=Field(@row, "FirstName")=%% %%=Field(@row, "MailingCity")=%%
+%%[ next @i ]%%"""
+
+CONTACTS_OUTPUT = "0035e00000Bq1AdAAJ Ada London\n0035e00000Bq1AfAAJ Alan Manchester\n"
+
+
+def test_for_workspace_names_the_workspace_and_its_salesforce_folder(workspace):
+    root, backend = workspace
+    assert (backend.workspace, backend.salesforce_dir) == (root, os.path.join(root, "salesforce"))
+    assert LocalBackend().salesforce_dir is None
+
+
+def test_retrieve_salesforce_objects_reads_the_workspace_contacts(workspace):
+    _, backend = workspace
+    assert ampy.render(CONTACTS_SCRIPT, backend=backend) == CONTACTS_OUTPUT
+
+
+def test_retrieve_salesforce_objects_through_the_cli_workspace_option(tmp_path):
+    import subprocess
+    import sys
+
+    root = _copy_sample(tmp_path / "ws")
+    script = tmp_path / "contacts.amp"
+    script.write_text(CONTACTS_SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "ampy", "run", str(script), "--workspace", root],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert (done.returncode, done.stdout, done.stderr) == (0, CONTACTS_OUTPUT, "")

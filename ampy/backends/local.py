@@ -56,11 +56,14 @@ class LocalBackend(Backend):
         store_path: str = ":memory:",
         workspace: str | None = None,
         settings=None,
+        salesforce_dir: str | None = None,
     ):
         self.data_dir = data_dir
         self.content_dir = content_dir
         self.store_path = store_path
         self.workspace = workspace
+        # The Sales & Service Cloud stand-in: a folder of <Object>.csv files (None: no org connected).
+        self.salesforce_dir = salesforce_dir
         self.settings = settings  # ampy.settings.Settings of the workspace (None: defaults)
         self.store = DataStore(store_path, data_dir)
         self.content = ContentFolder(content_dir)
@@ -80,7 +83,8 @@ class LocalBackend(Backend):
             settings = load_settings(p["settings"])
         except ValueError as e:
             raise BackendError(str(e)) from None
-        return cls(p["data"], p["content"], store_path=p["store"], workspace=root, settings=settings)
+        return cls(p["data"], p["content"], store_path=p["store"], workspace=root, settings=settings,
+                   salesforce_dir=p["salesforce"])
 
     # ---- the account (API objects, tasks) ----------------------------------------------------
     @property
@@ -109,6 +113,7 @@ class LocalBackend(Backend):
             store_path=self.store_path,
             workspace=self.workspace,
             settings=self.settings,
+            salesforce_dir=self.salesforce_dir,
         )
         worker.content = self.content
         return worker.cloud

@@ -6,6 +6,8 @@
       ampy.toml                 settings (time zone, culture, keys, HTTP policy, [smtp])
       dataextensions/*.csv      one data extension per file; optional <name>.schema.json
       content/*                 content blocks (key = file stem)
+      content/images/           images for ContentImageByKey/ByID (see ampy.cloud.images)
+      salesforce/*.csv          the connected Sales & Service Cloud org: one CSV per object
       definitions/*.json        API objects seeded into the store (lists, subscribers, emails,
                                 send definitions, campaigns, queries, imports ...)
       imports/                  files ImportDefinitions load (their FileSpec)
@@ -42,6 +44,7 @@ def paths(root: str) -> dict[str, str]:
         "definitions": os.path.join(root, "definitions"),
         "store": os.path.join(root, STORE_RELATIVE),
         "settings": os.path.join(root, SETTINGS_FILE),
+        "salesforce": os.path.join(root, "salesforce"),
     }
 
 
