@@ -541,3 +541,78 @@ def test_social_urls():
 def test_rating_stars_is_einstein_only():
     assert error("%%=RatingStars(3, 5, 'http://x')=%%") == \
         "RatingStars is not allowed in page content (Einstein Email Recommendations rendering only)"
+
+
+# ---- Every builtin, random arguments: only clear script errors ----------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ampy.backends.local import LocalBackend  # noqa: E402
+from ampy.registry import all_builtins  # noqa: E402
+
+API_TYPES = ["DataExtension", "DataExtensionField", "DataExtensionObject", "RetrieveRequest", "SimpleFilterPart",
+             "Subscriber", "TriggeredSend", "QueryDefinition", "ExecuteRequest", "APIProperty"]
+
+
+def _literal(value) -> str:
+    """An AMPscript expression for a Python value (None is a declared, never-set variable)."""
+    if value is None:
+        return "@null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + value.replace("'", "''") + "'"
+
+
+ARG_VALUES = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["Members", "Id", "Email", "Tier", "1", "0", "-1", "2.5", "Y", "MI", "UTF-16", "N2", "en-US",
+                     "$.a", "//a", "<a>1</a>", '[{"a":1}]', "2026-03-04", "http://example.com/", "aes", "HS256"]
+                    + API_TYPES),
+    st.integers(min_value=-10**12, max_value=10**12),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x: round(x, 3)),
+    st.booleans(),
+    st.none(),
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_backend(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz-data")
+    (folder / "Members.csv").write_text("Id,Email,Tier\n1,ann@example.com,Gold\n2,bo@example.com,Silver\n",
+                                        encoding="utf-8")
+    backend = LocalBackend(str(folder))
+    yield backend
+    backend.close()
+
+
+@pytest.mark.parametrize("b", all_builtins(), ids=lambda b: b.name)
+def test_every_builtin_fails_only_with_a_clear_script_error(fuzz_backend, b):
+    @settings(max_examples=12, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(st.data())
+    def check(data):
+        top = b.max_args if b.max_args is not None else b.min_args + 3
+        count = data.draw(st.integers(min_value=b.min_args, max_value=top))
+        args = []
+        for i in range(count):
+            if i in b.out_params:
+                args.append(f"@out{i}")
+            elif i == 0 and b.name.lower() == "createobject" and data.draw(st.booleans()):
+                args.append(_literal(data.draw(st.sampled_from(API_TYPES))))
+            elif i == 0 and b.name.lower() != "createobject" and b.category == "SOAP API" and data.draw(st.booleans()):
+                args.append("@api")
+            else:
+                args.append(_literal(data.draw(ARG_VALUES)))
+        api_type = data.draw(st.sampled_from(API_TYPES))
+        source = (f"%%[ var @null set @api = CreateObject('{api_type}') set @result = {b.name}({', '.join(args)}) ]%%"
+                  "%%=v(@result)=%%")
+        try:
+            ampy.compile(source).render(backend=fuzz_backend, context="page")
+        except ampy.AmpscriptError as e:
+            # A leaked Python exception is wrapped as "X failed: ValueError: ..." with the original as cause.
+            assert e.__cause__ is None, f"{source}\n{e}"
+
+    check()
