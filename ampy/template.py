@@ -22,6 +22,8 @@ class Template:
 
     def __init__(self, source: str, name: str = "<string>"):
         self.name = name
+        if not source.isascii():
+            source = _without_lone_surrogates(source)
         self.source = source
         self.tree = parse(source, name)
         self._compiled = compile_ast(self.tree)
@@ -61,6 +63,16 @@ class Template:
         from .syntax.ast import Call, walk
 
         return sorted({n.name for n in walk(self.tree.body) if isinstance(n, Call)})
+
+
+def _without_lone_surrogates(source: str) -> str:
+    """Text from files is always valid Unicode; a Python caller can pass lone UTF-16 surrogates,
+    which no encoder accepts later on (databases, HTTP, hashes). Pair them up or make them U+FFFD."""
+    try:
+        source.encode("utf-8")
+        return source
+    except UnicodeEncodeError:
+        return source.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 _CACHE: "OrderedDict[tuple[str, str], Template]" = OrderedDict()

@@ -98,3 +98,11 @@ def test_malformed_csv_is_a_clear_error(tmp_path):
     with pytest.raises(ampy.AmpscriptRuntimeError) as info:
         ampy.render("%%=Lookup('Wide', 'A', 'B', 1)=%%", data_dir=str(tmp_path))
     assert "line 2 has 3 fields, the header has 2" in info.value.message
+
+
+def test_rows_read_are_cached_for_the_rest_of_the_render(data):
+    src = ("%%=Lookup('Customers', 'City', 'Id', 1)=%%|%%=UpdateData('Customers', 1, 'Id', 1, 'City', 'Oslo')=%%|"
+           "%%=Lookup('Customers', 'City', 'Id', 1)=%%|%%=Lookup('Customers', 'City', 'Name', 'Ann')=%%")
+    # The second lookup of the same row answers from the render's cache; a new query reads the write.
+    assert r(src, data) == "Berlin|1|Berlin|Oslo"
+    assert r("%%=Lookup('Customers', 'City', 'Id', 1)=%%", data) == "Oslo"

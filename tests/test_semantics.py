@@ -206,3 +206,18 @@ def test_rule17_if_conditions():
     with pytest.raises(ampy.AmpscriptRuntimeError) as info:
         r("%%[ SET @s = 'banana' IF @s THEN ]%%x%%[ ENDIF ]%%")
     assert info.value.column == 26
+
+
+def test_lone_surrogates_from_python_callers_become_replacement_characters(tmp_path):
+    (tmp_path / "T.csv").write_text("K,V\nx,1\n", encoding="utf-8")
+    assert r("a\ud800b %%=Length('\ud83d\ude00')=%%") == "a\ufffdb 2"
+    assert r("[%%=Lookup('T', 'V', 'K', '\udc00')=%%]", data_dir=str(tmp_path)) == "[]"
+
+
+def test_pageurl_system_string_reads_the_request():
+    from ampy.runtime.request import RequestContext
+
+    req = RequestContext(url="https://cloud.example.com/p?x=1")
+    assert r("%%PAGEURL%%|%%=AttributeValue('PageURL')=%%", request=req) == \
+        "https://cloud.example.com/p?x=1|https://cloud.example.com/p?x=1"
+    assert r("[%%PAGEURL%%]") == "[]"

@@ -25,6 +25,19 @@ def rows_to_rowset(rows) -> Rowset:
     return Rowset([Row(names, [_cell(v) for v in r.values()], index) for r in rows])
 
 
+def _read(ctx, de: str, filters, *, case_sensitive: bool = False, order_by=(), limit=None) -> list:
+    """Rows from the backend, cached for the rest of the render: as in Marketing Cloud, a row
+    already read is not re-read, so a write shows in a lookup only from the next render on."""
+    cache = ctx.cache.setdefault("de.reads", {})
+    key = (de.lower(), tuple((c.lower(), None if v is None or v is DB_NULL else to_text(v)) for c, v in filters),
+           case_sensitive, tuple(order_by), limit)
+    rows = cache.get(key)
+    if rows is None:
+        rows = cache[key] = ctx.backend.lookup(de, filters, case_sensitive=case_sensitive, order_by=order_by,
+                                               limit=limit)
+    return rows
+
+
 def _de_name(de) -> str:
     name = to_text(de).strip()
     if not name:
@@ -36,7 +49,7 @@ def _de_name(de) -> str:
          signature="Lookup(de, returnColumn, column1, value1, [columnN, valueN]...)")
 def lookup(ctx, de, return_column, *criteria):
     """One column of the first matching row, '' when nothing matches."""
-    rows = ctx.backend.lookup(_de_name(de), pairs(criteria), limit=1)
+    rows = _read(ctx, _de_name(de), pairs(criteria), limit=1)
     if not rows:
         return ""
     want = to_text(return_column).lower()
@@ -47,7 +60,7 @@ def lookup(ctx, de, return_column, *criteria):
 
 
 def _lookup_rows(ctx, de, criteria, case_sensitive: bool) -> Rowset:
-    return rows_to_rowset(ctx.backend.lookup(_de_name(de), pairs(criteria), case_sensitive=case_sensitive,
+    return rows_to_rowset(_read(ctx, _de_name(de), pairs(criteria), case_sensitive=case_sensitive,
                                              limit=MAX_LOOKUP_ROWS))
 
 
@@ -68,7 +81,7 @@ def lookup_rows_cs(ctx, de, *criteria):
 def _lookup_ordered(ctx, de, count, sort, criteria, case_sensitive: bool) -> Rowset:
     n = to_int(count, "row count")
     limit = MAX_LOOKUP_ROWS if n < 1 else min(n, MAX_LOOKUP_ROWS)
-    return rows_to_rowset(ctx.backend.lookup(_de_name(de), pairs(criteria), case_sensitive=case_sensitive,
+    return rows_to_rowset(_read(ctx, _de_name(de), pairs(criteria), case_sensitive=case_sensitive,
                                              order_by=parse_sort(sort), limit=limit))
 
 

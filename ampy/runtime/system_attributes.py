@@ -32,6 +32,8 @@ def system_attribute(ctx, key: str) -> object:
         return False
     if key == "@@execctx":
         return "load"
+    if key == "pageurl":
+        return ctx.request.url if ctx.request is not None else None
     sms = ctx.sms
     if sms is not None:  # MobileConnect inbound strings
         if key == "mobile_number":
