@@ -49,10 +49,11 @@ class Template:
         """Execute in an existing context (TreatAsContent, content blocks, the REPL)."""
         compiled = self._compiled
         if compiled.restricted:
-            self._check_context(ctx.kind)
+            self.check_context(ctx.kind)
         compiled.run(ctx)
 
-    def _check_context(self, kind: str) -> None:
+    def check_context(self, kind: str) -> None:
+        """Raise AmpscriptRuntimeError at the first builtin this render context refuses."""
         for b, node in self._compiled.restricted:
             if kind not in b.contexts:
                 why = f" ({b.context_error})" if b.context_error else ""

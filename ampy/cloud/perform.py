@@ -286,7 +286,7 @@ def _validate_content(cloud, definition: ApiObject) -> ApiResult:
         source = text(email.get(part))
         try:
             tpl = compile_template(source, name=f"{text(email.get('Name'))}:{part}")
-            tpl._check_context("email")
+            tpl.check_context("email")
         except AmpscriptError as e:
             return ApiResult("Error", f"Validation failed: {e}", 2, object=email)
     return ApiResult("OK", "Validation succeeded", 0, object=email)
