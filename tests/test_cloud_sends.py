@@ -127,7 +127,7 @@ def test_a_failing_render_skips_the_subscriber(tmp_path):
                     "Email",
                     ID="1",
                     HTMLBody='%%[ if AttributeValue("Tier") == "Gold" then '
-                    'RaiseError("no gold") endif ]%%Hi %%FirstName%%',
+                    'RaiseError("no gold", true) endif ]%%Hi %%FirstName%%',
                 )
             ]
         )
@@ -153,6 +153,27 @@ def test_a_failing_render_skips_the_subscriber(tmp_path):
         with open(f"{root}/outbox/{name}", "rb") as f:
             msg = email.message_from_bytes(f.read(), policy=email.policy.default)
         assert (msg["To"], msg.get_body(("html",)).get_content()) == ("grace@example.com", "Hi Grace\n")
+    finally:
+        backend.close()
+
+
+def test_raise_error_without_skip_stops_the_whole_send(tmp_path):
+    root = new_workspace(tmp_path)
+    backend = open_workspace(root)
+    try:
+        backend.api_update([obj("Email", ID="1", HTMLBody='%%[ RaiseError("stop everything") ]%%Hi')])
+        r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="WelcomeSend")])
+        job = r.results[0].task["ID"]
+        (task,) = wait_for_tasks(backend, TaskID=job)
+        assert task["Status"] == "Error"
+        assert task["ErrorMsg"].startswith("RaiseError stopped the send at ")
+        assert task["ErrorMsg"].endswith(": RaiseError: stop everything")
+        send = retrieve(backend, "Send", ["Status", "NumberSent", "NumberErrored"],
+                        simple("ID", "equals", job)).results[0]
+        assert send.properties == {"Status": "Error", "NumberSent": "0", "NumberErrored": "1"}
+        import os
+
+        assert not os.path.exists(f"{root}/outbox") or os.listdir(f"{root}/outbox") == []
     finally:
         backend.close()
 

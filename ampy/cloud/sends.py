@@ -382,6 +382,10 @@ def send_email(
                 }
             except AmpscriptError as e:
                 errored += 1
+                if getattr(e, "skip_subscriber", True) is False:
+                    # RaiseError without skipSubscriber stops the whole job; what was sent stays sent.
+                    _finish_send(cloud, rowid, stored, "Error", sent, errored, events)
+                    raise TaskFailed(f"RaiseError stopped the send at {r.subscriber_key}: {e.message}") from None
                 first_error = first_error or f"{r.subscriber_key}: {e.message}"
                 continue
             if delivery.deliver(_message(rendered, from_name, from_address, r.email)):
