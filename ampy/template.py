@@ -10,6 +10,7 @@ from .backends import default_backend
 from .compiler import compile_ast
 from .errors import AmpscriptRuntimeError
 from .runtime.context import RenderContext
+from .syntax import ast
 from .syntax.parser import parse
 
 RENDER_CONTEXTS = ("page", "email", "sms")
@@ -27,6 +28,15 @@ class Template:
         self.source = source
         self.tree = parse(source, name)
         self._compiled = compile_ast(self.tree)
+
+    @classmethod
+    def from_tree(cls, tree: ast.Template) -> Template:
+        """A Template for a syntax tree built or rewritten in code (the REPL's echo of a lone
+        expression); its name and source are the tree's."""
+        tpl = cls.__new__(cls)
+        tpl.name, tpl.source, tpl.tree = tree.name, tree.source, tree
+        tpl._compiled = compile_ast(tree)
+        return tpl
 
     def render(self, *, attributes: Mapping[str, object] | None = None, backend=None, context: str = "page",
                request=None, sms=None, settings=None, now=None, send=None) -> str:
@@ -61,9 +71,7 @@ class Template:
                 raise err.locate(self.name, self.source, node.line, node.column)
 
     def functions_used(self) -> list[str]:
-        from .syntax.ast import Call, walk
-
-        return sorted({n.name for n in walk(self.tree.body) if isinstance(n, Call)})
+        return sorted({n.name for n in ast.walk(self.tree.body) if isinstance(n, ast.Call)})
 
 
 def _without_lone_surrogates(source: str) -> str:

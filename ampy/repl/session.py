@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from .. import registry
-from ..compiler import compile_ast
 from ..errors import AmpscriptError, AmpscriptSyntaxError
 from ..runtime.context import RenderContext
 from ..syntax import ast
@@ -108,17 +107,11 @@ class Outcome:
     quit: bool = False
 
 
-class _EchoTemplate(Template):
+def _echo_template(parsed: Template, stmt: ast.ExprStmt) -> Template:
     """A one-expression input compiled as ``SET <hidden variable> = expr`` so that the REPL gets the
     value while a call still has its effects (``Output(...)`` writes as usual)."""
-
-    def __init__(self, parsed: Template, stmt: ast.ExprStmt):
-        tree = ast.Template((ast.SetVar(stmt.line, stmt.column, VALUE_KEY, stmt.expr),),
-                            parsed.name, parsed.source)
-        self.name = parsed.name
-        self.source = parsed.source
-        self.tree = tree
-        self._compiled = compile_ast(tree)
+    tree = ast.Template((ast.SetVar(stmt.line, stmt.column, VALUE_KEY, stmt.expr),), parsed.name, parsed.source)
+    return Template.from_tree(tree)
 
 
 class _MetaArgumentError(Exception):
@@ -199,15 +192,6 @@ class ReplSession:
             for name in names:
                 self.variable_names.setdefault(name.lower(), name)
 
-    def _begin_entry(self) -> None:
-        # Each input is one render: a fresh output buffer, clock (Now() is fixed per render)
-        # and per-render caches; variables and attributes carry over.
-        ctx = self.ctx
-        ctx.out = []
-        ctx._now = None
-        ctx.cache = {}
-        ctx.depth = 0
-
     # ---- running input -------------------------------------------------------------------
     def execute(self, text: str) -> Outcome:
         """Run one input (code, template or meta command). Errors are reported, never raised."""
@@ -236,8 +220,8 @@ class ReplSession:
         self._remember_names(tpl.tree)
         body = tpl.tree.body
         echo = mode == CODE and len(body) == 1 and isinstance(body[0], ast.ExprStmt)
-        runner = _EchoTemplate(tpl, body[0]) if echo else tpl
-        self._begin_entry()
+        runner = _echo_template(tpl, body[0]) if echo else tpl
+        self.ctx.start_next_render()  # each input is one render
         try:
             runner.run(self.ctx)
             output = "".join(self.ctx.out)
@@ -271,7 +255,7 @@ class ReplSession:
             ctx.attrs.update(self.ctx.attrs)
         else:
             self._remember_names(tpl.tree)
-            self._begin_entry()
+            self.ctx.start_next_render()  # each input is one render
             ctx = self.ctx
         try:
             tpl.run(ctx)

@@ -72,6 +72,15 @@ class RenderContext:
             return system_attribute(self, key)
         return value
 
+    def start_next_render(self) -> None:
+        """Begin another render in this same context (the REPL runs each input this way): a fresh
+        output buffer, clock (``Now()`` is fixed per render) and per-render caches; variables and
+        attributes carry over."""
+        self.out = []
+        self._now = None
+        self.cache = {}
+        self.depth = 0
+
     def run_nested(self, source: str, name: str) -> str:
         """Run ``source`` as a template in this scope and return what it wrote (rule 7)."""
         if self.depth >= MAX_NESTING:
