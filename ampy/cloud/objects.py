@@ -116,7 +116,7 @@ class ObjectRepository:
         return self.store.db
 
     def all(self, type_name: str) -> list[ApiObject]:
-        with self.store._lock:
+        with self.store.reading():
             rows = self.db.execute(
                 "SELECT data FROM ampy_object WHERE type=? ORDER BY api_id", (type_name,)
             ).fetchall()
@@ -131,7 +131,7 @@ class ObjectRepository:
         return None
 
     def _find_by(self, type_name: str, prop: str, value: str) -> tuple[int, ApiObject] | None:
-        with self.store._lock:
+        with self.store.reading():
             if prop == "ID":
                 rows = self.db.execute(
                     "SELECT rowid, data FROM ampy_object WHERE type=? AND api_id=?",
@@ -160,7 +160,7 @@ class ObjectRepository:
         return rows[0][0], from_jsonable(json.loads(rows[0][1]))
 
     def extra(self, rowid: int) -> dict:
-        with self.store._lock:
+        with self.store.reading():
             row = self.db.execute("SELECT extra FROM ampy_object WHERE rowid=?", (rowid,)).fetchone()
         return json.loads(row[0]) if row and row[0] else {}
 

@@ -17,7 +17,7 @@ import sqlite3
 from ..api.model import ApiObject
 from ..backends.base import BackendError
 from .objects import now_text, text
-from .store import _quote
+from .store import quote_identifier as _quote
 from .tasks import TaskFailed
 
 _TOP = re.compile(r"^\s*SELECT\s+(DISTINCT\s+)?TOP\s*\(?\s*(\d+)\s*\)?", re.IGNORECASE)

@@ -27,8 +27,12 @@ from ..backends.base import BackendError
 Pairs = Sequence[tuple[str, object]]
 
 
-def _quote(ident: str) -> str:
+def quote_identifier(ident: str) -> str:
+    """A table or column name as an SQLite identifier (double quotes, inner quotes doubled)."""
     return '"' + ident.replace('"', '""') + '"'
+
+
+_quote = quote_identifier  # the short name the SQL below is written with
 
 
 def _fold(value):
@@ -145,6 +149,13 @@ class DataStore:
                 raise
             self._depth = 0
             self.db.execute("COMMIT")
+
+    @contextmanager
+    def reading(self):
+        """The connection, held by this thread for a read of several statements; no transaction
+        is opened (use ``transaction()`` to write)."""
+        with self._lock:
+            yield self.db
 
     def _check_schema(self) -> None:
         """Forget cached table names when any connection changed the schema (another process or the

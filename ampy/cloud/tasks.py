@@ -66,7 +66,7 @@ class TaskTable:
             return cur.lastrowid
 
     def get(self, task_id: int) -> dict | None:
-        with self.store._lock:
+        with self.store.reading():
             cur = self.store.db.execute("SELECT * FROM ampy_task WHERE id=?", (task_id,))
             row = cur.fetchone()
             return dict(zip([d[0] for d in cur.description], row, strict=False)) if row else None
@@ -105,12 +105,12 @@ class TaskTable:
             ).rowcount
 
     def cancelled(self, task_id: int) -> bool:
-        with self.store._lock:
+        with self.store.reading():
             row = self.store.db.execute("SELECT cancel FROM ampy_task WHERE id=?", (task_id,)).fetchone()
         return bool(row and row[0])
 
     def unfinished_under(self, parent_ioid: str) -> list[int]:
-        with self.store._lock:
+        with self.store.reading():
             return [
                 r[0]
                 for r in self.store.db.execute(
@@ -125,7 +125,7 @@ class TaskTable:
 
     def status_objects(self) -> list[ApiObject]:
         """Every task as an AsyncActivityStatus (name/value Properties, as the service returns it)."""
-        with self.store._lock:
+        with self.store.reading():
             rows = self.store.db.execute(
                 "SELECT id, parent_ioid, ioid, object_type, object_key, action, status, error_msg,"
                 " queued_time, start_time, end_time FROM ampy_task ORDER BY id"

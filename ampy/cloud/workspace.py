@@ -134,7 +134,7 @@ def sync_definitions(cloud) -> None:
         stamp = f"{st.st_size}:{st.st_mtime_ns}"
         key = f"definitions/{entry.name}"
         db = cloud.store.db
-        with cloud.store._lock:
+        with cloud.store.reading():
             row = db.execute("SELECT stamp FROM ampy_source WHERE path=?", (key,)).fetchone()
         if row is not None and row[0] == stamp:
             continue
