@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..api.model import ApiObject
+from ..runtime.values import to_db_text
 from ..soap import codec
 from ..soap.auth import OAuthSession, TenantCredentials, UsernameTokenLogin, load_credentials
 from ..soap.client import DEFAULT_TIMEOUT, PartnerClient, SoapFault
@@ -65,14 +66,6 @@ def _and(parts: list[ApiObject]) -> ApiObject | None:
     return combined
 
 
-def _text(value: object) -> str | None:
-    from ..runtime.values import DB_NULL, to_text
-
-    if value is None or value is DB_NULL:
-        return None
-    return to_text(value)
-
-
 def _as_list(value: object) -> list:
     if value is None:
         return []
@@ -80,7 +73,7 @@ def _as_list(value: object) -> list:
 
 
 def _api_properties(pairs: Sequence[tuple[str, object]]) -> list[ApiObject]:
-    return [ApiObject("APIProperty", {"Name": name, "Value": _text(value)}) for name, value in pairs]
+    return [ApiObject("APIProperty", {"Name": name, "Value": to_db_text(value)}) for name, value in pairs]
 
 
 def _result(obj: object) -> ApiResult | object:
@@ -273,7 +266,7 @@ class SoapBackend(Backend):
     def _filter(self, de: _DataExtension, filters: Pairs) -> ApiObject | None:
         parts = []
         for column, value in filters:
-            text = _text(value)
+            text = to_db_text(value)
             name = de.column(column)
             parts.append(_simple(name, "isNull") if text is None else _simple(name, "equals", text))
         return _and(parts)
@@ -332,7 +325,7 @@ class SoapBackend(Backend):
         order = [(de.column(c), desc) for c, desc in order_by]
         rows = self._rows(de, filters, None if (order or case_sensitive) else limit)
         if case_sensitive:
-            wanted = [(de.column(c), _text(v)) for c, v in filters]
+            wanted = [(de.column(c), to_db_text(v)) for c, v in filters]
             rows = [r for r in rows if all(r[c] == v for c, v in wanted)]
         for column, descending in reversed(order):   # stable sorts, last key first
             rows.sort(key=lambda r, c=column: _fold_key(r[c]), reverse=descending)
@@ -372,7 +365,7 @@ class SoapBackend(Backend):
             rows, addresses = self._targets(info, filters)
             objects = [ApiObject("DataExtensionObject", {
                 "CustomerKey": info.customer_key,
-                "Keys": [ApiObject("APIProperty", {"Name": c, "Value": _text(v)}) for c, v in a]})
+                "Keys": [ApiObject("APIProperty", {"Name": c, "Value": to_db_text(v)}) for c, v in a]})
                 for a in addresses]
             self._write_objects("Delete", objects)
             return len(rows)

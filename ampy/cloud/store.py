@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 
 from ..backends.base import BackendError
+from ..runtime.values import to_db_text
 
 Pairs = Sequence[tuple[str, object]]
 
@@ -38,14 +39,6 @@ _quote = quote_identifier  # the short name the SQL below is written with
 def _fold(value):
     """Case-insensitive comparison key (Unicode-aware, unlike SQLite's ASCII NOCASE)."""
     return value.lower() if isinstance(value, str) else value
-
-
-def _db_text(value: object) -> str | None:
-    from ..runtime.values import DB_NULL, to_text
-
-    if value is None or value is DB_NULL:
-        return None
-    return to_text(value)
 
 
 class DataExtensionInfo:
@@ -392,7 +385,7 @@ class DataStore:
         clauses, params = [], []
         for col, value in filters:
             c = _quote(info.column(col))
-            v = _db_text(value)
+            v = to_db_text(value)
             if v is None:
                 clauses.append(f"{c} IS NULL")
             elif case_sensitive:
@@ -444,7 +437,7 @@ class DataStore:
         cols = [info.column(c) for c, _ in values]
         names = ", ".join(_quote(c) for c in cols)
         marks = ", ".join("?" for _ in cols)
-        params = [_db_text(v) for _, v in values]
+        params = [to_db_text(v) for _, v in values]
         sql = (
             f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})"
             if cols
@@ -458,7 +451,7 @@ class DataStore:
             return 0
         sets = ", ".join(f"{_quote(info.column(c))} = ?" for c, _ in values)
         where, wparams = self._where(info, keys, False)
-        params = [_db_text(v) for _, v in values] + wparams
+        params = [to_db_text(v) for _, v in values] + wparams
         return self._write(
             lambda: self.db.execute(f"UPDATE {_quote(info.table)} SET {sets}{where}", params).rowcount
         )
@@ -472,7 +465,7 @@ class DataStore:
                 sets = ", ".join(f"{_quote(info.column(c))} = ?" for c, _ in values)
                 n = self.db.execute(
                     f"UPDATE {_quote(info.table)} SET {sets}{where}",
-                    [_db_text(v) for _, v in values] + wparams,
+                    [to_db_text(v) for _, v in values] + wparams,
                 ).rowcount
             else:
                 n = self.db.execute(f"SELECT COUNT(*) FROM {_quote(info.table)}{where}", wparams).fetchone()[
@@ -487,7 +480,7 @@ class DataStore:
             marks = ", ".join("?" for _ in merged)
             return self.db.execute(
                 f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})",
-                [_db_text(v) for v in merged.values()],
+                [to_db_text(v) for v in merged.values()],
             ).rowcount
 
         return self._write(run)
@@ -506,7 +499,7 @@ class DataStore:
         claimed = _quote(info.column(claimed_column))
         claimant = _quote(info.column(claimant_column))
         cols = ", ".join(_quote(c) for c in info.columns)
-        value = _db_text(claimant_value)
+        value = to_db_text(claimant_value)
 
         def run():
             where, params = self._where(info, filters, False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import FunctionError
 from ..registry import NOT_EMAIL, builtin
 from ..runtime.rowsets import Row, Rowset, column_index
-from ..runtime.values import DB_NULL, is_empty, to_bool, to_int, to_text
+from ..runtime.values import DB_NULL, is_empty, to_bool, to_db_text, to_int, to_text
 from ._args import pairs, parse_sort
 
 CAT = "Data Extension"
@@ -29,7 +29,7 @@ def _read(ctx, de: str, filters, *, case_sensitive: bool = False, order_by=(), l
     """Rows from the backend, cached for the rest of the render: as in Marketing Cloud, a row
     already read is not re-read, so a write shows in a lookup only from the next render on."""
     cache = ctx.cache.setdefault("de.reads", {})
-    key = (de.lower(), tuple((c.lower(), None if v is None or v is DB_NULL else to_text(v)) for c, v in filters),
+    key = (de.lower(), tuple((c.lower(), to_db_text(v)) for c, v in filters),
            case_sensitive, tuple(order_by), limit)
     rows = cache.get(key)
     if rows is None:

@@ -76,6 +76,14 @@ def to_text(value: object) -> str:
     return str(value)
 
 
+def to_db_text(value: object) -> str | None:
+    """A value as a data-extension cell or API property: None and DB_NULL stay NULL (None),
+    anything else is its text form."""
+    if value is None or value is DB_NULL:
+        return None
+    return to_text(value)
+
+
 def to_string_arg(value: object) -> str:
     """Text as string functions take it: a boolean contributes nothing (rule 11)."""
     if value.__class__ is str:
