@@ -464,12 +464,12 @@ def test_soap11_fault_exact_shape():
 
 
 def test_soap12_fault_exact_shape():
-    element = codec.fault("Client", "Server did not recognize the value of HTTP Header SOAPAction: Nope.",
-                          soap12=True)
+    reason = "Server did not recognize the value of HTTP Header SOAPAction: Nope."
+    element = codec.fault("Client", reason, soap12=True)
     assert c14n(element) == compact(f"""
         <soap:Envelope xmlns:soap="{SOAP12_NS}"><soap:Body><soap:Fault>
           <soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code>
-          <soap:Reason><soap:Text xml:lang="en">Server did not recognize the value of HTTP Header SOAPAction: Nope.</soap:Text></soap:Reason>
+          <soap:Reason><soap:Text xml:lang="en">{reason}</soap:Text></soap:Reason>
         </soap:Fault></soap:Body></soap:Envelope>""")
     element = codec.fault("Receiver", "Unsupported", detail_code=8, detail_message="UnsupportedObject",
                           soap12=True)
