@@ -8,13 +8,9 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from ..errors import FunctionError
+from ..safexml import declares_dtd, hardened_parser
 
 XSL_NS = "http://www.w3.org/1999/XSL/Transform"
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_blank_text=False, encoding="utf-8")
 
 
 def parse(text: str, what: str = "XML") -> etree._ElementTree:
@@ -24,13 +20,12 @@ def parse(text: str, what: str = "XML") -> etree._ElementTree:
     try:
         # Encoded to UTF-8 and parsed as such, whatever encoding the declaration names. A lone
         # surrogate passes through as invalid UTF-8, so the parser reports it as malformed XML.
-        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser())
+        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), hardened_parser(force_utf8=True))
     except etree.XMLSyntaxError as e:
         raise FunctionError(f"the {what} is not well-formed: {e}") from None
-    tree = root.getroottree()
-    if tree.docinfo.doctype:
+    if declares_dtd(root):
         raise FunctionError(f"the {what} contains a DOCTYPE, which is not allowed")
-    return tree
+    return root.getroottree()
 
 
 def inner_xml(element) -> str:

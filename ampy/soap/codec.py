@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ampy.api.model import ApiObject
+from ampy.safexml import declares_dtd, hardened_parser
 from ampy.soap.schema import FAULT_NS, FUELOAUTH_NS, PARTNER_NS, XSD_NS, PropertyInfo, partner_schema
 
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -449,17 +449,6 @@ def to_bytes(element: etree._Element) -> bytes:
 
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_parsers = threading.local()
-
-
-def _safe_parser() -> etree.XMLParser:
-    # One parser per thread: lxml parser objects must not be shared between threads.
-    parser = getattr(_parsers, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                                 load_dtd=False, dtd_validation=False)
-        _parsers.parser = parser
-    return parser
 
 
 def parse_xml(data: bytes | str) -> etree._Element:
@@ -471,12 +460,11 @@ def parse_xml(data: bytes | str) -> etree._Element:
     if _DOCTYPE.search(data) or _DOCTYPE.search(data.replace(b"\x00", b"")):
         raise SoapClientError("DOCTYPE declarations are not allowed in SOAP messages")
     try:
-        root = etree.fromstring(data, _safe_parser())
+        root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as exc:
         raise SoapClientError(f"Malformed XML: {exc}") from None
     # Other encodings (EBCDIC...) slip past the byte scan; the parsed document still tells.
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
+    if declares_dtd(root):
         raise SoapClientError("DOCTYPE declarations are not allowed in SOAP messages")
     return root
 
