@@ -16,7 +16,7 @@ from ..api.model import ApiObject
 from ..backends.base import ApiResponse, ApiResult, BackendError
 from . import types
 from .dataext import DataExtensions, deo_target
-from .objects import ObjectError, ObjectRepository, identity_of, merge, normalise, now_text, text
+from .objects import ObjectError, ObjectRepository, as_list, identity_of, merge, normalise, now_text, text
 from .retrieve import Pager, compile_filter, default_getter, filter_properties, project, property_value
 from .tasks import STATUS_PROPERTIES, TaskRunner, TaskTable
 
@@ -246,7 +246,7 @@ class LocalCloud:
         object_type = text(request.get("ObjectType")).strip()
         if not object_type:
             raise ObjectError("The RetrieveRequest has no ObjectType.")
-        wanted = _as_list(request.get("Properties"))
+        wanted = as_list(request.get("Properties"))
         wanted = [text(p) for p in wanted if text(p)]
         filt = request.get("Filter")
         target = deo_target(object_type)
@@ -411,12 +411,6 @@ def _yes(flag: bool) -> str:
     return "true" if flag else "false"
 
 
-def _as_list(value: object) -> list:
-    if value is None or value == "":
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _int(value: str) -> int | None:
     try:
         return int(value)
@@ -433,7 +427,7 @@ def _save_action(options: ApiObject | None) -> str:
     """The first SaveOption's SaveAction (``UpdateAdd`` turns an Update into an upsert)."""
     if not isinstance(options, ApiObject):
         return ""
-    for item in _as_list(options.get("SaveOptions")):
+    for item in as_list(options.get("SaveOptions")):
         if isinstance(item, ApiObject) and text(item.get("SaveAction")):
             return text(item.get("SaveAction")).lower()
     return ""
@@ -450,10 +444,10 @@ def _merge_subscriber(stored: ApiObject, changes: ApiObject) -> ApiObject:
     """Subscriber attributes and list memberships merge by name/ID instead of being replaced."""
     out = ApiObject("Subscriber", dict(changes.properties))
     for prop, key in (("Attributes", "Name"), ("Lists", "ID")):
-        new = _as_list(changes.get(prop))
+        new = as_list(changes.get(prop))
         if not new:
             continue
-        merged = {text(a.get(key)).lower(): a for a in _as_list(stored.get(prop)) if isinstance(a, ApiObject)}
+        merged = {text(a.get(key)).lower(): a for a in as_list(stored.get(prop)) if isinstance(a, ApiObject)}
         for a in new:
             if isinstance(a, ApiObject):
                 merged[text(a.get(key)).lower()] = a
@@ -466,7 +460,7 @@ def _activities_of(obj: ApiObject) -> dict | None:
     if obj.type != "Campaign":
         return None
     activities = []
-    for p in _as_list(obj.get("PartnerProperties")):
+    for p in as_list(obj.get("PartnerProperties")):
         if isinstance(p, ApiObject) and text(p.get("Name")).lower() == "activity":
             kind, _, key = text(p.get("Value")).partition(":")
             activities.append({"type": kind.strip(), "key": key.strip()})

@@ -14,7 +14,7 @@ from ..api.model import ApiObject
 from ..backends.base import BackendError
 from ..runtime.dates import parse_date
 from ..runtime.values import parse_number
-from .objects import ObjectError, text
+from .objects import ObjectError, as_list, text
 from .store import DataExtensionInfo, DataStore
 
 FIELD_TYPES = ("Text", "Number", "Date", "Boolean", "EmailAddress", "Phone", "Decimal", "Locale")
@@ -29,13 +29,8 @@ def deo_target(object_type: str) -> str | None:
 
 
 def _truthy(value: object) -> bool:
+    # objects.truthy plus "y", the spellings check_value accepts for a Boolean field.
     return text(value).strip().lower() in ("true", "1", "yes", "y")
-
-
-def _as_list(value: object) -> list:
-    if value is None or value == "":
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 class DataExtensions:
@@ -123,7 +118,7 @@ class DataExtensions:
         if self.store.find(name) is not None:
             raise ObjectError(f"A data extension named '{name}' already exists.", 310007)
         columns, keys, field_meta = [], [], {}
-        for f in _as_list(obj.get("Fields")):
+        for f in as_list(obj.get("Fields")):
             if not isinstance(f, ApiObject) or not text(f.get("Name")).strip():
                 raise ObjectError("Every DataExtensionField needs a Name.", 310007)
             column = text(f.get("Name")).strip()
@@ -188,7 +183,7 @@ class DataExtensions:
         meta = dict(info.meta)
         meta["Fields"] = dict(meta.get("Fields", {}))
         new_columns = []
-        for f in _as_list(obj.get("Fields")):
+        for f in as_list(obj.get("Fields")):
             if not isinstance(f, ApiObject) or not text(f.get("Name")).strip():
                 raise ObjectError("Every DataExtensionField needs a Name.", 310007)
             column = text(f.get("Name")).strip()
@@ -227,7 +222,7 @@ class DataExtensions:
 
     def _pairs(self, obj: ApiObject, info: DataExtensionInfo, prop: str) -> list[tuple[str, object]]:
         out = []
-        for p in _as_list(obj.get(prop)):
+        for p in as_list(obj.get(prop)):
             if not isinstance(p, ApiObject):
                 raise ObjectError(f"{prop} must hold APIProperty items with Name and Value.", 2)
             name = text(p.get("Name"))

@@ -18,15 +18,11 @@ import os
 from ..api.model import ApiObject
 from ..backends.base import BackendError
 from .dataext import check_value
-from .objects import ObjectError, text
+from .objects import ObjectError, text, truthy
 from .tasks import TaskFailed
 
 UPDATE_TYPES = ("AddAndUpdate", "AddAndDoNotUpdate", "UpdateButDoNotAdd", "Overwrite")
 _DELIMITERS = {"tab": "\t", "pipe": "|", "comma": ",", "semicolon": ";"}
-
-
-def _truthy(value: object) -> bool:
-    return text(value).strip().lower() in ("true", "1", "yes")
 
 
 def locate_file(cloud, spec: str) -> str:
@@ -84,7 +80,7 @@ def run_import(cloud, definition: ApiObject, task_id: int) -> None:
     path = locate_file(cloud, text(definition.get("FileSpec")))
     header, rows = read_rows(path, delimiter, header_lines)
     mapping = _mapping(definition, header, info)
-    allow_errors = _truthy(definition.get("AllowErrors"))
+    allow_errors = truthy(definition.get("AllowErrors"))
     fields = info.meta.get("Fields", {})
     good, skipped, first_error = [], 0, ""
     for number, row in enumerate(rows, start=header_lines + 1):

@@ -85,6 +85,19 @@ def text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def as_list(value: object) -> list:
+    """An array property's items: a list as it stands, a lone value as a list of one, and a
+    missing or empty property as no items."""
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def truthy(value: object) -> bool:
+    """A boolean property (``true``/``1``/``yes``, any case) as a Python bool."""
+    return text(value).strip().lower() in ("true", "1", "yes")
+
+
 # ---- identity --------------------------------------------------------------------------------
 
 # Properties that identify an existing object in Update/Delete/Perform, in order of preference.

@@ -96,6 +96,7 @@ def _is_complex(filt: ApiObject) -> bool:
 
 
 def _as_list(value: object) -> list:
+    # Unlike objects.as_list, an empty string is one item: a filter's Value may be ''.
     if value is None:
         return []
     return value if isinstance(value, list) else [value]

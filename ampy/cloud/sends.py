@@ -25,7 +25,7 @@ from email.utils import formataddr, make_msgid
 
 from ..api.model import ApiObject
 from ..runtime.dates import system_now
-from .objects import now_text, text
+from .objects import as_list, now_text, text, truthy
 from .tasks import TaskCanceled, TaskFailed
 
 _CHECK_EVERY = 50  # recipients between looks at the cancel / pause flags
@@ -60,16 +60,6 @@ class Audience:
     unsubscribed: int = 0
 
 
-def _as_list(value: object) -> list:
-    if value is None or value == "":
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _truthy(value: object) -> bool:
-    return text(value).strip().lower() in ("true", "1", "yes")
-
-
 # ---- recipients --------------------------------------------------------------------------------
 
 
@@ -84,7 +74,7 @@ def _list_members(cloud, list_ref: ApiObject, subscribers: dict) -> list[Recipie
     list_id = text(found.get("ID"))
     out = []
     for sub in subscribers.values():
-        for membership in _as_list(sub.get("Lists")):
+        for membership in as_list(sub.get("Lists")):
             if (
                 isinstance(membership, ApiObject)
                 and text(membership.get("ID")) == list_id
@@ -92,7 +82,7 @@ def _list_members(cloud, list_ref: ApiObject, subscribers: dict) -> list[Recipie
             ):
                 attrs = {
                     text(a.get("Name")): text(a.get("Value"))
-                    for a in _as_list(sub.get("Attributes"))
+                    for a in as_list(sub.get("Attributes"))
                     if isinstance(a, ApiObject)
                 }
                 attrs.update(
@@ -148,14 +138,14 @@ def _describe(ref: ApiObject) -> str:
 
 
 def audience(cloud, definition: ApiObject, *, test: bool = False) -> Audience:
-    entries = [e for e in _as_list(definition.get("SendDefinitionList")) if isinstance(e, ApiObject)]
+    entries = [e for e in as_list(definition.get("SendDefinitionList")) if isinstance(e, ApiObject)]
     subscribers = _subscribers_by_key(cloud)
     sources, exclusions = [], []
     for entry in entries:
         kind = (text(entry.get("SendDefinitionListType")) or "SourceList").lower()
         if kind in ("exclusionlist", "domainexclusion", "optoutlist"):
             exclusions.append(entry)
-        elif _truthy(entry.get("IsTestObject")) == test:
+        elif truthy(entry.get("IsTestObject")) == test:
             sources.append(entry)
     if test and not sources:
         address = text(definition.get("TestEmailAddr"))
@@ -171,7 +161,7 @@ def audience(cloud, definition: ApiObject, *, test: bool = False) -> Audience:
             excluded_emails.add(r.email.lower())
     result = Audience([])
     seen_keys, seen_emails = set(), set()
-    dedupe = _truthy(definition.get("DeduplicateByEmail"))
+    dedupe = truthy(definition.get("DeduplicateByEmail"))
     for entry in sources:
         for r in _entry_members(cloud, entry, subscribers):
             if r.subscriber_key.lower() in excluded_keys or (r.email and r.email.lower() in excluded_emails):
@@ -476,13 +466,13 @@ def queue_triggered_send(cloud, obj: ApiObject) -> int:
     if (text(tsd.get("TriggeredSendStatus")) or "Active") != "Active":
         raise ObjectError("The TriggeredSendDefinition is not Active.", 2)
     recipients = []
-    for sub in _as_list(obj.get("Subscribers")):
+    for sub in as_list(obj.get("Subscribers")):
         if not isinstance(sub, ApiObject) or "@" not in text(sub.get("EmailAddress")):
             raise ObjectError("Every Subscriber of a TriggeredSend needs a valid EmailAddress.", 2)
         email = text(sub.get("EmailAddress"))
         attrs = {
             text(a.get("Name")): text(a.get("Value"))
-            for a in _as_list(sub.get("Attributes"))
+            for a in as_list(sub.get("Attributes"))
             if isinstance(a, ApiObject)
         }
         key = text(sub.get("SubscriberKey")) or email
