@@ -113,11 +113,6 @@ def identity_of(obj: ApiObject) -> list[tuple[str, str]]:
     return [(p, text(obj.get(p))) for p in _IDENTITY.get(obj.type, _DEFAULT_IDENTITY) if text(obj.get(p))]
 
 
-def describe_identity(obj: ApiObject) -> str:
-    found = identity_of(obj)
-    return f"{found[0][0]} '{found[0][1]}'" if found else "no identifying property"
-
-
 class ObjectRepository:
     """CRUD over ``ampy_object`` rows. Callers hold ``store.transaction()`` for multi-step work."""
 
