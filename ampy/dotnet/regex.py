@@ -41,6 +41,12 @@ _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
                    "v": "\v"}
 _CLASS_ESCAPES = frozenset("dDwWsS")
+# Pieces of .NET pattern syntax the translator recognises, compiled once.
+_QUANTIFIER = regex.compile(r"\{\d+(?:,\d*)?\}")
+_NAMED_GROUP = regex.compile(r"\(\?(?:<(?![=!])([^>]*)>|'([^']*)')")
+_INLINE_OPTIONS = regex.compile(r"\(\?([imnsx]*)(?:-([imnsx]*))?([:)])")
+_GROUP_CONDITION = regex.compile(r"\(\?\((?:(\d+)|(\w+))\)")
+_BRACED_NAME = regex.compile(r"\{([^}]*)\}")
 _ANCHOR_ESCAPES = frozenset("AGbBz")  # same meaning in .NET and regex (\b here is outside a class)
 
 
@@ -114,7 +120,7 @@ class _Translator:
 
     def brace(self) -> None:
         """``{n}``, ``{n,}``, ``{n,m}`` quantify; any other ``{`` is a literal in .NET."""
-        m = regex.compile(r"\{\d+(?:,\d*)?\}").match(self.p, self.i)
+        m = _QUANTIFIER.match(self.p, self.i)
         if m:
             self.out.append(m.group())
             self.i = m.end()
@@ -141,7 +147,7 @@ class _Translator:
             self.stack.pop()
             self.i = end + 1
             return
-        named = regex.compile(r"\(\?(?:<(?![=!])([^>]*)>|'([^']*)')").match(p, i)
+        named = _NAMED_GROUP.match(p, i)
         if named:
             self.named_group(named.group(1) if named.group(1) is not None else named.group(2))
             self.i = named.end()
@@ -149,7 +155,7 @@ class _Translator:
         if rest == "(":
             self.conditional()
             return
-        options = regex.compile(r"\(\?([imnsx]*)(?:-([imnsx]*))?([:)])").match(p, i)
+        options = _INLINE_OPTIONS.match(p, i)
         if options and (options.group(1) or options.group(2) is not None):
             self.inline_options(options.group(1), options.group(2) or "", options.group(3) == ":")
             self.i = options.end()
@@ -176,7 +182,7 @@ class _Translator:
         """``(?(1)yes|no)`` refers to a .NET number, ``(?(name)...)`` to a group when one has that
         name and is a lookahead otherwise (as in .NET); ``(?(?=...)...)`` passes through."""
         p = self.p
-        m = regex.compile(r"\(\?\((?:(\d+)|(\w+))\)").match(p, self.i)
+        m = _GROUP_CONDITION.match(p, self.i)
         if m and m.group(1):
             number = int(m.group(1))
             self.out.append(lambda t: f"(?({self.group_ref(t, number, name_form=True)})")
@@ -279,7 +285,7 @@ class _Translator:
         return ch
 
     def property(self, letter: str) -> str:
-        m = regex.compile(r"\{([^}]*)\}").match(self.p, self.i + 1)
+        m = _BRACED_NAME.match(self.p, self.i + 1)
         if not m:
             raise self.error("Incomplete \\p{X} character escape.")
         self.i = m.end()
