@@ -16,7 +16,7 @@ from prompt_toolkit.document import Document
 
 from .. import registry
 from ..syntax.lexer import KEYWORDS
-from .session import _META_COMMANDS, META, TEMPLATE, input_mode
+from .session import META, META_COMMANDS, TEMPLATE, input_mode
 
 # Functions whose first argument is a data extension name and whose later arguments are mostly
 # its column names.
@@ -330,7 +330,7 @@ class AmpscriptCompleter(Completer):
     def _meta(self, before: str, complete_event):
         stripped = before.lstrip()
         if " " not in stripped:
-            for name, (_, usage, doc) in _META_COMMANDS.items():
+            for name, (_, usage, doc) in META_COMMANDS.items():
                 if (":" + name).startswith(stripped):
                     yield Completion(":" + name, -len(stripped), display=usage, display_meta=doc)
             return

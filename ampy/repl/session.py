@@ -266,7 +266,7 @@ class ReplSession:
     # ---- meta commands -------------------------------------------------------------------
     def _meta(self, line: str) -> Outcome:
         name, _, rest = line[1:].partition(" ")
-        handler = _META_COMMANDS.get(name.lower())
+        handler = META_COMMANDS.get(name.lower())
         if handler is None:
             return Outcome(error=f"Unknown command ':{name}' (try :help)")
         return handler[0](self, rest.strip())
@@ -276,9 +276,9 @@ class ReplSession:
                  "or template text with %%[ ]%% / %%= =%% blocks. Open IF/FOR blocks, strings and calls",
                  "continue on the next line. Ctrl-C cancels the input, Ctrl-D exits.", "",
                  "Commands:"]
-        width = max(len(usage) for _, usage, _ in _META_COMMANDS.values())
+        width = max(len(usage) for _, usage, _ in META_COMMANDS.values())
         seen = set()
-        for handler, usage, doc in _META_COMMANDS.values():
+        for handler, usage, doc in META_COMMANDS.values():
             if handler in seen:
                 continue
             seen.add(handler)
@@ -438,7 +438,7 @@ def _assignment(name: str, value: object) -> str:
 
 
 # name -> (handler, usage, one-line description); aliases share the handler and are listed once.
-_META_COMMANDS = {
+META_COMMANDS = {
     "help": (ReplSession._cmd_help, ":help", "this help"),
     "vars": (ReplSession._cmd_vars, ":vars", "the variables set so far"),
     "attr": (ReplSession._cmd_attr, ":attr [NAME=VALUE]", "set a subscriber attribute (alone: list them)"),
