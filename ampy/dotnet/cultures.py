@@ -141,11 +141,6 @@ def parse_culture(name: str | None) -> str | None:
     return "-".join(part for part in parts if part)
 
 
-def babel_locale(name: str | None) -> Locale:
-    """The cached Babel locale for a culture name; en-US when the name is unknown."""
-    return _locale_for(name) or _locale_for(DEFAULT_CULTURE)
-
-
 # --- number data --------------------------------------------------------------------------------
 
 
