@@ -157,3 +157,22 @@ def test_incomplete_flag_only_for_input_that_ended_early():
     with pytest.raises(ampy.AmpscriptSyntaxError) as info:
         ampy.compile("%%[ SET @a = ) ]%%")
     assert not info.value.incomplete
+
+
+def test_mobileconnect_dotted_members_and_personalisation_strings():
+    from ampy.runtime.sms import SmsMessage
+
+    sms = SmsMessage(text="JOIN gold now", mms_urls=["http://x/a.png"])
+    src = ("%%=MSG(0).NOUN(0)=%%|%%=Msg(0).Verb=%%|%%=msg(0).nouns=%%|%%MSG(0).NOUN(1)%%|%%MSG(0).VERB%%|"
+           "%%MMS_CONTENT_URL(0)%%|%%Msg(0)%%")
+    assert r(src, context="sms", sms=sms) == "gold|JOIN|gold now|now|JOIN|http://x/a.png|JOIN gold now"
+    with pytest.raises(ampy.AmpscriptSyntaxError) as info:
+        ampy.compile("%%=Concat(1).Foo=%%")
+    assert (info.value.line, info.value.column) == (1, 14)
+    assert info.value.message.startswith("Only MSG(0) has members")
+
+
+def test_memberid_system_string():
+    from ampy.settings import Settings
+
+    assert ampy.compile("%%memberid%%").render(settings=Settings(member_id="7001")) == "7001"

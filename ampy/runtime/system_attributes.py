@@ -32,6 +32,8 @@ def system_attribute(ctx, key: str) -> object:
         return False
     if key == "@@execctx":
         return "load"
+    if key == "memberid":
+        return ctx.settings.member_id
     if key == "pageurl":
         return ctx.request.url if ctx.request is not None else None
     sms = ctx.sms
@@ -46,6 +48,10 @@ def system_attribute(ctx, key: str) -> object:
             return sms.keyword
         if key == "msg(0).nouns":
             return sms.nouns
+        if key.startswith("msg(0).noun(") and key.endswith(")") and key[12:-1].isdigit():
+            return sms.noun(int(key[12:-1]))
+        if key.startswith("mms_content_url(") and key.endswith(")") and key[16:-1].isdigit():
+            return sms.mms_url(int(key[16:-1]))
     return None
 
 

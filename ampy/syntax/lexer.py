@@ -21,6 +21,7 @@ KEYWORDS = frozenset(
 # Where template text stops: a block, an inline expression, an attribute or a script tag.
 _OPENER = re.compile(
     r"%%\[|%%=|%%[A-Za-z_][A-Za-z0-9_\-]*%%"
+    r"|%%(?:MSG|MMS_CONTENT_URL)\(\d+\)(?:\.[A-Za-z]+(?:\(\d+\))?)?%%"
     r"|<script\b(?=[^>]*\brunat\s*=\s*[\"']?server\b)(?=[^>]*\blanguage\s*=\s*[\"']?ampscript\b)[^>]*>",
     re.IGNORECASE,
 )
@@ -37,6 +38,7 @@ _CODE = re.compile(
   | (?P<script_close></script\s*>)
   | (?P<string>["'])
   | (?P<number>-?(?:\d+(?:\.\d*)?|\.\d+))
+  | (?P<dot>\.)
   | (?P<variable>@@?[A-Za-z0-9_]+)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<bracket>\[[^\]\r\n]*\])
@@ -49,7 +51,7 @@ _CODE = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
-_SIMPLE = {"lpar": "LPAR", "rpar": "RPAR", "comma": "COMMA", "eq": "EQ", "compop": "COMPOP",
+_SIMPLE = {"lpar": "LPAR", "rpar": "RPAR", "comma": "COMMA", "dot": "DOT", "eq": "EQ", "compop": "COMPOP",
            "number": "NUMBER", "variable": "VARIABLE", "bracket": "BRACKET_NAME"}
 
 

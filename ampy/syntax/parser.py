@@ -100,6 +100,20 @@ class _ToAst(Transformer):
         t = c[0]
         return ast.Call(t.line, t.column, str(t), c[2])
 
+    def member(self, c):
+        """``MSG(0).VERB`` / ``MSG(0).NOUNS``: MobileConnect's dotted forms of Verb() and Nouns()."""
+        return self._member(c[0], c[2], c[5], ())
+
+    def member_call(self, c):
+        """``MSG(0).NOUN(n)``: the dotted form of Noun(n)."""
+        return self._member(c[0], c[2], c[5], c[7])
+
+    @staticmethod
+    def _member(receiver, receiver_args, member, args):
+        if str(receiver).lower() != "msg":
+            raise _BadMember(receiver, member)
+        return ast.Call(member.line, member.column, str(member), args)
+
     def arguments(self, c):
         return tuple(x for x in c if not isinstance(x, Token))
 
@@ -200,6 +214,11 @@ class _Else:
         self.body = body
 
 
+class _BadMember(Exception):
+    def __init__(self, receiver, member):
+        self.receiver, self.member = receiver, member
+
+
 class _NextMismatch(Exception):
     def __init__(self, got: str, want: str, tok):
         self.got, self.want, self.tok = got, want, tok
@@ -241,6 +260,10 @@ def parse(source: str, name: str = "<string>") -> ast.Template:
         raise err.locate(name, source, getattr(e, "line", 1), getattr(e, "column", 1)) from None
     except Exception as e:  # VisitError wrapping _NextMismatch
         inner = getattr(e, "orig_exc", e)
+        if isinstance(inner, _BadMember):
+            err = AmpscriptSyntaxError(
+                f"Only MSG(0) has members (MSG(0).VERB, MSG(0).NOUNS, MSG(0).NOUN(n)), not {inner.receiver}()")
+            raise err.locate(name, source, inner.member.line, inner.member.column) from None
         if isinstance(inner, _NextMismatch):
             err = AmpscriptSyntaxError(f"NEXT {inner.got} does not match FOR {inner.want}")
             raise err.locate(name, source, inner.tok.line, inner.tok.column) from None
