@@ -21,13 +21,14 @@ def add_backend_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--profile", metavar="NAME", help="tenant profile for --backend soap")
 
 
-def add_render_options(p: argparse.ArgumentParser) -> None:
+def add_render_options(p: argparse.ArgumentParser, *, default_context: str = "page") -> None:
+    """The render options; ``default_context`` is the command's own default (render: email)."""
     g = p.add_argument_group("render")
     g.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE",
                    help="a subscriber attribute (repeatable)")
     g.add_argument("--attributes", metavar="FILE.json", help="subscriber attributes as a JSON object")
-    g.add_argument("--context", choices=("page", "email", "sms"), default="page",
-                   help="render context: page (CloudPage, default), email or sms")
+    g.add_argument("--context", choices=("page", "email", "sms"), default=default_context,
+                   help=f"render context: page (CloudPage), email or sms (default: {default_context})")
     r = p.add_argument_group("CloudPage request (Sites functions)")
     r.add_argument("--query", action="append", default=[], metavar="NAME=VALUE", help="query-string parameter")
     r.add_argument("--form", action="append", default=[], metavar="NAME=VALUE", help="form (POST) parameter")
@@ -104,10 +105,30 @@ def sms_from(args):
 
 
 def backend_from(args):
-    from ..backends import open_backend
+    """The backend the options name; a backend that cannot be opened is a UsageError."""
+    return open_backend_or_fail(args.backend, workspace=args.workspace, data_dir=args.data,
+                                content_dir=args.content, profile=getattr(args, "profile", None))
 
-    return open_backend(args.backend, workspace=args.workspace, data_dir=args.data, content_dir=args.content,
-                        profile=getattr(args, "profile", None))
+
+def open_backend_or_fail(kind: str, **options):
+    """``open_backend`` with every way of failing to open (no tenant credentials, an unknown profile,
+    a workspace that is not a folder, a broken ampy.toml or store) turned into a UsageError: these are
+    problems with what the command line points at, not with a script."""
+    import sqlite3
+
+    from ..backends import open_backend
+    from ..backends.base import BackendError
+
+    try:
+        return open_backend(kind, **options)
+    except BackendError as e:  # CredentialsError included
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        if e.filename:
+            raise UsageError(f"cannot open {e.filename}: {e.strerror}") from None
+        raise UsageError(f"cannot open the {kind} backend: {e}") from None
+    except sqlite3.Error as e:
+        raise UsageError(f"cannot open the workspace store: {e}") from None
 
 
 def read_source(path: str) -> str:

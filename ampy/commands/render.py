@@ -30,11 +30,23 @@ def configure(p) -> None:
     p.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
                    help="only rows whose column equals the value (repeatable, case-insensitive)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N rows")
-    p.add_argument("--key", metavar="COLUMN", help="column naming each output file (default: row number)")
+    p.add_argument("--key", metavar="COLUMN",
+                   help="column naming each output file, any case (default: the row number)")
     p.add_argument("--out", metavar="DIR", help="write one file per row into DIR (default: stdout)")
-    add_render_options(p)
-    p.set_defaults(context="email")
+    add_render_options(p, default_context="email")  # a send renders emails
     add_backend_options(p)
+
+
+def _key_column(wanted: str | None, rows: list[dict]) -> str | None:
+    """The row column ``--key`` names, matched case-insensitively as Marketing Cloud matches field
+    names; a column the data extension does not have is a UsageError listing those it has."""
+    if not wanted or not rows:
+        return None
+    columns = list(rows[0])
+    for column in columns:
+        if column.casefold() == wanted.casefold():
+            return column
+    raise UsageError(f"--key {wanted}: no such column; the columns are {', '.join(columns)}")
 
 
 def run(args) -> int:
@@ -62,12 +74,16 @@ def run(args) -> int:
         except Exception as e:  # a missing DE or unreadable CSV from the backend
             print(f"ampy: {e}", file=sys.stderr)
             return 1
+        try:
+            key = _key_column(args.key, rows)
+        except UsageError as e:
+            return fail_usage(str(e))
         if args.out:
             os.makedirs(args.out, exist_ok=True)
         for n, row in enumerate(rows, start=1):
             attrs = dict(shared)
             attrs.update(subscriber_attributes(row))
-            label = str(row.get(args.key) or n) if args.key else str(n)
+            label = str(row.get(key) or n) if key else str(n)
             try:
                 output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request)
             except AmpscriptError as e:

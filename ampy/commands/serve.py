@@ -1,9 +1,10 @@
 """``ampy serve --workspace DIR``: serve a workspace's local cloud as the Partner (SOAP) API.
 
 Credentials live in ``<workspace>/.ampy/users.json`` (hashed): ``--add-user NAME`` adds a SOAP user
-(UsernameToken), ``--add-client ID`` an API client for ``/v2/token``; both read the secret from
-stdin with ``--secret-stdin``, else a client gets a generated secret (printed once) and a user is
-prompted for a password.
+(UsernameToken), ``--add-client ID`` an API client for ``/v2/token`` (one per run); both read the
+secret from stdin with ``--secret-stdin``, else a client gets a generated secret (printed once) and
+a user is prompted for a password on the terminal. Adding a name that exists replaces its secret
+(how a secret is rotated) and says so; a client keeps its account id unless ``--account-id`` is given.
 """
 
 from __future__ import annotations
@@ -11,79 +12,167 @@ from __future__ import annotations
 import os
 import sys
 
-from ._common import fail_usage
+from ._common import UsageError, fail_usage, open_backend_or_fail
 
 HELP = "serve a workspace as the Marketing Cloud Partner (SOAP) API, token endpoint and campaign REST"
+
+
+def _port(text: str) -> int:
+    """argparse type of --port: a TCP port number (0 lets the system pick a free one)."""
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
+    return port
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not a positive number")
+    return number
 
 
 def configure(p) -> None:
     p.add_argument("--workspace", metavar="DIR", required=True, help="the workspace to serve")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080,
-                   help="port to listen on (default 8080; 0 = any free port)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--port", type=_port, default=8080,
+                   help="port to listen on, 0-65535 (default 8080; 0 = any free port)")
+    p.add_argument("--threads", type=_positive, default=8, help="worker threads (default 8)")
     p.add_argument("--max-body", type=int, default=None, metavar="BYTES",
                    help="largest accepted request body (default 4 MiB)")
     p.add_argument("--token-lifetime", type=int, default=None, metavar="SECONDS",
                    help="lifetime of issued access tokens (default 1080)")
     p.add_argument("--public-url", metavar="URL",
                    help="the URL clients reach the server at (default: taken from each request's Host)")
-    g = p.add_argument_group("credentials (written to <workspace>/.ampy/users.json, then exit)")
-    g.add_argument("--add-user", metavar="NAME", help="add a SOAP user (WS-Security UsernameToken)")
-    g.add_argument("--add-client", metavar="CLIENT_ID", help="add an API client (OAuth2 client credentials)")
-    g.add_argument("--account-id", metavar="MID", help="account id (MID) recorded with --add-client")
-    g.add_argument("--secret-stdin", action="store_true", help="read the password/secret from stdin")
+    g = p.add_argument_group(
+        "credentials (written to <workspace>/.ampy/users.json, then exit)",
+        "Add one user or one client per run. An existing name gets the new secret (the old one stops "
+        "working) and the message says it was replaced.")
+    g.add_argument("--add-user", metavar="NAME",
+                   help="add a SOAP user (WS-Security UsernameToken); the password is asked for on the "
+                        "terminal unless --secret-stdin")
+    g.add_argument("--add-client", metavar="CLIENT_ID",
+                   help="add an API client (OAuth2 client credentials); the secret is generated and "
+                        "printed once unless --secret-stdin")
+    g.add_argument("--account-id", metavar="MID",
+                   help="account id (MID) recorded with --add-client (a replaced client keeps its own)")
+    g.add_argument("--secret-stdin", action="store_true",
+                   help="read the password/secret from the first line of stdin")
 
 
-def _read_secret(args, what: str) -> str | None:
+def _read_secret(args, what: str) -> str:
+    """The new password or client secret; a UsageError when there is none to be had."""
     if args.secret_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    if what == "secret":
+        secret = sys.stdin.readline().rstrip("\r\n")
+    elif what == "secret":
         import secrets
 
         secret = secrets.token_urlsafe(24)
         print(f"client secret (shown once): {secret}")
-        return secret
+    else:
+        secret = _prompt_password()
+    if not secret:
+        raise UsageError(f"the {what} is empty")
+    return secret
+
+
+def _prompt_password() -> str:
+    # Piped input without --secret-stdin is almost always a password meant for --secret-stdin;
+    # getpass would fall back to reading it with a warning, or fail without a terminal.
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to read the password from; use --secret-stdin")
     import getpass
 
-    first = getpass.getpass("password: ")
-    if first != getpass.getpass("again: "):
-        return None
+    try:
+        from termios import error as terminal_error
+    except ImportError:  # no termios off POSIX; getpass then reads the console
+        terminal_error = EOFError
+    try:
+        first = getpass.getpass("password: ")
+        again = getpass.getpass("again: ")
+    except (EOFError, terminal_error):
+        raise UsageError("no password given; use --secret-stdin to pipe one") from None
+    if first != again:
+        raise UsageError("the passwords differ")
     return first
 
 
-def run(args) -> int:
+def _add_credential(args) -> int:
+    """--add-user / --add-client: write one credential to the users file, say what was done."""
     from ..server import auth
+
+    if args.add_user is not None and args.add_client is not None:
+        raise UsageError("--add-user and --add-client cannot be combined; add one per run")
+    if not (args.add_user or args.add_client or "").strip():
+        raise UsageError("the user name or client id is empty")
+    try:
+        known = auth.ServerAuth.for_workspace(args.workspace)
+    except (OSError, TypeError, ValueError) as e:
+        raise UsageError(f"cannot read {auth.users_path(args.workspace)}: {e}") from None
+    path = auth.users_path(args.workspace)
+    try:
+        if args.add_user is not None:
+            auth.add_user(args.workspace, args.add_user, _read_secret(args, "password"))
+            message = (f"replaced the password of user {args.add_user} in {path}" if args.add_user in known.users
+                       else f"user {args.add_user} added to {path}")
+        else:
+            previous = known.clients.get(args.add_client)
+            secret = _read_secret(args, "secret")
+            account_id = args.account_id or (previous or {}).get("account_id")
+            auth.add_client(args.workspace, args.add_client, secret, account_id)
+            message = (f"replaced the secret of API client {args.add_client} in {path}" if previous is not None
+                       else f"API client {args.add_client} added to {path}")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror}") from None
+    print(message)
+    return 0
+
+
+def _lifetime(args) -> dict:
+    return {"token_lifetime": args.token_lifetime} if args.token_lifetime else {}
+
+
+def run(args) -> int:
+    from ..server.auth import ServerAuth, users_path
 
     workspace = args.workspace
     if not os.path.isdir(workspace):
         return fail_usage(f"workspace {workspace} is not a folder")
-    if args.add_user or args.add_client:
-        secret = _read_secret(args, "password" if args.add_user else "secret")
-        if not secret:
-            return fail_usage("the passwords differ" if secret is None else "the secret is empty")
-        if args.add_user:
-            auth.add_user(workspace, args.add_user, secret)
-            print(f"user {args.add_user} added to {auth.users_path(workspace)}")
-        else:
-            auth.add_client(workspace, args.add_client, secret, args.account_id)
-            print(f"API client {args.add_client} added to {auth.users_path(workspace)}")
-        return 0
+    if args.add_user is not None or args.add_client is not None:
+        try:
+            return _add_credential(args)
+        except UsageError as e:
+            return fail_usage(str(e))
 
     from ..server.app import RunningServer, build_app
 
-    options = {}
-    if args.max_body:
-        options["max_body"] = args.max_body
-    if args.token_lifetime:
-        options["token_lifetime"] = args.token_lifetime
-    app = build_app(workspace, public_url=args.public_url, **options)
+    try:
+        server_auth = ServerAuth.for_workspace(workspace, **_lifetime(args))
+    except (OSError, TypeError, ValueError) as e:
+        return fail_usage(f"cannot read {users_path(workspace)}: {e}")
+    try:
+        backend = open_backend_or_fail("local", workspace=workspace)
+    except UsageError as e:
+        return fail_usage(str(e))
+    options = {"max_body": args.max_body} if args.max_body else {}
+    app = build_app(workspace, backend=backend, auth=server_auth, public_url=args.public_url, **options)
     if not app.auth.users and not app.auth.clients:
         print("ampy serve: no users or API clients yet; add one with --add-user or --add-client",
               file=sys.stderr)
     try:
         server = RunningServer(app, args.host, args.port, threads=args.threads)
     except OSError as e:
+        backend.close()
         return fail_usage(f"cannot listen on {args.host}:{args.port}: {e.strerror}")
     print(f"Partner API on {server.url}/Service.asmx  (WSDL {server.url}/etframework.wsdl)", file=sys.stderr)
     try:
