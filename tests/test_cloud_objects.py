@@ -112,7 +112,8 @@ def test_data_extension_object_create_update_upsert_delete(backend):
         ),
         (
             [prop("Id", "3"), prop("Name", "A" * 11)],
-            "The value for field 'Name' of data extension 'People' is longer than 10 characters.",
+            "The value 'AAAAAAAAAAA' for field 'Name' of data extension 'People' is longer than "
+            "10 characters.",
         ),
         ([prop("Name", "A")], "The field 'Id' of data extension 'People' is required."),
         ([prop("Id", "3"), prop("Nope", "A")], "The data extension 'People' has no field 'Nope'."),

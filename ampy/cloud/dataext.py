@@ -1,9 +1,10 @@
 """DataExtension, DataExtensionField and DataExtensionObject as API objects over the DE tables.
 
 A DataExtension *is* its table: creating one creates the table, its Fields become columns (with
-FieldType/MaxLength/IsRequired/IsPrimaryKey kept as metadata and enforced on API writes), deleting
-one drops it. DataExtensionObject rows are addressed as ``DataExtensionObject[<name or key>]`` in
-a Retrieve, or by the object's ``Name``/``CustomerKey`` in Create/Update/Delete.
+FieldType/MaxLength/IsRequired/IsPrimaryKey kept as metadata, enforced by the store on every row
+write, see ``fields.py``), deleting one drops it. DataExtensionObject rows are addressed as
+``DataExtensionObject[<name or key>]`` in a Retrieve, or by the object's ``Name``/``CustomerKey``
+in Create/Update/Delete.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ import re
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
-from ..runtime.dates import parse_date
 from ..runtime.values import parse_number
+from .fields import FIELD_TYPES, FieldValueError, canonical_field_type, truthy
 from .objects import ObjectError, as_list, text
 from .store import DataExtensionInfo, DataStore
 
-FIELD_TYPES = ("Text", "Number", "Date", "Boolean", "EmailAddress", "Phone", "Decimal", "Locale")
-_FIELD_TYPE_BY_LOWER = {t.lower(): t for t in FIELD_TYPES}
 _DEO_TYPE = re.compile(r"^\s*DataExtensionObject\s*\[(.*)\]\s*$", re.IGNORECASE)
 
 
@@ -29,8 +28,8 @@ def deo_target(object_type: str) -> str | None:
 
 
 def _truthy(value: object) -> bool:
-    # objects.truthy plus "y", the spellings check_value accepts for a Boolean field.
-    return text(value).strip().lower() in ("true", "1", "yes", "y")
+    # objects.truthy plus "y": the spellings a Boolean field accepts.
+    return truthy(text(value))
 
 
 class DataExtensions:
@@ -162,7 +161,7 @@ class DataExtensions:
     @staticmethod
     def _field_meta(f: ApiObject, column: str) -> dict:
         raw_type = text(f.get("FieldType")) or "Text"
-        field_type = _FIELD_TYPE_BY_LOWER.get(raw_type.lower())
+        field_type = canonical_field_type(raw_type)
         if field_type is None:
             raise ObjectError(
                 f"Field '{column}': '{raw_type}' is not a FieldType ({', '.join(FIELD_TYPES)}).", 310007
@@ -235,43 +234,13 @@ class DataExtensions:
             out.append((column, p.get("Value")))
         return out
 
-    def _check_values(
-        self, info: DataExtensionInfo, pairs: list[tuple[str, object]], *, inserting: bool
-    ) -> None:
-        fields = info.meta.get("Fields", {})
-        given = {c.lower() for c, _ in pairs}
-        for column, value in pairs:
-            check_value(info.name, column, fields.get(column.lower(), {}), value)
-        if inserting:
-            for column in info.columns:
-                m = fields.get(column.lower(), {})
-                if (
-                    (m.get("IsRequired") or column in info.primary_keys)
-                    and column.lower() not in given
-                    and not m.get("DefaultValue")
-                ):
-                    raise ObjectError(
-                        f"The field '{column}' of data extension '{info.name}' is required.", 310007
-                    )
-
-    def _with_defaults(
-        self, info: DataExtensionInfo, pairs: list[tuple[str, object]]
-    ) -> list[tuple[str, object]]:
-        given = {c.lower() for c, _ in pairs}
-        extra = [
-            (c, m["DefaultValue"])
-            for c in info.columns
-            if (m := info.meta.get("Fields", {}).get(c.lower(), {})).get("DefaultValue")
-            and c.lower() not in given
-        ]
-        return pairs + extra
-
     def insert_object(self, obj: ApiObject) -> None:
         info = self.resolve_object(obj)
         pairs = self._merge(self._pairs(obj, info, "Keys"), self._pairs(obj, info, "Properties"))
-        self._check_values(info, pairs, inserting=True)
         try:
-            self.store.insert_row(info.name, self._with_defaults(info, pairs))
+            self.store.insert_row(info.name, pairs)
+        except FieldValueError as e:
+            raise ObjectError(str(e), 310007) from None
         except BackendError as e:
             raise ObjectError(
                 f"Violation of the primary key of data extension '{info.name}': {e}.", 2
@@ -300,14 +269,17 @@ class DataExtensions:
                 "primary key fields in Properties).",
                 310007,
             )
-        self._check_values(info, keys + values, inserting=False)
-        with self.store.transaction():
-            n = self.store.update_rows(info.name, keys, values)
-            if n == 0:
-                if not upsert:
-                    raise ObjectError(f"No row of data extension '{info.name}' has those key values.", 310007)
-                self._check_values(info, keys + values, inserting=True)
-                self.store.insert_row(info.name, self._with_defaults(info, keys + values))
+        try:
+            with self.store.transaction():
+                n = self.store.update_rows(info.name, keys, values)
+                if n == 0:
+                    if not upsert:
+                        raise ObjectError(
+                            f"No row of data extension '{info.name}' has those key values.", 310007
+                        )
+                    self.store.insert_row(info.name, keys + values)
+        except FieldValueError as e:
+            raise ObjectError(str(e), 310007) from None
 
     def delete_object(self, obj: ApiObject) -> int:
         info = self.resolve_object(obj)
@@ -318,37 +290,3 @@ class DataExtensions:
         if n == 0:
             raise ObjectError(f"No row of data extension '{info.name}' has those key values.", 310007)
         return n
-
-
-def check_value(de: str, column: str, meta: dict, value: object) -> None:
-    """Enforce a field's declared type and length on an API write (CSV imports do the same)."""
-    raw = text(value)
-    if raw == "":
-        return
-    field_type = meta.get("FieldType") or "Text"
-    bad = False
-    if field_type in ("Number", "Decimal"):
-        n = parse_number(raw)
-        bad = n is None or (field_type == "Number" and float(n) != int(n))
-    elif field_type == "Boolean":
-        bad = raw.strip().lower() not in ("true", "false", "1", "0", "yes", "no", "y", "n")
-    elif field_type == "Date":
-        bad = parse_date(raw) is None
-    elif field_type == "EmailAddress":
-        bad = "@" not in raw
-    if bad:
-        raise ObjectError(
-            f"The value '{raw}' is not a valid {field_type} for field '{column}' of data extension '{de}'.",
-            310007,
-        )
-    max_length = meta.get("MaxLength")
-    if (
-        max_length
-        and field_type in ("Text", "EmailAddress", "Phone", "Locale")
-        and len(raw) > int(max_length)
-    ):
-        raise ObjectError(
-            f"The value for field '{column}' of data extension '{de}' is longer than "
-            f"{max_length} characters.",
-            310007,
-        )

@@ -5,8 +5,9 @@ local stand-in for the account's Import folder on its FTP), then the workspace i
 point outside the workspace. FieldMappingType: InferFromColumnHeadings (default), MapByOrdinal,
 ManualMap with ``FieldMaps`` (SourceName or SourceOrdinal → DestinationName). UpdateType:
 AddAndUpdate (default), AddAndDoNotUpdate, UpdateButDoNotAdd, Overwrite. Values are checked
-against the fields' declared types; with AllowErrors bad rows are skipped and counted, otherwise
-the import fails and the data extension is left as it was (one transaction).
+against the fields' declared types (``fields.py``, as every row write is); with AllowErrors bad
+rows are skipped and counted, otherwise the import fails and the data extension is left as it was
+(one transaction).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
-from .dataext import check_value
+from .fields import FieldValueError, values_for_update
 from .objects import ObjectError, text, truthy
 from .tasks import TaskFailed
 
@@ -81,7 +82,6 @@ def run_import(cloud, definition: ApiObject, task_id: int) -> None:
     header, rows = read_rows(path, delimiter, header_lines)
     mapping = _mapping(definition, header, info)
     allow_errors = truthy(definition.get("AllowErrors"))
-    fields = info.meta.get("Fields", {})
     good, skipped, first_error = [], 0, ""
     for number, row in enumerate(rows, start=header_lines + 1):
         try:
@@ -92,10 +92,12 @@ def run_import(cloud, definition: ApiObject, task_id: int) -> None:
                         f"line {number} has {len(row)} field(s); field {source_index + 1} is mapped"
                     )
                 value = row[source_index]
-                check_value(info.name, column, fields.get(column.lower(), {}), value)
                 values.append((column, value if value != "" else None))
+            # Checked here, row by row, so AllowErrors can skip a bad row; the store's writes
+            # below check again (and add defaults) with the same rules.
+            values_for_update(info, values, keys=True)
             good.append(values)
-        except (TaskFailed, ObjectError) as e:
+        except (TaskFailed, ObjectError, FieldValueError) as e:
             if not allow_errors:
                 raise TaskFailed(f"{os.path.basename(path)}: {e}") from None
             skipped += 1

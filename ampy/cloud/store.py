@@ -3,7 +3,9 @@
 One table per data extension (``de_<n>``), every column TEXT (AMPscript sees text), rows kept in
 insertion order by an integer rowid. A CSV is (re)imported on first use and whenever its size or
 modification time changes. Every write runs in a transaction (BEGIN IMMEDIATE), so two processes
-writing the same store serialise instead of losing rows.
+writing the same store serialise instead of losing rows. Row writes go through the DE's declared
+fields (``fields.py``: types, lengths, required fields, defaults, stored forms); a DE without a
+schema has none, so its values are stored as given.
 
 The same database also holds the rest of the local account: API objects (``ampy_object``) and
 asynchronous tasks (``ampy_task``); the modules next to this one own their meaning, this one only
@@ -24,6 +26,7 @@ from contextlib import contextmanager
 
 from ..backends.base import BackendError
 from ..runtime.values import to_db_text
+from .fields import canonical_field_type, filter_value, has_rules, loaded_rows, values_for_insert, values_for_update
 
 Pairs = Sequence[tuple[str, object]]
 
@@ -276,8 +279,7 @@ class DataStore:
         schema_path = path[:-4] + ".schema.json"
         schema_stamp = os.stat(schema_path).st_mtime_ns if os.path.exists(schema_path) else 0
         stamp = f"{st.st_size}:{st.st_mtime_ns}:{schema_stamp}"
-        row = self.db.execute("SELECT source_stamp FROM ampy_de WHERE key=?", (key,)).fetchone()
-        if row is not None and row[0] == stamp:
+        if self._source_stamp(key) == stamp:
             return
         name = os.path.basename(path)[:-4]
         columns, rows = read_csv(path)
@@ -287,17 +289,27 @@ class DataStore:
             rows = [r + pad for r in rows]
         columns = full
         meta = schema_meta(schema_path)
-        self.create(
-            name,
-            columns,
-            primary_keys,
-            rows=rows,
-            source=path,
-            stamp=stamp,
-            replace=True,
-            customer_key=meta.get("CustomerKey"),
-            meta=meta,
-        )
+        rows = loaded_rows(meta, columns, rows)
+        with self.transaction():
+            # Checked again under the write lock: another process may have imported the file since
+            # the check above, and re-creating the table then would drop the rows it wrote since.
+            if self._source_stamp(key) == stamp:
+                return
+            self.create(
+                name,
+                columns,
+                primary_keys,
+                rows=rows,
+                source=path,
+                stamp=stamp,
+                replace=True,
+                customer_key=meta.get("CustomerKey"),
+                meta=meta,
+            )
+
+    def _source_stamp(self, key: str) -> str | None:
+        row = self.db.execute("SELECT source_stamp FROM ampy_de WHERE key=?", (key,)).fetchone()
+        return row[0] if row is not None else None
 
     def create(
         self,
@@ -384,8 +396,9 @@ class DataStore:
     def _where(self, info: DataExtensionInfo, filters: Pairs, case_sensitive: bool) -> tuple[str, list]:
         clauses, params = [], []
         for col, value in filters:
-            c = _quote(info.column(col))
-            v = to_db_text(value)
+            column = info.column(col)
+            c = _quote(column)
+            v = filter_value(info, column, value)
             if v is None:
                 clauses.append(f"{c} IS NULL")
             elif case_sensitive:
@@ -432,15 +445,22 @@ class DataStore:
         except sqlite3.IntegrityError:
             raise BackendError("a row with the same primary key already exists") from None
 
+    @staticmethod
+    def _own_names(info: DataExtensionInfo, pairs: Pairs) -> list[tuple[str, object]]:
+        """The pairs with each column in the DE's own spelling (an unknown column is an error)."""
+        return [(info.column(c), v) for c, v in pairs]
+
     def insert_row(self, de: str, values: Pairs) -> int:
         info = self.info(de)
-        cols = [info.column(c) for c, _ in values]
-        names = ", ".join(_quote(c) for c in cols)
-        marks = ", ".join("?" for _ in cols)
-        params = [to_db_text(v) for _, v in values]
+        pairs = self._own_names(info, values)
+        if has_rules(info):
+            pairs = values_for_insert(info, pairs)
+        names = ", ".join(_quote(c) for c, _ in pairs)
+        marks = ", ".join("?" for _ in pairs)
+        params = [to_db_text(v) for _, v in pairs]
         sql = (
             f"INSERT INTO {_quote(info.table)} ({names}) VALUES ({marks})"
-            if cols
+            if pairs
             else f"INSERT INTO {_quote(info.table)} DEFAULT VALUES"
         )
         return self._write(lambda: self.db.execute(sql, params).rowcount)
@@ -449,6 +469,9 @@ class DataStore:
         info = self.info(de)
         if not values:
             return 0
+        keys, values = self._own_names(info, keys), self._own_names(info, values)
+        if has_rules(info):
+            keys, values = values_for_update(info, keys, keys=True), values_for_update(info, values)
         sets = ", ".join(f"{_quote(info.column(c))} = ?" for c, _ in values)
         where, wparams = self._where(info, keys, False)
         params = [to_db_text(v) for _, v in values] + wparams
@@ -458,6 +481,10 @@ class DataStore:
 
     def upsert_row(self, de: str, keys: Pairs, values: Pairs) -> int:
         info = self.info(de)
+        keys, values = self._own_names(info, keys), self._own_names(info, values)
+        rules = has_rules(info)
+        if rules:
+            keys, values = values_for_update(info, keys, keys=True), values_for_update(info, values)
 
         def run():
             where, wparams = self._where(info, keys, False)
@@ -475,7 +502,9 @@ class DataStore:
                 return n
             merged: dict[str, object] = {}
             for c, v in list(keys) + list(values):
-                merged[info.column(c)] = v
+                merged[c] = v
+            if rules:
+                merged = dict(values_for_insert(info, list(merged.items())))
             names = ", ".join(_quote(c) for c in merged)
             marks = ", ".join("?" for _ in merged)
             return self.db.execute(
@@ -496,10 +525,16 @@ class DataStore:
         self, de: str, claimed_column: str, claimant_column: str, claimant_value: object, filters: Pairs
     ) -> dict | None:
         info = self.info(de)
-        claimed = _quote(info.column(claimed_column))
-        claimant = _quote(info.column(claimant_column))
+        claimed_column, claimant_column = info.column(claimed_column), info.column(claimant_column)
+        claimed = _quote(claimed_column)
+        claimant = _quote(claimant_column)
         cols = ", ".join(_quote(c) for c in info.columns)
         value = to_db_text(claimant_value)
+        claimed_value = "True"
+        if has_rules(info):
+            ((_, value), (_, claimed_value)) = values_for_update(
+                info, [(claimant_column, claimant_value), (claimed_column, "True")]
+            )
 
         def run():
             where, params = self._where(info, filters, False)
@@ -520,8 +555,8 @@ class DataStore:
             if free is None:
                 return None
             self.db.execute(
-                f"UPDATE {_quote(info.table)} SET {claimed} = 'True', {claimant} = ? WHERE _rowid = ?",
-                (value, free[0]),
+                f"UPDATE {_quote(info.table)} SET {claimed} = ?, {claimant} = ? WHERE _rowid = ?",
+                (claimed_value, value, free[0]),
             )
             row = self.db.execute(
                 f"SELECT {cols} FROM {_quote(info.table)} WHERE _rowid = ?", (free[0],)
@@ -605,8 +640,14 @@ def schema_meta(schema_path: str) -> dict:
     fields = {}
     for f in schema.get("fields", []):
         if isinstance(f, dict) and "name" in f:
+            field_type = canonical_field_type(f.get("type"))
+            if field_type is None:
+                raise BackendError(
+                    f"{os.path.basename(schema_path)}: field '{f['name']}': '{f.get('type')}' is not a field"
+                    " type (Text, Number, Decimal, Date, Boolean, EmailAddress, Phone, Locale)"
+                )
             fields[f["name"].lower()] = {
-                "FieldType": f.get("type", "Text"),
+                "FieldType": field_type,
                 "MaxLength": f.get("maxLength"),
                 "IsRequired": bool(f.get("required", False)),
                 "DefaultValue": f.get("default"),
