@@ -131,6 +131,66 @@ def test_bad_rows_are_refused_and_the_table_is_unchanged(backend, properties, me
     assert backend.store.lookup("People", ()) == []
 
 
+def _typed(backend):
+    de = obj(
+        "DataExtension",
+        Name="Typed",
+        Fields=[
+            _field("Id", "Number", IsPrimaryKey="true"),
+            _field("Active", "Boolean", DefaultValue="False"),
+            _field("Joined", "Date"),
+            _field("Price", "Decimal", Scale="2", MaxLength="6"),
+            _field("Code", IsRequired="true", DefaultValue="none"),
+        ],
+    )
+    assert backend.api_create([de]).overall_status == "OK"
+
+
+def test_api_writes_store_the_canonical_forms_and_the_defaults(backend):
+    _typed(backend)
+    row = obj(
+        "DataExtensionObject",
+        Name="Typed",
+        Properties=[prop("Id", "007"), prop("Active", "y"), prop("Joined", "2024-03-05T14:07:00"),
+                    prop("Price", "2.5")],
+    )
+    assert backend.api_create([row]).overall_status == "OK"
+    assert backend.api_create([obj("DataExtensionObject", Name="Typed", Properties=[prop("Id", "8")])]) \
+        .overall_status == "OK"
+    assert backend.store.lookup("Typed", ()) == [
+        {"Id": "7", "Active": "True", "Joined": "3/5/2024 2:07:00 PM", "Price": "2.50", "Code": "none"},
+        {"Id": "8", "Active": "False", "Joined": None, "Price": None, "Code": "none"},
+    ]
+    # An update finds the row by the stored form of its key and converts what it sets.
+    upd = obj("DataExtensionObject", Name="Typed", Keys=[prop("Id", "7.0")], Properties=[prop("Active", "0")])
+    assert backend.api_update([upd]).overall_status == "OK"
+    assert backend.store.lookup("Typed", [("Id", 7)])[0]["Active"] == "False"
+
+
+@pytest.mark.parametrize(
+    "keys, properties, message",
+    [
+        ([prop("Id", "7")], [prop("Code", "")], "The field 'Code' of data extension 'Typed' is required; "
+         "the value is empty."),
+        ([prop("Id", "7")], [prop("Price", "12345.6")], "The value '12345.6' is not a valid Decimal for field "
+         "'Price' of data extension 'Typed' (more than 4 digits before the decimal point)."),
+        ([prop("Id", "x")], [prop("Active", "true")], "The value 'x' is not a valid Number for field 'Id' of "
+         "data extension 'Typed'."),
+    ],
+)
+def test_api_updates_and_upserts_refuse_bad_values_and_change_nothing(backend, keys, properties, message):
+    _typed(backend)
+    backend.api_create([obj("DataExtensionObject", Name="Typed", Properties=[prop("Id", "7")])])
+    before = backend.store.lookup("Typed", ())
+    upsert = obj("UpdateOptions", SaveOptions=[obj("SaveOption", PropertyName="*", SaveAction="UpdateAdd")])
+    for options in (None, upsert):
+        r = backend.api_update([obj("DataExtensionObject", Name="Typed", Keys=keys, Properties=properties)],
+                               options)
+        assert (r.results[0].status_code, r.results[0].status_message, r.results[0].error_code) == (
+            "Error", message, 310007)
+    assert backend.store.lookup("Typed", ()) == before
+
+
 def test_duplicate_primary_key_is_an_error_status(backend):
     _people(backend)
     row = obj("DataExtensionObject", Name="People", Properties=[prop("Id", "1")])

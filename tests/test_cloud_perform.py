@@ -234,6 +234,24 @@ def test_bad_import_files(backend, root, content, allow, status, message, rows):
     assert backend.store.row_count("Orders") == rows
 
 
+def test_import_stores_dates_in_the_stored_form_and_skips_rows_missing_a_required_field(backend, root):
+    backend.api_update([obj("DataExtension", CustomerKey="Orders",
+                            Fields=[obj("DataExtensionField", Name="SubscriberKey", FieldType="Text",
+                                        IsRequired="true")])])
+    with open(f"{root}/imports/more.csv", "w") as f:
+        f.write("OrderID,SubscriberKey,OrderDate\n1,S001,2024-03-01\n2,,2024-03-02\n3,S003,March 3 2024\n")
+    backend.api_update(
+        [obj("ImportDefinition", CustomerKey="ImportOrders", FileSpec="more.csv", AllowErrors="true")]
+    )
+    _, result = _perform(backend, "start", "ImportDefinition", CustomerKey="ImportOrders")
+    (task,) = wait_for_tasks(backend, TaskID=result.task["ID"])
+    assert task["Status"] == "Complete"
+    assert [(r["OrderID"], r["OrderDate"]) for r in _rows(backend, "Orders")] == [
+        ("1", "3/1/2024 12:00:00 AM"),
+        ("3", "3/3/2024 12:00:00 AM"),
+    ]
+
+
 def test_import_of_a_missing_file_or_destination(backend):
     backend.api_update([obj("ImportDefinition", CustomerKey="ImportOrders", FileSpec="../../etc/passwd")])
     _, result = _perform(backend, "start", "ImportDefinition", CustomerKey="ImportOrders")

@@ -134,6 +134,32 @@ def test_two_processes_writing_one_data_extension_lose_nothing(tmp_path):
         backend.close()
 
 
+def test_a_csv_imported_by_another_process_meanwhile_is_not_imported_again(tmp_path):
+    # Two stores on one file both see the CSV as not yet imported; the one that gets the write
+    # lock second must not re-create the table and drop the rows the first one wrote since.
+    from ampy.cloud.store import DataStore
+
+    (tmp_path / "T.csv").write_text("Id\n1\n", encoding="utf-8")
+    path = str(tmp_path / "store.sqlite")
+    first, second = DataStore(path, str(tmp_path)), DataStore(path, str(tmp_path))
+    try:
+        first.insert_row("T", [("Id", "2")])
+        seen = []
+
+        def stale_then_true(key):
+            seen.append(key)
+            return None if len(seen) == 1 else DataStore._source_stamp(second, key)
+
+        second._source_stamp = stale_then_true
+        second._scan_dir()
+        second._refresh_from_csv("t", second._csv_files["t"])
+        assert seen == ["t", "t"]
+        assert [r["Id"] for r in second.lookup("T", ())] == ["1", "2"]
+    finally:
+        first.close()
+        second.close()
+
+
 def _run(sample, root):
     done = subprocess.run(
         [sys.executable, "-m", "ampy", "run", os.path.join(REPO, "samples", sample), "--workspace", root],

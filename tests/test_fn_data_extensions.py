@@ -198,3 +198,196 @@ def test_execute_filter_through_a_backend_that_has_filters(tmp_path):
     err = error("%%=RowCount(ExecuteFilter(''))=%%", b)
     assert err.message == "ExecuteFilter: the filter key is empty"
     b.close()
+
+
+# ---- declared fields: the functions enforce the schema as API writes do --------------------------
+
+TYPED_SCHEMA = {"fields": [
+    {"name": "Id", "type": "Number", "primaryKey": True},
+    {"name": "Points", "type": "Number", "required": True, "default": "0"},
+    {"name": "Name", "type": "Text", "maxLength": 5},
+    {"name": "Price", "type": "Decimal", "scale": 2, "maxLength": 5},
+    {"name": "Joined", "type": "Date"},
+    {"name": "Active", "type": "Boolean", "default": "false"},
+    {"name": "Email", "type": "EmailAddress"},
+    {"name": "Phone", "type": "Phone"},
+    {"name": "Locale", "type": "Locale"},
+    {"name": "Code", "type": "Text", "required": True, "default": "none"}]}
+
+
+@pytest.fixture
+def typed(tmp_path):
+    """A data extension whose schema declares every field type, with one row from the CSV."""
+    (tmp_path / "T.csv").write_text(
+        "Id,Points,Name,Price,Joined,Active,Email,Phone,Locale,Code\n"
+        "1,007,Ann,1.5,2024-01-15,1,ann@example.com,+1 (555) 010-0000,en-US,A\n", encoding="utf-8")
+    (tmp_path / "T.schema.json").write_text(json.dumps(TYPED_SCHEMA), encoding="utf-8")
+    (tmp_path / "Plain.csv").write_text("Id,Points\n1,x\n", encoding="utf-8")
+    b = LocalBackend(str(tmp_path))
+    yield b
+    b.close()
+
+
+CSV_ROW = ("1", "7", "Ann", "1.50", "1/15/2024 12:00:00 AM", "True", "ann@example.com", "+1 (555) 010-0000",
+           "en-US", "A")
+
+
+@pytest.mark.parametrize("call, message", [
+    ("InsertData('T', 'Id', '3', 'Points', 'abc')",
+     "InsertData: The value 'abc' is not a valid Number for field 'Points' of data extension 'T'."),
+    ("InsertDE('T', 'Id', '3', 'Points', '1.5')",
+     "InsertDE: The value '1.5' is not a valid Number for field 'Points' of data extension 'T'."),
+    ("InsertData('T', 'Id', '3', 'Points', '3000000000')",
+     "InsertData: The value '3000000000' is not a valid Number for field 'Points' of data extension 'T' "
+     "(outside -2147483648..2147483647)."),
+    ("InsertData('T', 'Id', 3, 'Name', 'Alexandra')",
+     "InsertData: The value 'Alexandra' for field 'Name' of data extension 'T' is longer than 5 characters."),
+    ("InsertData('T', 'Id', 3, 'Price', '1234.5')",
+     "InsertData: The value '1234.5' is not a valid Decimal for field 'Price' of data extension 'T' "
+     "(more than 3 digits before the decimal point)."),
+    ("InsertData('T', 'Id', 3, 'Joined', '2024-02-30')",
+     "InsertData: The value '2024-02-30' is not a valid Date for field 'Joined' of data extension 'T'."),
+    ("InsertData('T', 'Id', 3, 'Active', 'maybe')",
+     "InsertData: The value 'maybe' is not a valid Boolean for field 'Active' of data extension 'T'."),
+    ("InsertData('T', 'Id', 3, 'Email', 'ann.example.com')",
+     "InsertData: The value 'ann.example.com' is not a valid EmailAddress for field 'Email' of data "
+     "extension 'T'."),
+    ("InsertData('T', 'Id', 3, 'Phone', 'call me')",
+     "InsertData: The value 'call me' is not a valid Phone for field 'Phone' of data extension 'T'."),
+    ("InsertData('T', 'Id', 3, 'Locale', 'English!')",
+     "InsertData: The value 'English!' is not a valid Locale for field 'Locale' of data extension 'T'."),
+    ("InsertData('T', 'Points', 3)", "InsertData: The field 'Id' of data extension 'T' is required."),
+    ("InsertData('T', 'Id', 3, 'Points', '')",
+     "InsertData: The field 'Points' of data extension 'T' is required; the value is empty."),
+    ("UpdateData('T', 1, 'Id', 1, 'Points', 'abc')",
+     "UpdateData: The value 'abc' is not a valid Number for field 'Points' of data extension 'T'."),
+    ("UpdateDE('T', 1, 'Id', 1, 'Code', '')",
+     "UpdateDE: The field 'Code' of data extension 'T' is required; the value is empty."),
+    ("UpdateData('T', 1, 'Id', 'one', 'Points', 2)",
+     "UpdateData: The value 'one' is not a valid Number for field 'Id' of data extension 'T'."),
+    ("UpsertData('T', 1, 'Id', 1, 'Active', 'maybe')",
+     "UpsertData: The value 'maybe' is not a valid Boolean for field 'Active' of data extension 'T'."),
+    ("UpsertDE('T', 1, 'Id', 9, 'Joined', 'soon')",
+     "UpsertDE: The value 'soon' is not a valid Date for field 'Joined' of data extension 'T'."),
+])
+def test_a_refused_value_is_a_runtime_error_at_the_call_and_nothing_is_written(typed, call, message):
+    context = "email" if call.split("(")[0].endswith("DE") else "page"
+    err = error(f"%%[\n  {call} ]%%", typed, context)
+    assert (err.message, err.line, err.column) == (message, 2, 3)
+    assert rows(typed, "T") == [CSV_ROW]
+
+
+def test_csv_values_load_in_the_stored_form_and_a_refused_cell_stays_as_written(tmp_path):
+    (tmp_path / "T.csv").write_text("Id,Points,Name,Price,Joined,Active,Email,Phone,Locale,Code\n"
+                                    "x1,1e2,Ann,2,yesterday-ish,no,,,,B\n", encoding="utf-8")
+    (tmp_path / "T.schema.json").write_text(json.dumps(TYPED_SCHEMA), encoding="utf-8")
+    b = LocalBackend(str(tmp_path))
+    try:
+        assert rows(b, "T") == [("x1", "100", "Ann", "2.00", "yesterday-ish", "False", None, None, None, "B")]
+    finally:
+        b.close()
+
+
+def test_defaults_fill_the_fields_an_insert_leaves_out(typed):
+    assert run("%%=InsertData('T', 'Id', '2')=%%", typed) == "1"
+    assert rows(typed, "T")[-1] == ("2", "0", None, None, None, "False", None, None, None, "none")
+    # Given values win over defaults; an empty non-Text field is NULL, an empty Text stays empty.
+    assert run("%%=InsertData('T', 'Id', 3, 'Points', 4, 'Active', 'yes', 'Name', '', 'Price', '')=%%",
+               typed) == "1"
+    assert rows(typed, "T")[-1] == ("3", "4", "", None, None, "True", None, None, None, "none")
+
+
+def test_upsert_that_inserts_gets_defaults_and_one_that_updates_does_not(typed):
+    assert run("%%=UpsertData('T', 1, 'Id', 1, 'Name', 'Anna')=%%", typed) == "1"
+    assert rows(typed, "T")[0][:3] == ("1", "7", "Anna")
+    assert run("%%=UpsertDE('T', 1, 'Id', '05', 'Name', 'Eve')=%%", typed, "email") == ""
+    assert rows(typed, "T")[-1] == ("5", "0", "Eve", None, None, "False", None, None, None, "none")
+
+
+def test_values_are_stored_as_marketing_cloud_stores_them(typed):
+    src = ("%%=InsertData('T', 'Id', '+0042', 'Points', '1.0E2', 'Price', '3.005',"
+           " 'Joined', '2024-03-05 14:07', 'Active', 1, 'Email', 'cy@example.com', 'Phone', '555-0100',"
+           " 'Locale', 'fr-CA', 'Code', 'C')=%%")
+    assert run(src, typed) == "1"
+    expected = ("42", "100", None, "3.01", "3/5/2024 2:07:00 PM", "True", "cy@example.com", "555-0100",
+                "fr-CA", "C")
+    assert rows(typed, "T")[-1] == expected
+    assert run("%%=Lookup('T', 'Joined', 'Id', 42)=%%|%%=Lookup('T', 'Active', 'Id', 42)=%%", typed) == \
+        "3/5/2024 2:07:00 PM|True"
+
+
+def test_the_function_path_stores_exactly_what_the_api_path_stores(typed):
+    from ampy.api.model import ApiObject
+
+    values = [("Points", "0012"), ("Price", "-0.004"), ("Joined", "March 5, 2024"), ("Active", "N"),
+              ("Code", "Z")]
+    args = ", ".join(f"'{c}', '{v}'" for c, v in values)
+    assert run(f"%%=InsertData('T', 'Id', 10, {args})=%%", typed) == "1"
+    props = [ApiObject("APIProperty", {"Name": c, "Value": v}) for c, v in [("Id", "11"), *values]]
+    r = typed.api_create([ApiObject("DataExtensionObject", {"Name": "T", "Properties": props})])
+    assert r.overall_status == "OK"
+    by_script, by_api = rows(typed, "T")[-2:]
+    assert by_script == ("10", "12", None, "0.00", "3/5/2024 12:00:00 AM", "False", None, None, None, "Z")
+    assert by_api[1:] == by_script[1:]
+
+
+def test_updates_convert_their_values_and_find_rows_by_the_stored_form(typed):
+    assert run("%%=UpdateData('T', 1, 'Id', '001', 'Active', 'false', 'Price', 9)=%%", typed) == "1"
+    assert rows(typed, "T")[0][3:6] == ("9.00", "1/15/2024 12:00:00 AM", "False")
+    assert run("%%=Lookup('T', 'Name', 'Joined', '2024-01-15')=%%|%%=Lookup('T', 'Name', 'Points', '7.0')=%%",
+               typed) == "Ann|Ann"
+    assert run("%%=DeleteData('T', 'Joined', 'Jan 15 2024')=%%", typed) == "1"
+
+
+def test_upsert_that_would_insert_a_row_missing_a_required_field_writes_nothing(tmp_path):
+    (tmp_path / "R.csv").write_text("Id,Name\n1,Ann\n", encoding="utf-8")
+    (tmp_path / "R.schema.json").write_text(json.dumps({"fields": [
+        {"name": "Id", "type": "Number", "primaryKey": True}, {"name": "Name", "required": True},
+        {"name": "Note"}]}), encoding="utf-8")
+    b = LocalBackend(str(tmp_path))
+    try:
+        err = error("%%[ UpsertData('R', 1, 'Id', 2, 'Note', 'x') ]%%", b)
+        assert (err.message, err.line, err.column) == (
+            "UpsertData: The field 'Name' of data extension 'R' is required.", 1, 5)
+        assert rows(b, "R") == [("1", "Ann", None)]
+    finally:
+        b.close()
+
+
+def test_claim_row_checks_the_claimant_value_against_its_field(tmp_path):
+    (tmp_path / "C.csv").write_text("Code,Claimed,Claimant\nA1,,\n", encoding="utf-8")
+    (tmp_path / "C.schema.json").write_text(json.dumps({"fields": [
+        {"name": "Code", "primaryKey": True}, {"name": "Claimed", "type": "Boolean"},
+        {"name": "Claimant", "type": "Number"}]}), encoding="utf-8")
+    b = LocalBackend(str(tmp_path))
+    try:
+        err = error("%%[ SET @r = ClaimRow('C', 'Claimed', 'Claimant', 'ann') ]%%", b)
+        assert (err.message, err.line, err.column) == (
+            "ClaimRow: The value 'ann' is not a valid Number for field 'Claimant' of data extension 'C'.",
+            1, 14)
+        assert rows(b, "C") == [("A1", None, None)]
+        assert run("%%=Field(ClaimRow('C', 'Claimed', 'Claimant', '012'), 'Code')=%%", b) == "A1"
+        assert rows(b, "C") == [("A1", "True", "12")]
+        assert run("%%=Field(ClaimRow('C', 'Claimed', 'Claimant', 12), 'Code')=%%", b) == "A1"
+    finally:
+        b.close()
+
+
+def test_a_csv_without_a_schema_takes_any_value_as_text(typed):
+    assert run("%%=InsertData('Plain', 'Id', '007', 'Points', 'abc')=%%"
+               "%%=UpdateData('Plain', 1, 'Id', '1', 'Points', '')=%%", typed) == "11"
+    assert rows(typed, "Plain") == [("1", ""), ("007", "abc")]
+
+
+def test_a_schema_with_an_unknown_field_type_is_a_clear_error(tmp_path):
+    (tmp_path / "Bad.csv").write_text("Id\n1\n", encoding="utf-8")
+    (tmp_path / "Bad.schema.json").write_text('{"fields": [{"name": "Id", "type": "Integer"}]}',
+                                              encoding="utf-8")
+    b = LocalBackend(str(tmp_path))
+    try:
+        err = error("%%=DataExtensionRowCount('Bad')=%%", b)
+        assert err.message == ("DataExtensionRowCount: Bad.schema.json: field 'Id': 'Integer' is not a "
+                               "field type (Text, Number, Decimal, Date, Boolean, EmailAddress, Phone, "
+                               "Locale)")
+    finally:
+        b.close()

@@ -95,8 +95,8 @@ def run_import(cloud, definition: ApiObject, task_id: int) -> None:
                 values.append((column, value if value != "" else None))
             # Checked here, row by row, so AllowErrors can skip a bad row; the store's writes
             # below check again (and add defaults) with the same rules.
-            values_for_update(info, values, keys=True)
-            good.append(values)
+            values_for_update(info, values)
+            good.append((number, values))
         except (TaskFailed, ObjectError, FieldValueError) as e:
             if not allow_errors:
                 raise TaskFailed(f"{os.path.basename(path)}: {e}") from None
@@ -109,7 +109,7 @@ def run_import(cloud, definition: ApiObject, task_id: int) -> None:
         with store.transaction():
             if update_type == "Overwrite":
                 store.delete_rows(info.name, ())
-            for values in good:
+            for number, values in good:
                 key_pairs = [(c, v) for c, v in values if c in keys]
                 rest = [(c, v) for c, v in values if c not in keys]
                 exists = bool(key_pairs) and bool(store.lookup(info.name, key_pairs, limit=1))
@@ -117,7 +117,16 @@ def run_import(cloud, definition: ApiObject, task_id: int) -> None:
                     if update_type in ("AddAndUpdate", "UpdateButDoNotAdd", "Overwrite"):
                         updated += store.update_rows(info.name, key_pairs, rest) and 1
                 elif update_type != "UpdateButDoNotAdd":
-                    store.insert_row(info.name, values)
+                    try:
+                        store.insert_row(info.name, values)
+                    except FieldValueError as e:
+                        # Only a new row can miss a required field; the store refuses it before
+                        # writing anything, so skipping it leaves the transaction intact.
+                        if not allow_errors:
+                            raise TaskFailed(f"{os.path.basename(path)}: {e}") from None
+                        skipped += 1
+                        first_error = first_error or f"line {number}: {e}"
+                        continue
                     added += 1
     except BackendError as e:
         raise TaskFailed(f"Import into '{info.name}' failed: {e}") from None

@@ -26,7 +26,14 @@ from contextlib import contextmanager
 
 from ..backends.base import BackendError
 from ..runtime.values import to_db_text
-from .fields import canonical_field_type, filter_value, has_rules, loaded_rows, values_for_insert, values_for_update
+from .fields import (
+    canonical_field_type,
+    filter_value,
+    has_rules,
+    loaded_rows,
+    values_for_insert,
+    values_for_update,
+)
 
 Pairs = Sequence[tuple[str, object]]
 
