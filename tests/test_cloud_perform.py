@@ -139,6 +139,11 @@ def test_query_update_types(backend):
         ),
         ("SELECT * FROM Missing", "The query failed: no such table: Missing"),
         ("SELECT 1; DROP TABLE x", "The QueryText must be one SELECT statement."),
+        (
+            "SELECT SubscriberKey, 'no address' AS EmailAddress FROM Subscribers",
+            "The query returned a row that 'LoyaltyMembers' does not accept: The value 'no address' is not "
+            "a valid EmailAddress for field 'EmailAddress' of data extension 'LoyaltyMembers'.",
+        ),
     ],
 )
 def test_bad_queries_fail_the_task_and_leave_the_target(backend, query, message):

@@ -16,6 +16,7 @@ import sqlite3
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
+from .fields import FieldValueError, has_rules, values_for_insert
 from .objects import now_text, text
 from .store import quote_identifier as _quote
 from .tasks import TaskFailed
@@ -76,6 +77,14 @@ def run_query(cloud, definition: ApiObject, task_id: int) -> None:
         if mode == "overwrite":
             db.execute(f"DELETE FROM {table}")
         try:
+            if mode != "update" and has_rules(target):
+                # The declared fields decide what is stored, as for every other row write.
+                checked = [values_for_insert(target, list(zip(mapped, row, strict=False))) for row in rows]
+                if checked:
+                    mapped = [c for c, _ in checked[0]]
+                    names = ", ".join(_quote(c) for c in mapped)
+                    marks = ", ".join("?" for _ in mapped)
+                rows = [[v for _, v in pairs] for pairs in checked]
             if mode == "update":
                 for row in rows:
                     values = dict(zip(mapped, row, strict=False))
@@ -84,6 +93,8 @@ def run_query(cloud, definition: ApiObject, task_id: int) -> None:
                     store.upsert_row(target.name, keys, rest)
             else:
                 db.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        except FieldValueError as e:
+            raise TaskFailed(f"The query returned a row that '{target.name}' does not accept: {e}") from None
         except (sqlite3.IntegrityError, BackendError):
             raise TaskFailed(
                 f"Violation of the primary key of '{target.name}': the query returned a duplicate key."
