@@ -51,16 +51,41 @@ def load_settings(path: str) -> Settings:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"{path}: invalid TOML: {e}") from None
-    account = data.get("account", {})
-    http = data.get("http", {})
+    account = _table(data, "account", path)
+    http = _table(data, "http", path)
+    allow = http.get("allow", [])
+    if not isinstance(allow, list) or not all(isinstance(h, str) for h in allow):
+        raise ValueError(f"{path}: [http] allow must be a list of host names")
+    keys = _table(data, "keys", path)
+    smtp = data.get("smtp")
+    if smtp is not None and not isinstance(smtp, dict):
+        raise ValueError(f"{path}: [smtp] must be a table")
     return Settings(
-        time_zone=account.get("time_zone", Settings.time_zone),
-        culture=account.get("culture", Settings.culture),
+        time_zone=str(account.get("time_zone", Settings.time_zone)),
+        culture=str(account.get("culture", Settings.culture)),
         member_id=str(account.get("member_id", Settings.member_id)),
-        keys=dict(data.get("keys", {})),
-        http_allow=list(http.get("allow", [])),
-        http_timeout=float(http.get("timeout", Settings.http_timeout)),
-        http_max_bytes=int(http.get("max_bytes", Settings.http_max_bytes)),
-        smtp=data.get("smtp"),
+        keys=dict(keys),
+        http_allow=list(allow),
+        http_timeout=_number(http, "timeout", Settings.http_timeout, float, path),
+        http_max_bytes=_number(http, "max_bytes", Settings.http_max_bytes, int, path),
+        smtp=smtp,
         raw=data,
     )
+
+
+def _table(data: dict, name: str, path: str) -> dict:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: [{name}] must be a table")
+    return value
+
+
+def _number(table: dict, key: str, default, kind, path: str):
+    value = table.get(key, default)
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}: [http] {key} must be a number, not {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"{path}: [http] {key} must be greater than 0")
+    return number

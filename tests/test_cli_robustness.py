@@ -223,3 +223,30 @@ def test_adding_an_existing_user_replaces_the_password_and_says_so(env, workspac
     assert (p.returncode, p.stdout, p.stderr) == (0, f"replaced the password of user bob in {users}\n", "")
     loaded = auth.ServerAuth.for_workspace(str(workspace))
     assert (loaded.check_user("bob", "two"), loaded.check_user("bob", "one")) == (True, False)
+
+
+@pytest.mark.parametrize("toml,message", [
+    ('[http]\ntimeout = "abc"\n', "[http] timeout must be a number, not 'abc'"),
+    ('[http]\nmax_bytes = -1\n', "[http] max_bytes must be greater than 0"),
+    ('[http]\nallow = "api.example.com"\n', "[http] allow must be a list of host names"),
+    ('account = 3\n', "[account] must be a table"),
+])
+def test_bad_settings_values_name_the_file_and_key(tmp_path, toml, message):
+    (tmp_path / "ampy.toml").write_text(toml, encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "ampy", "run", "-", "--workspace", str(tmp_path)], input="x",
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (p.returncode, p.stdout) == (2, "")
+    assert p.stderr == f"ampy: {tmp_path / 'ampy.toml'}: {message}\n"
+
+
+def test_render_keeps_every_row_when_keys_repeat(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "People.csv").write_text("City,Name\nOslo,Ann\nOslo,Bo\nRome,Cy\n", encoding="utf-8")
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, "-m", "ampy", "render", "-", "--data", str(data), "--de", "People",
+                        "--key", "city", "--out", str(out)], input="%%=v(Name)=%%", capture_output=True,
+                       text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert sorted(os.listdir(out)) == ["Oslo-2.html", "Oslo.html", "Rome.html"]
+    assert (out / "Oslo-2.html").read_text(encoding="utf-8") == "Bo"

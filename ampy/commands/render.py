@@ -80,6 +80,7 @@ def run(args) -> int:
             return fail_usage(str(e))
         if args.out:
             os.makedirs(args.out, exist_ok=True)
+        written: set[str] = set()
         for n, row in enumerate(rows, start=1):
             attrs = dict(shared)
             attrs.update(subscriber_attributes(row))
@@ -91,7 +92,11 @@ def run(args) -> int:
                 print(f"row {n} ({label}): {e}", file=sys.stderr)
                 continue
             if args.out:
-                path = os.path.join(args.out, f"{_UNSAFE.sub('_', label)}.html")
+                stem = _UNSAFE.sub("_", label)
+                if stem in written:  # two rows share a key value: keep both files
+                    stem = f"{stem}-{n}"
+                written.add(stem)
+                path = os.path.join(args.out, f"{stem}.html")
                 with open(path, "w", encoding="utf-8", newline="") as f:
                     f.write(output)
             else:
