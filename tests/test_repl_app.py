@@ -61,6 +61,14 @@ def test_indentation_after_then():
     assert history.get_strings() == ["IF 1 == 1 THEN\n  SET @a = 1\n  ENDIF"]
 
 
+def test_closing_keywords_move_back_one_step():
+    history = InMemoryHistory()
+    run_typed("FOR @i = 1 TO 2 DO\rIF @i == 2 THEN\rOutput(Concat('x'))\rELSE\rSET @a = 1\rENDIF\rNEXT\r"
+              + CTRL_D, history=history)
+    assert history.get_strings() == [
+        "FOR @i = 1 TO 2 DO\n  IF @i == 2 THEN\n    Output(Concat('x'))\n  ELSE\n    SET @a = 1\n  ENDIF\n  NEXT"]
+
+
 def test_errors_are_reported_and_the_session_goes_on():
     code, out, err, _ = run_typed('ENDIF\rAdd(1, "x")\rSET @ok = "yes"\r@ok\r' + CTRL_D)
     assert code == 0

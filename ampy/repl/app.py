@@ -26,6 +26,7 @@ from .session import CODE, INCOMPLETE, META, ReplSession, input_mode, input_stat
 PROMPT = "ampy> "
 BANNER = f"ampy {__version__}: AMPscript REPL. Type :help for commands, Ctrl-D to leave."
 
+_CLOSES_BODY = re.compile(r"\s*(endif|next|else|elseif)\b", re.IGNORECASE)
 _OPENS_BODY = re.compile(r"\b(?:then|else|do)\s*$", re.IGNORECASE)
 
 
@@ -87,8 +88,14 @@ def _key_bindings() -> KeyBindings:
 
 
 def _newline(buf) -> None:
-    """A new line keeping the indentation, one step deeper after THEN, ELSE or DO."""
+    """A new line keeping the indentation, one step deeper after THEN, ELSE or DO; a line that
+    closes a body (ENDIF, NEXT, ELSE, ELSEIF) first moves back one step."""
     line = buf.document.current_line_before_cursor
+    if _CLOSES_BODY.match(line) and line.startswith("  "):
+        buf.cursor_position -= len(line)
+        buf.delete(2)
+        buf.cursor_position += len(line) - 2
+        line = line[2:]
     indent = line[: len(line) - len(line.lstrip())]
     if _OPENS_BODY.search(line):
         indent += "  "
