@@ -452,3 +452,27 @@ def test_async_activity_status_properties_are_selectable(backend):
         )
     )
     assert [pairs(o) for o in r.results] == [{"Status": "Complete", "TaskID": result.task["ID"]}]
+
+
+def test_query_compares_number_and_decimal_fields_as_numbers(root):
+    # Stored as text, '420' > 1000 would be true in SQLite; a Number field must compare as a number.
+    des = f"{root}/dataextensions"
+    with open(f"{des}/Scores.csv", "w", encoding="utf-8") as f:
+        f.write("Name,Points,Ratio\nann,420,9.5\nbob,12840,10.25\ncy,1001,100\ndee,,\n")
+    with open(f"{des}/Scores.schema.json", "w", encoding="utf-8") as f:
+        f.write('{"fields": [{"name": "Name", "primaryKey": true}, {"name": "Points", "type": "Number"},'
+                ' {"name": "Ratio", "type": "Decimal", "scale": 2}]}')
+    with open(f"{des}/Top.csv", "w", encoding="utf-8") as f:
+        f.write("Name,Points,Ratio\n")
+    backend = open_workspace(root)
+    try:
+        backend.api_create([obj("QueryDefinition", Name="Top", CustomerKey="top", TargetUpdateType="Overwrite",
+                                QueryText="SELECT Name, Points, Ratio FROM Scores WHERE Points > 1000 "
+                                          "OR Ratio > 10 ORDER BY Ratio DESC",
+                                DataExtensionTarget=obj("InteractionBaseObject", CustomerKey="Top"))])
+        _, result = _perform(backend, "start", "QueryDefinition", CustomerKey="top")
+        assert wait_for_tasks(backend, TaskID=result.task["ID"])[0]["Status"] == "Complete"
+        assert _rows(backend, "Top") == [{"Name": "cy", "Points": "1001", "Ratio": "100"},
+                                         {"Name": "bob", "Points": "12840", "Ratio": "10.25"}]
+    finally:
+        backend.close()

@@ -57,6 +57,11 @@ def _meta(info, column: str) -> dict:
     return info.meta.get("Fields", {}).get(column.lower()) or {}
 
 
+def field_type(info, column: str) -> str:
+    """The declared type of a column (``Text`` when the DE has no schema for it)."""
+    return _meta(info, column).get("FieldType") or "Text"
+
+
 def _required(info, column: str, meta: dict) -> bool:
     return bool(meta.get("IsRequired")) or column in info.primary_keys
 

@@ -16,7 +16,7 @@ import sqlite3
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
-from .fields import FieldValueError, has_rules, values_for_insert
+from .fields import FieldValueError, field_type, has_rules, values_for_insert
 from .objects import now_text, text
 from .store import quote_identifier as _quote
 from .tasks import TaskFailed
@@ -109,7 +109,7 @@ def _select(store, db, sql: str):
     try:
         for info in infos:
             view = _quote(info.name)
-            cols = ", ".join(_quote(c) for c in info.columns) or "_rowid"
+            cols = ", ".join(_view_column(info, c) for c in info.columns) or "_rowid"
             db.execute(
                 f"CREATE TEMP VIEW IF NOT EXISTS {view} AS SELECT {cols} FROM main.{_quote(info.table)}"
             )
@@ -130,3 +130,15 @@ def _select(store, db, sql: str):
     finally:
         for view in views:
             db.execute(f"DROP VIEW IF EXISTS temp.{view}")
+
+
+# Every column is stored as text; a Number or Decimal field must reach the query as a number,
+# or SQLite compares it as text (``'420' > 1000`` is true: text sorts after every number).
+_NUMERIC_FIELD_TYPES = ("Number", "Decimal")
+
+
+def _view_column(info, column: str) -> str:
+    quoted = _quote(column)
+    if field_type(info, column) in _NUMERIC_FIELD_TYPES:
+        return f"CAST(NULLIF({quoted}, '') AS NUMERIC) AS {quoted}"
+    return quoted
