@@ -106,3 +106,29 @@ def test_rows_read_are_cached_for_the_rest_of_the_render(data):
     # The second lookup of the same row answers from the render's cache; a new query reads the write.
     assert r(src, data) == "Berlin|1|Berlin|Oslo"
     assert r("%%=Lookup('Customers', 'City', 'Id', 1)=%%", data) == "Oslo"
+
+
+def test_lookup_ordered_rows_sorts_by_the_declared_field_type(tmp_path):
+    # Stored values are text; a Number or Decimal field sorts by value and a Date field by time,
+    # not as '9' > '10' and '9/30/2025' > '10/1/2025'. Empty values sort first, as NULL does.
+    (tmp_path / "Events.csv").write_text(
+        "Id,Grp,Starts,Seats,Price,Label\n"
+        "a,x,9/30/2025 8:00:00 AM,9,9.5,b\n"
+        "b,x,10/1/2025 8:00:00 AM,10,10.25,A\n"
+        "c,x,1/2/2026 8:00:00 AM,100,100,c\n"
+        "d,x,,,,\n", encoding="utf-8")
+    (tmp_path / "Events.schema.json").write_text(
+        '{"fields": [{"name": "Id", "primaryKey": true}, {"name": "Grp"}, {"name": "Starts", "type": "Date"},'
+        ' {"name": "Seats", "type": "Number"}, {"name": "Price", "type": "Decimal", "scale": 2},'
+        ' {"name": "Label"}]}', encoding="utf-8")
+
+    def order(sort):
+        src = (f"%%[ SET @rs = LookupOrderedRows('Events', 0, '{sort}', 'Grp', 'x') FOR @i = 1 TO RowCount(@rs) DO ]%%"
+               "%%=Field(Row(@rs, @i), 'Id')=%%%%[ NEXT ]%%")
+        return r(src, str(tmp_path))
+
+    assert order("Starts DESC") == "cbad"
+    assert order("Starts ASC") == "dabc"
+    assert order("Seats DESC") == "cbad"
+    assert order("Price ASC") == "dabc"
+    assert order("Label ASC") == "dbac"   # text: case-insensitive

@@ -62,6 +62,23 @@ def field_type(info, column: str) -> str:
     return _meta(info, column).get("FieldType") or "Text"
 
 
+def sort_key(value: object, field_type_name: str) -> object:
+    """What a stored value sorts by in its field's type: Number/Decimal by value, Date by time,
+    the rest by case-folded text (stored values are all text, so ``'9' > '10'`` and
+    ``'9/30/2025' > '10/1/2025'`` otherwise). NULL and ``''`` stay first, as NULL does in SQL."""
+    if value is None or value == "":
+        return None
+    if field_type_name in ("Number", "Decimal"):
+        number = parse_number(str(value))
+        if number is not None:
+            return float(number)
+    elif field_type_name == "Date":
+        when = parse_date(str(value))
+        if when is not None:
+            return when.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.lower() if isinstance(value, str) else value
+
+
 def _required(info, column: str, meta: dict) -> bool:
     return bool(meta.get("IsRequired")) or column in info.primary_keys
 

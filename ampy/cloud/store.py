@@ -28,9 +28,11 @@ from ..backends.base import BackendError
 from ..runtime.values import to_db_text
 from .fields import (
     canonical_field_type,
+    field_type,
     filter_value,
     has_rules,
     loaded_rows,
+    sort_key,
     values_for_insert,
     values_for_update,
 )
@@ -90,6 +92,7 @@ class DataStore:
         self._lock = threading.RLock()
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self.db.create_function("ampy_fold", 1, _fold, deterministic=True)
+        self.db.create_function("ampy_sort_key", 2, sort_key, deterministic=True)
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -428,9 +431,7 @@ class DataStore:
         with self._lock:
             info = self.info(de)
             where, params = self._where(info, filters, case_sensitive)
-            order = ", ".join(
-                f"ampy_fold({_quote(info.column(c))}) {'DESC' if desc else 'ASC'}" for c, desc in order_by
-            )
+            order = ", ".join(self._order_term(info, c, desc) for c, desc in order_by)
             sql = (
                 f"SELECT {', '.join(_quote(c) for c in info.columns) or '_rowid'} FROM {_quote(info.table)}"
                 f"{where} ORDER BY {order + ', ' if order else ''}_rowid"
@@ -439,6 +440,13 @@ class DataStore:
                 sql += f" LIMIT {int(limit)}"
             cols = info.columns
             return [dict(zip(cols, r, strict=False)) for r in self.db.execute(sql, params)]
+
+    @staticmethod
+    def _order_term(info: DataExtensionInfo, column: str, desc: bool) -> str:
+        """One ORDER BY term that sorts the column by its declared type (see ``sort_key``)."""
+        own = info.column(column)
+        kind = field_type(info, own).replace("'", "")
+        return f"ampy_sort_key({_quote(own)}, '{kind}') {'DESC' if desc else 'ASC'}"
 
     def row_count(self, de: str) -> int:
         with self._lock:
