@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable
 
 from . import registry
-from .errors import AmpscriptError, AmpscriptRuntimeError, AmpscriptSyntaxError, FunctionError
+from .errors import AmpscriptError, AmpscriptRuntimeError, AmpscriptSyntaxError, FunctionError, Redirected
 from .runtime.values import compare, condition, equals, to_int, to_text
 from .syntax import ast
 
@@ -86,7 +86,7 @@ class Compiled:
     def run(self, ctx) -> None:
         try:
             self._func(ctx)
-        except AmpscriptError:
+        except (AmpscriptError, Redirected):
             raise
         except RecursionError:
             raise AmpscriptRuntimeError("Content nested too deeply").locate(self._name, self._source, 1, 1) \

@@ -55,3 +55,13 @@ class AmpscriptRuntimeError(AmpscriptError):
 class FunctionError(Exception):
     """Raised inside builtins without a position; the caller's call site turns it into an
     AmpscriptRuntimeError pointing at the call."""
+
+
+class Redirected(Exception):
+    """Not an error: ``Redirect(url)`` answers the page with HTTP 302, throws away the output so
+    far and stops the script. ``Template.render`` returns ``""``; the URL is also recorded on the
+    request (``RequestContext.redirect``) when there is one."""
+
+    def __init__(self, url: str):
+        super().__init__(url)
+        self.url = url

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from .backends import default_backend
 from .compiler import compile_ast
-from .errors import AmpscriptRuntimeError
+from .errors import AmpscriptRuntimeError, Redirected
 from .runtime.context import RenderContext
 from .syntax import ast
 from .syntax.parser import parse
@@ -52,7 +52,10 @@ class Template:
             settings = getattr(backend, "settings", None)  # a workspace backend carries its ampy.toml
         ctx = RenderContext(attributes=attributes, backend=backend, kind=context, name=self.name,
                             request=request, sms=sms, settings=settings, now=now, send=send)
-        self.run(ctx)
+        try:
+            self.run(ctx)
+        except Redirected:
+            return ""  # Redirect(): HTTP 302, the page's output is thrown away
         return "".join(ctx.out)
 
     def run(self, ctx: RenderContext) -> None:

@@ -126,3 +126,9 @@ def test_startup_stays_light(module):
             f"print({module!r} in sys.modules)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert p.stdout.strip() == "False", p.stderr
+
+
+def test_redirect_answers_302_and_discards_the_output():
+    p = ampy("run", "-", stdin="Hello %%[ Redirect('https://example.com/thanks') ]%% never")
+    assert (p.returncode, p.stdout) == (0, "")
+    assert p.stderr == "ampy: Redirect to https://example.com/thanks (HTTP 302; the page output is discarded)\n"

@@ -25,6 +25,7 @@ import pytest
 
 import ampy
 from ampy.backends.local import LocalBackend
+from ampy.errors import Redirected
 from ampy.runtime.context import RenderContext
 from ampy.runtime.request import RequestContext
 
@@ -69,7 +70,10 @@ def test_corpus_case(name, tmp_path):
             err = info.value
             assert f"{err.line}:{err.column}: {err.message}\n" == expected
         else:
-            template.run(ctx)
+            try:
+                template.run(ctx)
+            except Redirected:
+                ctx.out = []  # the page answers HTTP 302; its output is thrown away
             assert "".join(ctx.out) == expected
         assert ctx.cache.get("redirect") == spec.get("redirect")
         backend.wait_for_tasks()

@@ -120,10 +120,19 @@ def test_live_content_microsite_url_is_dead():
 
 # ---- Redirect ----------------------------------------------------------------------------------
 
-def test_redirect_is_recorded_for_the_page_response():
+def test_redirect_stops_the_script_and_throws_away_the_output():
+    from ampy.errors import Redirected
+    from ampy.runtime.request import RequestContext
+
     ctx = RenderContext(kind="page")
-    ampy.compile("before%%[Redirect('https://example.com/next?a=1')]%%").run(ctx)
+    with pytest.raises(Redirected):
+        ampy.compile("before%%[Redirect('https://example.com/next?a=1') SET @after = 1]%%").run(ctx)
     assert ctx.cache["redirect"] == "https://example.com/next?a=1"
+    assert "@after" not in ctx.vars
+    request = RequestContext()
+    src = "before%%[ SET @a = 1 ]%%%%=ContentBlockByKey('x', '', 0)=%%%%[ Redirect(Concat('https://x/', @a)) ]%%after"
+    assert ampy.render(src, request=request) == ""
+    assert request.redirect == "https://x/1"
 
 
 def test_redirect_is_refused_in_email_before_anything_runs():

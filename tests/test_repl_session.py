@@ -273,3 +273,10 @@ def test_unknown_meta_command_and_quit(session):
     assert session.execute(":frobnicate").error == "Unknown command ':frobnicate' (try :help)"
     assert session.execute(":quit") == Outcome(quit=True)
     assert ":attrs FILE.json" in session.execute(":help").message
+
+
+def test_redirect_is_reported_and_the_session_goes_on(session):
+    out = session.execute('SET @a = 1 Redirect("https://example.com/next") SET @a = 2')
+    assert (out.output, out.error) == ("", None)
+    assert out.message == "Redirect to https://example.com/next (HTTP 302; the output is discarded)"
+    assert session.execute("@a").echo == "1"

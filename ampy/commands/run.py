@@ -47,6 +47,8 @@ def run(args) -> int:
         return 1
     finally:
         backend.close()
+    if request.redirect is not None:  # Redirect(): the page answers HTTP 302 and its output is discarded
+        print(f"ampy: Redirect to {request.redirect} (HTTP 302; the page output is discarded)", file=sys.stderr)
     sys.stdout.write(output)
     sys.stdout.flush()
     return 0

@@ -26,7 +26,7 @@ import base64
 import hashlib
 import json
 
-from ..errors import FunctionError
+from ..errors import FunctionError, Redirected
 from ..registry import NOT_EMAIL, builtin
 from ..runtime.values import is_empty, to_text
 from ._args import pairs
@@ -177,8 +177,12 @@ def request_parameter(ctx, name):
 @builtin("Redirect", min_args=1, max_args=1, category=CAT, needs_context=True, contexts=NOT_EMAIL,
          context_error="10005: needs an HTTP response to act on", signature="Redirect(url)")
 def redirect(ctx, url):
-    """Answers the page request with HTTP 302 to the URL (recorded in the render's redirect)."""
-    ctx.cache["redirect"] = to_text(url)
+    """Answers the page with HTTP 302 to the URL, throws away the output so far and stops the script."""
+    target = to_text(url)
+    ctx.cache["redirect"] = target
+    if ctx.request is not None:
+        ctx.request.redirect = target
+    raise Redirected(target)
 
 
 @builtin("IsNullDefault", min_args=2, max_args=2, category=CAT, needs_context=True,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from .. import registry
-from ..errors import AmpscriptError, AmpscriptSyntaxError
+from ..errors import AmpscriptError, AmpscriptSyntaxError, Redirected
 from ..runtime.context import RenderContext
 from ..syntax import ast
 from ..syntax.parser import parse
@@ -225,6 +225,8 @@ class ReplSession:
         try:
             runner.run(self.ctx)
             output = "".join(self.ctx.out)
+        except Redirected as r:
+            return Outcome(message=f"Redirect to {r.url} (HTTP 302; the output is discarded)")
         finally:
             self.ctx.out = []
             value = self.ctx.vars.pop(VALUE_KEY, None)
@@ -260,6 +262,8 @@ class ReplSession:
         try:
             tpl.run(ctx)
             return Outcome(output="".join(ctx.out))
+        except Redirected as r:
+            return Outcome(message=f"Redirect to {r.url} (HTTP 302; the output is discarded)")
         finally:
             ctx.out = []
 

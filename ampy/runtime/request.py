@@ -44,6 +44,7 @@ class RequestContext:
     cookies: dict[str, str] = field(default_factory=dict)
     authenticated: dict[str, str] = field(default_factory=dict)  # Authenticated* microsite values
     smart_capture: bool = False   # the page is a Smart Capture form post (IsNullDefault's default)
+    redirect: str | None = None   # the response side: where Redirect() sent the visitor (HTTP 302)
 
     def __post_init__(self):
         from_url = parse_query_string(urlsplit(self.url).query) if "?" in self.url else {}
