@@ -129,12 +129,19 @@ def test_claim_row_claims_the_next_free_row_once_per_claimant(backend):
     two = "%%[ SET @who = 'bo' ]%%" + src
     assert run(one, backend) == "A1"
     assert run(one, backend) == "A1"      # the same claimant gets the row it already holds
-    assert run(two, backend) == "A3"      # A2 is not of kind 'web'
-    exhausted = ("%%[ SET @r = ClaimRow('Coupons', 'Claimed', 'Claimant', 'cy', 'Kind', 'web') ]%%"
+    # Extra pairs identify the claimant together with it (Marketing Cloud's own example passes JobID,
+    # ListID, BatchID ...): they are written onto the claimed row, not used to pick a free one.
+    assert run(two, backend) == "A2"
+    assert run("%%=Field(ClaimRow('Coupons', 'Claimed', 'Claimant', 'cy', 'Kind', 'web'), 'Code')=%%",
+               backend) == "A3"
+    exhausted = ("%%[ SET @r = ClaimRow('Coupons', 'Claimed', 'Claimant', 'dee', 'Kind', 'web') ]%%"
                  "%%=Empty(@r)=%%")
     assert run(exhausted, backend) == "True"
-    assert rows(backend, "Coupons") == [("A1", "True", "ann", "web"), ("A2", "False", None, "store"),
-                                        ("A3", "True", "bo", "web")]
+    assert rows(backend, "Coupons") == [("A1", "True", "ann", "web"), ("A2", "True", "bo", "web"),
+                                        ("A3", "True", "cy", "web")]
+    # The same claimant with other identifying values is another claimant.
+    assert run("%%[ SET @r = ClaimRow('Coupons', 'Claimed', 'Claimant', 'ann', 'Kind', 'store') ]%%"
+               "%%=Empty(@r)=%%", backend) == "True"
 
 
 def test_claim_row_value_returns_a_column_or_the_fallback(backend):

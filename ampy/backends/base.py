@@ -70,7 +70,9 @@ class Backend:
         raise self._unsupported("counting rows")
 
     def claim_row(self, de: str, claimed_column: str, claimant_column: str, claimant_value: object,
-                  filters: Pairs) -> Row | None:
+                  claimant_pairs: Pairs) -> Row | None:
+        """The row the claimant holds, else the next unclaimed one, marked claimed and stamped with
+        the claimant and ``claimant_pairs``; None when none is left."""
         raise self._unsupported("claiming rows")
 
     def execute_filter(self, filter_key: str, *, order_by: Sequence[tuple[str, bool]] = (),

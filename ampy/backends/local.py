@@ -189,9 +189,9 @@ class LocalBackend(Backend):
         return self.store.row_count(de)
 
     def claim_row(
-        self, de: str, claimed_column: str, claimant_column: str, claimant_value: object, filters: Pairs
+        self, de: str, claimed_column: str, claimant_column: str, claimant_value: object, claimant_pairs: Pairs
     ) -> Row | None:
-        return self.store.claim_row(de, claimed_column, claimant_column, claimant_value, filters)
+        return self.store.claim_row(de, claimed_column, claimant_column, claimant_value, claimant_pairs)
 
     # ---- content
     def content_block(

@@ -537,41 +537,40 @@ class DataStore:
         )
 
     def claim_row(
-        self, de: str, claimed_column: str, claimant_column: str, claimant_value: object, filters: Pairs
+        self, de: str, claimed_column: str, claimant_column: str, claimant_value: object, claimant_pairs: Pairs
     ) -> dict | None:
+        """ClaimRow: the row this claimant already holds, else the first unclaimed row, marked claimed
+        and stamped with the claimant and its extra column/value pairs (JobID, ListID ... in
+        Marketing Cloud's own example); None when every row is taken."""
         info = self.info(de)
         claimed_column, claimant_column = info.column(claimed_column), info.column(claimant_column)
-        claimed = _quote(claimed_column)
-        claimant = _quote(claimant_column)
-        cols = ", ".join(_quote(c) for c in info.columns)
-        value = to_db_text(claimant_value)
-        claimed_value = "True"
+        extra = [(info.column(c), v) for c, v in claimant_pairs]
+        writes = [(claimed_column, "True"), (claimant_column, claimant_value)] + extra
         if has_rules(info):
-            ((_, value), (_, claimed_value)) = values_for_update(
-                info, [(claimant_column, claimant_value), (claimed_column, "True")]
-            )
+            writes = values_for_update(info, writes)
+        else:
+            writes = [(c, to_db_text(v)) for c, v in writes]
+        identity = writes[1:]  # the claimant and its extra pairs, in their stored form
+        claimed = _quote(claimed_column)
+        cols = ", ".join(_quote(c) for c in info.columns)
 
         def run():
-            where, params = self._where(info, filters, False)
-            extra = (where + " AND ") if where else " WHERE "
+            where, params = self._where(info, identity, False)
             held = self.db.execute(
-                f"SELECT _rowid, {cols} FROM {_quote(info.table)}{extra}ampy_fold({claimant}) = ? "
-                f"ORDER BY _rowid LIMIT 1",
-                params + [value.lower() if value else value],
+                f"SELECT _rowid, {cols} FROM {_quote(info.table)}{where} ORDER BY _rowid LIMIT 1", params
             ).fetchone()
             if held is not None:
                 return dict(zip(info.columns, held[1:], strict=False))
             free = self.db.execute(
-                f"SELECT _rowid FROM {_quote(info.table)}{extra}"
-                f"(COALESCE({claimed}, '') = '' OR lower({claimed}) IN ('false', '0')) "
-                f"ORDER BY _rowid LIMIT 1",
-                params,
+                f"SELECT _rowid FROM {_quote(info.table)} "
+                f"WHERE (COALESCE({claimed}, '') = '' OR lower({claimed}) IN ('false', '0')) "
+                f"ORDER BY _rowid LIMIT 1"
             ).fetchone()
             if free is None:
                 return None
+            sets = ", ".join(f"{_quote(c)} = ?" for c, _ in writes)
             self.db.execute(
-                f"UPDATE {_quote(info.table)} SET {claimed} = ?, {claimant} = ? WHERE _rowid = ?",
-                (claimed_value, value, free[0]),
+                f"UPDATE {_quote(info.table)} SET {sets} WHERE _rowid = ?", [v for _, v in writes] + [free[0]]
             )
             row = self.db.execute(
                 f"SELECT {cols} FROM {_quote(info.table)} WHERE _rowid = ?", (free[0],)

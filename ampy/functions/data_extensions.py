@@ -269,9 +269,10 @@ def _claim(ctx, de, claimed_col, claimant_col, claimant_value, criteria):
 
 
 @builtin("ClaimRow", min_args=4, max_args=None, category=CAT, needs_context=True,
-         signature="ClaimRow(de, claimedColumn, claimantColumn, claimantValue, [column, value]...)")
+         signature="ClaimRow(de, claimedColumn, claimantColumn, claimantValue, [claimantColumnN, valueN]...)")
 def claim_row(ctx, de, claimed_col, claimant_col, claimant_value, *criteria):
-    """Atomically claims the next free row (or the one this claimant holds); '' when none is left."""
+    """Atomically claims the next free row (or the one this claimant holds); extra pairs identify the
+    claimant too and are written onto the row; '' when none is left."""
     found = _claim(ctx, de, claimed_col, claimant_col, claimant_value, criteria)
     if found is None:
         return ""  # the pool is exhausted: an empty value, test it with Empty()
