@@ -57,7 +57,7 @@ def test_one_function_documentation():
         "  category:   Sites\n"
         "  arguments:  exactly 1\n"
         "  contexts:   page, sms (refused in email: 10005: needs an HTTP response to act on)\n\n"
-        "Answers the page request with HTTP 302 to the URL (recorded in the render's redirect).\n")
+        "Answers the page with HTTP 302 to the URL, throws away the output so far and stops the script.\n")
     sha = ampy("functions", "SHA256")
     assert sha.stdout.splitlines()[:5] == ["SHA256(value, [charSet])", "", "  category:   Encryption",
                                            "  arguments:  1 to 2", "  contexts:   page, email, sms"]
