@@ -476,3 +476,28 @@ def test_query_compares_number_and_decimal_fields_as_numbers(root):
                                          {"Name": "bob", "Points": "12840", "Ratio": "10.25"}]
     finally:
         backend.close()
+
+
+def test_query_compares_date_fields_as_dates(root):
+    # Stored as M/d/yyyy text, '9/30/2025' > '10/1/2025' as text; a Date field compares as a date.
+    des = f"{root}/dataextensions"
+    with open(f"{des}/Visits.csv", "w", encoding="utf-8") as f:
+        f.write("Name,Seen\nann,9/30/2025\nbob,10/1/2025 8:00 PM\ncy,1/2/2026\ndee,\n")
+    with open(f"{des}/Visits.schema.json", "w", encoding="utf-8") as f:
+        f.write('{"fields": [{"name": "Name", "primaryKey": true}, {"name": "Seen", "type": "Date"}]}')
+    with open(f"{des}/Recent.csv", "w", encoding="utf-8") as f:
+        f.write("Name,Seen\n")
+    with open(f"{des}/Recent.schema.json", "w", encoding="utf-8") as f:
+        f.write('{"fields": [{"name": "Name", "primaryKey": true}, {"name": "Seen", "type": "Date"}]}')
+    backend = open_workspace(root)
+    try:
+        backend.api_create([obj("QueryDefinition", Name="Recent", CustomerKey="recent", TargetUpdateType="Overwrite",
+                                QueryText="SELECT Name, Seen FROM Visits WHERE Seen > '2025-10-01' "
+                                          "AND Seen < GETDATE() ORDER BY Seen DESC",
+                                DataExtensionTarget=obj("InteractionBaseObject", CustomerKey="Recent"))])
+        _, result = _perform(backend, "start", "QueryDefinition", CustomerKey="recent")
+        assert wait_for_tasks(backend, TaskID=result.task["ID"])[0]["Status"] == "Complete"
+        assert _rows(backend, "Recent") == [{"Name": "cy", "Seen": "1/2/2026 12:00:00 AM"},
+                                            {"Name": "bob", "Seen": "10/1/2025 8:00:00 PM"}]
+    finally:
+        backend.close()

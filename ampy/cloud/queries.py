@@ -16,6 +16,7 @@ import sqlite3
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
+from ..runtime.dates import parse_date
 from .fields import FieldValueError, field_type, has_rules, values_for_insert
 from .objects import now_text, text
 from .store import quote_identifier as _quote
@@ -115,6 +116,7 @@ def _select(store, db, sql: str):
             )
             views.append(view)
         db.create_function("GETDATE", 0, now_text)
+        db.create_function("ampy_iso_date", 1, _iso_date, deterministic=True)
         db.set_authorizer(
             lambda action, *args: sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
         )
@@ -134,11 +136,24 @@ def _select(store, db, sql: str):
 
 # Every column is stored as text; a Number or Decimal field must reach the query as a number,
 # or SQLite compares it as text (``'420' > 1000`` is true: text sorts after every number).
+# A Date field reaches it as ISO 8601 text (``2026-03-04T10:15:00``), which orders like the dates
+# and compares with ISO literals (``WHERE OrderDate > '2026-01-01'``) and GETDATE().
 _NUMERIC_FIELD_TYPES = ("Number", "Decimal")
 
 
 def _view_column(info, column: str) -> str:
     quoted = _quote(column)
-    if field_type(info, column) in _NUMERIC_FIELD_TYPES:
+    kind = field_type(info, column)
+    if kind in _NUMERIC_FIELD_TYPES:
         return f"CAST(NULLIF({quoted}, '') AS NUMERIC) AS {quoted}"
+    if kind == "Date":
+        return f"ampy_iso_date({quoted}) AS {quoted}"
     return quoted
+
+
+def _iso_date(value):
+    """A stored date (``M/d/yyyy h:mm:ss tt``) as ISO 8601 text; anything unreadable unchanged."""
+    if not value:
+        return None
+    parsed = parse_date(value)
+    return parsed.isoformat(timespec="seconds") if parsed is not None else value
