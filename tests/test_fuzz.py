@@ -57,3 +57,33 @@ def test_equality_is_symmetric_and_agrees_with_compare(a, b):
     if equals(a, b) and not (isinstance(a, str) and isinstance(b, str)):
         assert compare(a, b) == 0
     assert isinstance(to_text(a), str)
+
+
+def _outcome(parse_tokens, toks):
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        return ("ok", parse_tokens(toks))
+    except UnexpectedInput as e:
+        token = getattr(e, "token", None)
+        return ("error", getattr(token, "type", None), getattr(token, "line", None), getattr(token, "column", None))
+    except Exception as e:  # the transformer's own checks (NEXT mismatch, MSG members)
+        inner = getattr(e, "orig_exc", e)
+        return ("raised", type(inner).__name__)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(PIECES, max_size=40).map(" ".join))
+def test_the_lalr_driver_agrees_with_larks_own_parser(text):
+    from ampy.syntax.lexer import tokenize
+    from ampy.syntax.parser import _drive, _lark
+
+    try:
+        toks = tokenize(text)
+    except ampy.AmpscriptError:
+        return
+    ours, theirs = _outcome(_drive, toks), _outcome(_lark().parse, toks)
+    if theirs[0] == "error" and theirs[1] == "$END":
+        assert ours[:2] == ("error", "$END")   # the position of an end-of-input token is ours to choose
+    else:
+        assert ours == theirs

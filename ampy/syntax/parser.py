@@ -236,12 +236,64 @@ def _describe(term: str) -> str:
     return _TERMINAL_WORDS.get(term, term.upper() if term.isupper() else term)
 
 
+@lru_cache(maxsize=1)
+def _tables():
+    """Lark's LALR tables and reduction callbacks for the driver below, or None when this Lark
+    release keeps them elsewhere (then Lark's own parse loop runs)."""
+    try:
+        from lark.parsers.lalr_analysis import Shift
+
+        inner = _lark().parser.parser.parser
+        table = inner.parse_table
+        return table.states, table.start_states["start"], table.end_states["start"], inner.callbacks, Shift
+    except (AttributeError, ImportError, KeyError):
+        return None
+
+
+def _drive(toks: list[Token]):
+    """The LALR loop over Lark's own tables: the same shifts, reductions and callbacks as Lark's
+    parser, without its per-token bookkeeping (parsing is most of a template's compile time)."""
+    tables = _tables()
+    if tables is None:
+        return _lark().parse(toks)
+    states, start, end, callbacks, shift = tables
+    state_stack = [start]
+    value_stack: list = []
+    last = toks[-1] if toks else None
+    end_token = Token("$END", "", 0, last.line if last else 1, last.column if last else 1)
+    for tok in (*toks, end_token):
+        ttype = tok.type
+        while True:
+            actions = states[state_stack[-1]]
+            step = actions.get(ttype)
+            if step is None:
+                expected = {t for t in actions if t.isupper()}
+                raise UnexpectedToken(tok, expected, state=state_stack[-1])
+            action, arg = step
+            if action is shift:
+                state_stack.append(arg)
+                value_stack.append(tok)
+                break
+            size = len(arg.expansion)
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            value = callbacks[arg](children)
+            state_stack.append(states[state_stack[-1]][arg.origin.name][1])
+            value_stack.append(value)
+            if ttype == "$END" and state_stack[-1] == end:
+                return value_stack[-1]
+
+
 def parse(source: str, name: str = "<string>") -> ast.Template:
     """Parse a whole template. Raises AmpscriptSyntaxError with the position of the problem;
     ``.incomplete`` is true when the input simply ended too early."""
     toks = tokenize(source, name)
     try:
-        body = _lark().parse(toks)
+        body = _drive(toks)
     except UnexpectedEOF as e:
         raise _eof_error(source, name, toks, e) from None
     except UnexpectedToken as e:
