@@ -10,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def as_items(value: object) -> list:
+    """A property value as a list of items: None is no item, a scalar or object is one."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 @dataclass(eq=True)
 class ApiObject:
     type: str
@@ -24,6 +31,10 @@ class ApiObject:
             if k.lower() == low:
                 return v
         return default
+
+    def get_list(self, name: str) -> list:
+        """A property as a list of items (an array given as a single item is a one-item list)."""
+        return as_items(self.get(name))
 
     def set(self, name: str, value: object) -> None:
         low = name.lower()

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..api.model import ApiObject
+from ..api.model import ApiObject, as_items
 from ..runtime.values import to_db_text
 from ..soap import codec
 from ..soap.auth import OAuthSession, TenantCredentials, UsernameTokenLogin, load_credentials
@@ -64,12 +64,6 @@ def _and(parts: list[ApiObject]) -> ApiObject | None:
         combined = ApiObject("ComplexFilterPart", {"LeftOperand": combined, "LogicalOperator": "AND",
                                                    "RightOperand": part})
     return combined
-
-
-def _as_list(value: object) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _api_properties(pairs: Sequence[tuple[str, object]]) -> list[ApiObject]:
@@ -164,7 +158,7 @@ class SoapBackend(Backend):
             if fault.is_security:
                 raise
             return ApiResponse(overall_status=f"Error: {fault}")
-        results = [_result(_with_null_values(r)) for r in _as_list(response.get(
+        results = [_result(_with_null_values(r)) for r in as_items(response.get(
             "Results" if operation != "Describe" else "ObjectDefinition"))]
         return ApiResponse(overall_status=str(response.get("OverallStatus") or "OK"),
                            request_id=str(response.get("RequestID") or ""), results=results,
@@ -232,7 +226,7 @@ class SoapBackend(Backend):
             status = str(response.get("OverallStatus") or "")
             if not status.startswith(("OK", "MoreDataAvailable")):
                 raise BackendError(status.partition(":")[2].strip() or status)
-            results.extend(r for r in _as_list(response.get("Results")) if isinstance(r, ApiObject))
+            results.extend(r for r in as_items(response.get("Results")) if isinstance(r, ApiObject))
             if not status.startswith("MoreDataAvailable") or (limit is not None and len(results) >= limit):
                 return results
             request = ApiObject("RetrieveRequest", {"ObjectType": object_type,
@@ -277,7 +271,7 @@ class SoapBackend(Backend):
         rows = []
         for obj in found:
             values = {str(p.get("Name")).lower(): p.get("Value")
-                      for p in _as_list(obj.get("Properties")) if isinstance(p, ApiObject)}
+                      for p in as_items(obj.get("Properties")) if isinstance(p, ApiObject)}
             rows.append({column: values.get(column.lower()) for column in de.columns})
         return rows
 
@@ -286,7 +280,7 @@ class SoapBackend(Backend):
         for start in range(0, len(objects), BATCH):
             body = codec.build_request(operation, options=options, objects=objects[start:start + BATCH])
             response = self._call(operation, body)
-            for result in _as_list(response.get("Results")):
+            for result in as_items(response.get("Results")):
                 if isinstance(result, ApiObject) and str(result.get("StatusCode")) != "OK":
                     raise BackendError(str(result.get("StatusMessage") or f"{operation} failed"))
             status = str(response.get("OverallStatus") or "OK")

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
-from ..api.model import ApiObject
+from ..api.model import ApiObject, as_items
 from ..runtime.dates import parse_date
 from ..runtime.values import parse_number
 from .objects import ObjectError, text
@@ -85,7 +85,7 @@ def filter_properties(filt: ApiObject | None) -> list[str]:
         return []
     if _is_complex(filt):
         out = filter_properties(filt.get("LeftOperand")) + filter_properties(filt.get("RightOperand"))
-        for extra in _as_list(filt.get("AdditionalOperands")):
+        for extra in as_items(filt.get("AdditionalOperands")):
             out += filter_properties(extra)
         return out
     return [text(filt.get("Property"))]
@@ -93,13 +93,6 @@ def filter_properties(filt: ApiObject | None) -> list[str]:
 
 def _is_complex(filt: ApiObject) -> bool:
     return filt.type == "ComplexFilterPart" or filt.get("LogicalOperator") is not None
-
-
-def _as_list(value: object) -> list:
-    # Unlike objects.as_list, an empty string is one item: a filter's Value may be ''.
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def compile_filter(
@@ -118,7 +111,7 @@ def compile_filter(
         op = text(filt.get("LogicalOperator")).upper()
         if op not in ("AND", "OR"):
             raise ObjectError(f"Unsupported LogicalOperator '{text(filt.get('LogicalOperator'))}'.")
-        parts = [filt.get("LeftOperand"), filt.get("RightOperand")] + _as_list(filt.get("AdditionalOperands"))
+        parts = [filt.get("LeftOperand"), filt.get("RightOperand")] + as_items(filt.get("AdditionalOperands"))
         if filt.get("LeftOperand") is None or filt.get("RightOperand") is None:
             raise ObjectError("A ComplexFilterPart needs a LeftOperand and a RightOperand.")
         preds = [compile_filter(p, getter, strict_nulls=strict_nulls) for p in parts]
@@ -131,8 +124,8 @@ def compile_filter(
     op_name = _OPERATOR_BY_LOWER.get(text(filt.get("SimpleOperator")).lower())
     if op_name is None:
         raise ObjectError(f"Unsupported SimpleOperator '{text(filt.get('SimpleOperator'))}'.")
-    values = [text(v) for v in _as_list(filt.get("Value"))]
-    dates = [text(v) for v in _as_list(filt.get("DateValue"))]
+    values = [text(v) for v in as_items(filt.get("Value"))]
+    dates = [text(v) for v in as_items(filt.get("DateValue"))]
     test = _simple_test(op_name, values or dates, bool(dates and not values), strict_nulls)
     return lambda obj: test(getter(obj, prop))
 

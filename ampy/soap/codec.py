@@ -299,15 +299,8 @@ def parse_request(body: etree._Element) -> tuple[str, dict]:
     return operation, _REQUEST_ARGUMENTS[operation](message)
 
 
-def _list(message: ApiObject, name: str) -> list:
-    value = message.get(name)
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _objects_arguments(message: ApiObject) -> dict:
-    return {"options": message.get("Options"), "objects": _list(message, "Objects")}
+    return {"options": message.get("Options"), "objects": message.get_list("Objects")}
 
 
 def _retrieve_arguments(message: ApiObject) -> dict:
@@ -320,7 +313,7 @@ def _retrieve_arguments(message: ApiObject) -> dict:
 def _action_arguments(items: str, key: str):
     def arguments(message: ApiObject) -> dict:
         return {"options": message.get("Options"), "action": message.get("Action") or "",
-                key: _list(message, items)}
+                key: message.get_list(items)}
     return arguments
 
 
@@ -331,9 +324,9 @@ _REQUEST_ARGUMENTS = {
     "Retrieve": _retrieve_arguments,
     "Perform": _action_arguments("Definitions", "definitions"),
     "Configure": _action_arguments("Configurations", "configurations"),
-    "Execute": lambda message: {"requests": _list(message, "Requests")},
-    "Extract": lambda message: {"requests": _list(message, "Requests")},
-    "Describe": lambda message: {"requests": _list(message, "DescribeRequests")},
+    "Execute": lambda message: {"requests": message.get_list("Requests")},
+    "Extract": lambda message: {"requests": message.get_list("Requests")},
+    "Describe": lambda message: {"requests": message.get_list("DescribeRequests")},
 }
 
 
@@ -406,7 +399,7 @@ def parse_response(body: etree._Element) -> tuple[str, ApiObject]:
         raise SoapClientError(f"Unknown Partner API response element {qname.localname}")
     response = xml_to_object(body, declared_type=qname.localname)
     if operation != "Describe" and not isinstance(response.get("Results"), list):
-        response.properties["Results"] = _list(response, "Results")
+        response.properties["Results"] = response.get_list("Results")
     return operation, response
 
 
