@@ -50,6 +50,7 @@ def _key_column(wanted: str | None, rows: list[dict]) -> str | None:
 
 
 def run(args) -> int:
+    from ..backends.base import BackendError
     from ..errors import AmpscriptError
     from ..runtime.system_attributes import subscriber_attributes
     from ..template import compile_template
@@ -71,7 +72,7 @@ def run(args) -> int:
         except AmpscriptError as e:
             print(str(e), file=sys.stderr)
             return 1
-        except Exception as e:  # a missing DE or unreadable CSV from the backend
+        except BackendError as e:  # a missing DE or unreadable CSV
             print(f"ampy: {e}", file=sys.stderr)
             return 1
         try:
