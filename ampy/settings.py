@@ -11,6 +11,8 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
+from .limits import DEFAULT_LIMITS, Limits
+
 
 @dataclass
 class Settings:
@@ -25,6 +27,7 @@ class Settings:
     http_max_bytes: int = 1_000_000
     # Mail delivery for sends: {"host", "port", "username", "password_env", "starttls"}; None = outbox
     smtp: dict | None = None
+    limits: Limits = DEFAULT_LIMITS           # [limits]: the resource budget of every render
     raw: dict = field(default_factory=dict)   # the whole parsed file, for sections others own
 
     def key(self, name: str) -> dict | None:
