@@ -1,0 +1,1 @@
+"""The developer workbench served by ``ampy serve --workspace``."""
