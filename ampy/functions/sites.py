@@ -80,16 +80,30 @@ def page_domain(ctx) -> str:
 
 
 def _page_path(ctx, page_id) -> str:
-    page = to_text(page_id).strip()
+    return page_path(ctx.settings, to_text(page_id))
+
+
+def page_path(settings, page_id: str) -> str:
+    """The published path of a page ID: from ``[cloudpages.pages]`` when that table is set (an
+    unknown ID is a FunctionError), else the ID itself."""
+    page = str(page_id).strip()
     if not page:
         raise FunctionError("the page ID is empty")
-    table = _cloudpages_settings(ctx).get("pages")
+    section = settings.raw.get("cloudpages", {})
+    table = section.get("pages") if isinstance(section, dict) else None
     if isinstance(table, dict) and table:
         for key, path in table.items():
             if str(key).strip().lower() == page.lower():
                 return str(path).strip("/")
         raise FunctionError(f"no CloudPage with ID '{page}' ([cloudpages.pages] in ampy.toml)")
     return page
+
+
+def _pages_base(ctx, host: str) -> str:
+    """Scheme and host of page links: the local server answering this request, if any (ampy
+    serve), else the account's published domain."""
+    local = ctx.request.pages_base if ctx.request is not None else None
+    return local.rstrip("/") if local else f"https://{host}.{page_domain(ctx)}"
 
 
 def _link_pairs(extra) -> list[tuple[str, str]]:
@@ -104,7 +118,7 @@ def cloud_pages_url(ctx, page_id, *extra):
     """Published CloudPage URL with the pairs folded into one encrypted qs token (new on every call)."""
     path = _page_path(ctx, page_id)
     token = encode_page_token(ctx.settings, to_text(page_id).strip(), _link_pairs(extra))
-    return f"https://cloud.{page_domain(ctx)}/{path}?qs={token}"
+    return f"{_pages_base(ctx, 'cloud')}/{path}?qs={token}"
 
 
 @builtin("MicrositeURL", min_args=1, max_args=None, category=CAT, needs_context=True,
@@ -115,7 +129,7 @@ def microsite_url(ctx, page_id, *extra):
     if not page:
         raise FunctionError("the page ID is empty")
     token = encode_page_token(ctx.settings, page, _link_pairs(extra))
-    return f"https://pages.{page_domain(ctx)}/page.aspx?QS={token}"
+    return f"{_pages_base(ctx, 'pages')}/page.aspx?QS={token}"
 
 
 @builtin("LiveContentMicrositeURL", min_args=2, max_args=2, category=CAT,

@@ -45,6 +45,9 @@ class RequestContext:
     authenticated: dict[str, str] = field(default_factory=dict)  # Authenticated* microsite values
     smart_capture: bool = False   # the page is a Smart Capture form post (IsNullDefault's default)
     redirect: str | None = None   # the response side: where Redirect() sent the visitor (HTTP 302)
+    # Where pages are served when a local server answers the request (``http://127.0.0.1:8080``):
+    # CloudPagesURL and MicrositeURL then link there instead of the account's published domain.
+    pages_base: str | None = None
 
     def __post_init__(self):
         from_url = parse_query_string(urlsplit(self.url).query) if "?" in self.url else {}

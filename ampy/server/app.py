@@ -15,8 +15,10 @@ from .wsgi import DEFAULT_MAX_BODY, ServerApp
 
 def build_app(workspace: str | None = None, *, backend=None, auth: ServerAuth | None = None,
               token_lifetime: int = DEFAULT_TOKEN_LIFETIME, max_body: int = DEFAULT_MAX_BODY,
-              public_url: str | None = None) -> ServerApp:
-    """The app for a workspace (its local cloud and users file), or for any given backend/auth."""
+              public_url: str | None = None, live_reload: bool = False):
+    """The app for a workspace: the workbench (``WorkbenchApp``: Partner API, preview UI and
+    CloudPages on one port) over its local cloud and users file. Without a workspace, the
+    Partner API app (``ServerApp``) for the given backend/auth."""
     if backend is None:
         from ..backends import open_backend
 
@@ -24,7 +26,12 @@ def build_app(workspace: str | None = None, *, backend=None, auth: ServerAuth | 
     if auth is None:
         auth = ServerAuth.for_workspace(workspace, token_lifetime=token_lifetime) if workspace \
             else ServerAuth(token_lifetime=token_lifetime)
-    return ServerApp(backend, auth, max_body=max_body, public_url=public_url)
+    api = ServerApp(backend, auth, max_body=max_body, public_url=public_url)
+    if workspace is None:
+        return api
+    from ..workbench.app import WorkbenchApp
+
+    return WorkbenchApp(api, workspace, live_reload=live_reload)
 
 
 class RunningServer:

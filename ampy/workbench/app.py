@@ -1,0 +1,73 @@
+"""One WSGI app on one port for ``ampy serve --workspace DIR``.
+
+Routes
+    ``/Service.asmx``, ``/etframework.wsdl``, ``/v2/token``, ``/api/v1/...``
+                          the Partner API, token endpoint and campaign REST (``ampy.server.wsgi``)
+    ``/`` and ``/_ampy/...``
+                          the workbench UI: email preview, views of the local cloud (``ui.py``)
+    anything else         a CloudPage from the workspace's ``cloudpages/`` folder, else 404 (``pages.py``)
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+from .common import Csrf, html_page
+from .pages import CloudPages
+from .ui import WorkbenchUI
+
+API_PATHS = frozenset({"/service.asmx", "/etframework.wsdl", "/v2/token"})
+API_PREFIX = "/api/v1/"
+UI_PREFIX = "/_ampy/"
+
+
+class WorkbenchApp:
+    """The WSGI callable: ``api`` is the Partner API app (``ServerApp``) of the same workspace."""
+
+    def __init__(self, api, workspace: str, *, live_reload: bool = False):
+        self.api = api
+        self.workspace = workspace
+        self.backend = api.backend
+        self.auth = api.auth
+        self.max_body = api.max_body
+        self.settings = getattr(self.backend, "settings", None)
+        if self.settings is None:
+            from ..settings import Settings
+
+            self.settings = Settings()
+        self.csrf = Csrf()
+        self.ui = WorkbenchUI(workspace, self.backend, self.settings, csrf=self.csrf)
+        snippet = None
+        if live_reload:
+            from .live import reload_snippet
+
+            snippet = reload_snippet()
+        self.pages = CloudPages(workspace, self.backend, self.settings, max_body=self.max_body,
+                                public_url=api.public_url, reload_snippet=snippet)
+
+    def route(self, path: str) -> str:
+        """Which part answers a path: ``"api"``, ``"ui"`` or ``"pages"``."""
+        lowered = path.lower()
+        if lowered in API_PATHS or lowered.startswith(API_PREFIX):
+            return "api"
+        if path == "/" or path == UI_PREFIX.rstrip("/") or path.startswith(UI_PREFIX):
+            return "ui"
+        return "pages"
+
+    def __call__(self, environ, start_response):
+        part = self.route(environ.get("PATH_INFO") or "/")
+        if part == "api":
+            return self.api(environ, start_response)
+        try:
+            return (self.ui if part == "ui" else self.pages)(environ, start_response)
+        except Exception:   # never a traceback to the browser; the server log keeps it
+            traceback.print_exc(file=environ.get("wsgi.errors") or sys.stderr)
+            body = html_page("Internal error", "<h1>Internal error</h1><p>The server log has the details.</p>")
+            start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
+                                                         ("Content-Length", str(len(body)))], sys.exc_info())
+            return [body]
+
+    def page_urls(self) -> list[str]:
+        """URL paths of the workspace's CloudPages (for the startup message and the UI)."""
+        return self.pages.urls()
