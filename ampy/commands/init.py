@@ -24,4 +24,5 @@ def run(args) -> int:
         return 1
     print(f"Created workspace {args.dir} ({len(written)} files). Try:", file=sys.stderr)
     print(f"  ampy run SCRIPT.amp --workspace {args.dir}", file=sys.stderr)
+    print(f"  ampy serve --workspace {args.dir}    # email preview and CloudPages in the browser", file=sys.stderr)
     return 0

@@ -1,4 +1,7 @@
-"""``ampy serve --workspace DIR``: serve a workspace's local cloud as the Partner (SOAP) API.
+"""``ampy serve --workspace DIR``: the workbench on one port: the workspace's local cloud as the
+Partner (SOAP) API, token endpoint and campaign REST; the email preview at ``/``; the workspace's
+CloudPages (``cloudpages/``) at their paths. It listens on 127.0.0.1 unless ``--host`` says
+otherwise (a non-loopback address prints a warning: nothing here asks who is calling).
 
 Credentials live in ``<workspace>/.ampy/users.json`` (hashed): ``--add-user NAME`` adds a SOAP user
 (UsernameToken), ``--add-client ID`` an API client for ``/v2/token`` (one per run); both read the
@@ -14,7 +17,8 @@ import sys
 
 from ._common import UsageError, fail_usage, open_backend_or_fail
 
-HELP = "serve a workspace as the Marketing Cloud Partner (SOAP) API, token endpoint and campaign REST"
+HELP = ("serve a workspace: email preview, CloudPages, and the Partner (SOAP) API, token endpoint and "
+        "campaign REST, on one port")
 
 
 def _port(text: str) -> int:
@@ -44,7 +48,9 @@ def _positive(text: str) -> int:
 
 def configure(p) -> None:
     p.add_argument("--workspace", metavar="DIR", required=True, help="the workspace to serve")
-    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="interface to listen on (default 127.0.0.1; any other address is reachable from "
+                        "other machines and prints a warning)")
     p.add_argument("--port", type=_port, default=8080,
                    help="port to listen on, 0-65535 (default 8080; 0 = any free port)")
     p.add_argument("--threads", type=_positive, default=8, help="worker threads (default 8)")
@@ -54,6 +60,8 @@ def configure(p) -> None:
                    help="lifetime of issued access tokens (default 1080)")
     p.add_argument("--public-url", metavar="URL",
                    help="the URL clients reach the server at (default: taken from each request's Host)")
+    p.add_argument("--no-reload", dest="live_reload", action="store_false",
+                   help="no live reload (by default pages and the preview reload when a workspace file changes)")
     g = p.add_argument_group(
         "credentials (written to <workspace>/.ampy/users.json, then exit)",
         "Add one user or one client per run. An existing name gets the new secret (the old one stops "
@@ -138,6 +146,32 @@ def _add_credential(args) -> int:
     return 0
 
 
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def startup_message(url: str, pages: list[str]) -> str:
+    """What serving prints first: where the preview, each CloudPage and the APIs are."""
+    lines = [f"ampy workbench on {url}/",
+             f"  email preview   {url}/"]
+    if pages:
+        lines += [f"  CloudPage       {url}{page}" for page in pages]
+    else:
+        lines.append("  CloudPages      none yet (put .amp, .ampscript or .html files under cloudpages/)")
+    lines += [f"  Partner API     {url}/Service.asmx  (WSDL {url}/etframework.wsdl)",
+              f"  token endpoint  {url}/v2/token"]
+    return "\n".join(lines)
+
+
 def _lifetime(args) -> dict:
     return {"token_lifetime": args.token_lifetime} if args.token_lifetime else {}
 
@@ -165,16 +199,20 @@ def run(args) -> int:
     except UsageError as e:
         return fail_usage(str(e))
     options = {"max_body": args.max_body} if args.max_body else {}
-    app = build_app(workspace, backend=backend, auth=server_auth, public_url=args.public_url, **options)
-    if not app.auth.users and not app.auth.clients:
-        print("ampy serve: no users or API clients yet; add one with --add-user or --add-client",
-              file=sys.stderr)
+    app = build_app(workspace, backend=backend, auth=server_auth, public_url=args.public_url,
+                    live_reload=args.live_reload, **options)
+    if not is_loopback(args.host):
+        print(f"ampy serve: warning: listening on {args.host}, not on a loopback address: other machines can "
+              "reach the preview, the CloudPages (which write to the workspace) and the API", file=sys.stderr)
     try:
         server = RunningServer(app, args.host, args.port, threads=args.threads)
     except OSError as e:
         backend.close()
         return fail_usage(f"cannot listen on {args.host}:{args.port}: {e.strerror}")
-    print(f"Partner API on {server.url}/Service.asmx  (WSDL {server.url}/etframework.wsdl)", file=sys.stderr)
+    print(startup_message(server.url, app.page_urls()), file=sys.stderr, flush=True)
+    if not app.auth.users and not app.auth.clients:
+        print("ampy serve: no users or API clients yet; add one with --add-user or --add-client",
+              file=sys.stderr)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
