@@ -21,7 +21,8 @@ class Settings:
     member_id: str = "100000001"              # MID, also %%memberid%%
     # Named keys for EncryptSymmetric/DecryptSymmetric/GetJWTByKeyName: name -> {"type", "value"}
     keys: dict[str, dict] = field(default_factory=dict)
-    # HTTP functions: hosts allowed (exact or "*.example.com"); empty = deny everything
+    # HTTP functions: hosts ("api.example.com", "*.example.com"), addresses or networks allowed
+    # ("127.0.0.1", "10.0.0.0/8"); empty = deny everything
     http_allow: list[str] = field(default_factory=list)
     http_timeout: float = 10.0
     http_max_bytes: int = 1_000_000
@@ -59,6 +60,7 @@ def load_settings(path: str) -> Settings:
     allow = http.get("allow", [])
     if not isinstance(allow, list) or not all(isinstance(h, str) for h in allow):
         raise ValueError(f"{path}: [http] allow must be a list of host names")
+    _check_allow(allow, path)
     keys = _table(data, "keys", path)
     smtp = data.get("smtp")
     if smtp is not None and not isinstance(smtp, dict):
@@ -74,6 +76,17 @@ def load_settings(path: str) -> Settings:
         smtp=smtp,
         raw=data,
     )
+
+
+def _check_allow(allow: list[str], path: str) -> None:
+    """An address or network entry must be well formed (a host name entry needs no check)."""
+    from .http.addresses import parse_network
+
+    for entry in allow:
+        try:
+            parse_network(entry)
+        except ValueError as e:
+            raise ValueError(f"{path}: [http] allow: {e}") from None
 
 
 def _table(data: dict, name: str, path: str) -> dict:
