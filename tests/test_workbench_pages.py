@@ -72,6 +72,7 @@ def server(workspace):
     app = build_app(str(workspace), max_body=MAX_BODY)
     with RunningServer(app, "127.0.0.1", 0, threads=4) as running:
         yield running
+    app.close()
     app.backend.close()
 
 

@@ -218,5 +218,6 @@ def run(args) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        app.close()
         app.backend.close()
     return 0

@@ -37,7 +37,8 @@ class WorkbenchApp:
 
             self.settings = Settings()
         self.csrf = Csrf()
-        self.ui = WorkbenchUI(workspace, self.backend, self.settings, csrf=self.csrf)
+        self.ui = WorkbenchUI(workspace, self.backend, self.settings, csrf=self.csrf, live=live_reload,
+                              max_body=self.max_body)
         snippet = None
         if live_reload:
             from .live import reload_snippet
@@ -67,6 +68,10 @@ class WorkbenchApp:
             start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
                                                          ("Content-Length", str(len(body)))], sys.exc_info())
             return [body]
+
+    def close(self) -> None:
+        """Stop the workspace watcher of live reload (the backend is the caller's to close)."""
+        self.ui.close()
 
     def page_urls(self) -> list[str]:
         """URL paths of the workspace's CloudPages (for the startup message and the UI)."""
