@@ -1,13 +1,16 @@
 """HTTP builtins (9): outbound GET/POST through the account's HTTP policy, inbound request
 headers, URL helpers. Every request goes through ``ampy.http.transport`` (one pluggable
-transport with a host allowlist, timeout and size cap)."""
+transport: URL, host allowlist and address checked at every hop, a deadline per request, the
+render's total HTTP time, a size cap). continueOnError and retries cover failed requests
+(HttpFailed), never a refused URL (HttpDenied) or a used-up render budget."""
 
 from __future__ import annotations
 
 import re
 
 from ..errors import FunctionError
-from ..http.transport import HttpDenied, HttpFailed, Response, transport_for
+from ..http.errors import HttpDenied, HttpFailed
+from ..http.transport import Response, transport_for
 from ..registry import NOT_EMAIL, builtin
 from ..runtime.rowsets import Row, Rowset
 from ..runtime.values import is_empty, to_bool, to_int, to_text
