@@ -10,14 +10,17 @@ so it differs on every call, cannot be read or altered without the key, and ampy
 own links: ``RequestParameter`` reads the pairs of a ``qs`` query parameter, and
 ``decode_page_token`` is there for servers and tools. The key is the workspace key named
 ``CloudPages`` (``[keys.CloudPages]`` in ampy.toml); without one it is derived from the member ID,
-which keeps links working across runs but is not a secret.
+which keeps links working across runs but is not a secret. Rendered by ``ampy serve`` (the request
+carries ``pages_base``), links point at that server instead of the published domain, so they can
+be followed locally.
 
 Workspace settings (``[cloudpages]`` in ampy.toml, all optional)::
 
     [cloudpages]
     domain = "example.com"        # links are https://cloud.example.com/<page>?qs=...
     [cloudpages.pages]
-    1234 = "welcome"              # page ID -> published path; with a table, unknown IDs abort
+    1234 = "welcome"              # page ID -> published path (under cloudpages/ when served
+                                  # locally); with a table, unknown IDs abort
 """
 
 from __future__ import annotations
