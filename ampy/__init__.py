@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .backends import default_backend as _default_backend
 from .errors import AmpscriptError, AmpscriptRuntimeError, AmpscriptSyntaxError
-from .template import Template, compile_template
+from .template import Template, compile_template, set_default_backend
+
+# Wired here, at the top: the engine (template) sits below the backends, whose local cloud renders sends.
+set_default_backend(_default_backend)
 
 __version__ = "0.1.0"
 

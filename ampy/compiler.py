@@ -121,11 +121,13 @@ class Compiled:
         if site is not None:
             node = site.node
         if isinstance(exc, FunctionError):
-            message = f"{site.prefix}{exc}" if site else str(exc)
-        else:  # a bug in a builtin must still surface as a script error
-            what = site.prefix.rstrip(": ") if site and site.prefix else "expression"
-            message = f"{what} failed: {exc.__class__.__name__}: {exc}"
-        err = AmpscriptRuntimeError(message)
+            err = AmpscriptRuntimeError(f"{site.prefix}{exc}" if site else str(exc))
+        else:  # not the script's fault: a bug in ampy, reported as ours (the type name stays in .cause)
+            from .errors import AmpscriptInternalError
+
+            what = site.prefix.rstrip(": ") if site and site.prefix else "an expression"
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "no details"
+            err = AmpscriptInternalError(f"Internal error in {what} (please report it): {detail}", cause=exc)
         for attr in ("skip_subscriber", "error_code", "error_number", "preserve_data"):
             if hasattr(exc, attr):
                 setattr(err, attr, getattr(exc, attr))

@@ -52,6 +52,16 @@ class AmpscriptRuntimeError(AmpscriptError):
     """A runtime error: bad argument, RaiseError, missing row or column, unknown DE ..."""
 
 
+class AmpscriptInternalError(AmpscriptRuntimeError):
+    """A bug in ampy, not in the script: a builtin failed in a way it did not mean to. Still an
+    AmpscriptRuntimeError, so callers that catch script errors keep working; the message says it
+    is ours and asks for a report. ``.cause`` keeps the original exception for that report."""
+
+    def __init__(self, message: str, *, cause: BaseException | None = None, **kw):
+        super().__init__(message, **kw)
+        self.cause = cause
+
+
 class FunctionError(Exception):
     """Raised inside builtins without a position; the caller's call site turns it into an
     AmpscriptRuntimeError pointing at the call."""

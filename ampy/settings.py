@@ -7,6 +7,7 @@ file holds only a *reference*.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ def load_settings(path: str) -> Settings:
     if not isinstance(allow, list) or not all(isinstance(h, str) for h in allow):
         raise ValueError(f"{path}: [http] allow must be a list of host names")
     _check_allow(allow, path)
-    keys = _table(data, "keys", path)
+    keys = _keys(_table(data, "keys", path), path)
     smtp = data.get("smtp")
     if smtp is not None and not isinstance(smtp, dict):
         raise ValueError(f"{path}: [smtp] must be a table")
@@ -96,12 +97,26 @@ def _table(data: dict, name: str, path: str) -> dict:
     return value
 
 
+def _keys(table: dict, path: str) -> dict:
+    """[keys.NAME] tables: each a table whose type, value and value_env are text."""
+    for name, key in table.items():
+        if not isinstance(key, dict):
+            raise ValueError(f"{path}: [keys] {name} must be a table ([keys.{name}] with value or value_env),"
+                             f" not {key!r}")
+        for field_name in ("type", "value", "value_env"):
+            if field_name in key and not isinstance(key[field_name], str):
+                raise ValueError(f"{path}: [keys.{name}] {field_name} must be text, not {key[field_name]!r}")
+    return dict(table)
+
+
 def _number(table: dict, key: str, default, kind, path: str):
     value = table.get(key, default)
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{path}: [http] {key} must be a number, not {value!r}") from None
+    # TOML numbers only: a bool is not a count, inf/nan are no limit at all
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{path}: [http] {key} must be a number, not {value!r}")
+    if kind is int and value != int(value):
+        raise ValueError(f"{path}: [http] {key} must be a whole number, not {value!r}")
+    number = kind(value)
     if number <= 0:
         raise ValueError(f"{path}: [http] {key} must be greater than 0")
     return number

@@ -6,7 +6,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from .backends import default_backend
 from .compiler import compile_ast
 from .errors import AmpscriptRuntimeError, Redirected
 from .runtime.context import RenderContext
@@ -14,6 +13,17 @@ from .syntax import ast
 from .syntax.parser import parse
 
 RENDER_CONTEXTS = ("page", "email", "sms")
+
+# Makes the backend of a render that names none. The package sets it (ampy/__init__.py) to the
+# backends' empty local cloud: the engine does not import the backends, which sit above it (sends
+# and content validation in the local cloud compile templates).
+_default_backend = None
+
+
+def set_default_backend(factory) -> None:
+    """Install the zero-argument callable that gives the backend of renders without one."""
+    global _default_backend
+    _default_backend = factory
 
 
 class Template:
@@ -47,7 +57,7 @@ class Template:
         if context != "page" and context not in RENDER_CONTEXTS:
             raise ValueError(f"render context must be one of {', '.join(RENDER_CONTEXTS)}, not {context!r}")
         if backend is None:
-            backend = default_backend()
+            backend = _default_backend()
         if settings is None:
             settings = getattr(backend, "settings", None)  # a workspace backend carries its ampy.toml
         ctx = RenderContext(attributes=attributes, backend=backend, kind=context, name=self.name,

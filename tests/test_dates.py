@@ -19,8 +19,8 @@ from ampy.runtime.dates import (
     parse_date,
     system_now,
     system_to_local,
-    to_date,
 )
+from ampy.runtime.values import to_date
 
 TODAY = datetime(2026, 1, 2, 9, 30)
 

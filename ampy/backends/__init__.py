@@ -25,7 +25,13 @@ def open_backend(
     content_dir: str | None = None,
     profile: str | None = None,
 ):
-    """The one place that turns CLI/REPL choices into a backend instance."""
+    """The one place that turns CLI/REPL choices into a backend instance; options that cannot
+    work (a folder that is not one) raise BackendConfigError."""
+    from .base import BackendConfigError
+
+    for option, folder in (("workspace", workspace), ("--data", data_dir), ("--content", content_dir)):
+        if folder and not os.path.isdir(folder):
+            raise BackendConfigError(f"{option} {folder} is not a folder")
     if kind == "soap":
         from .soap import SoapBackend  # imported here: zeep is heavy
 
@@ -33,10 +39,6 @@ def open_backend(
     from .local import LocalBackend
 
     if workspace:
-        if not os.path.isdir(workspace):
-            from ..commands._common import UsageError
-
-            raise UsageError(f"workspace {workspace} is not a folder")
         backend = LocalBackend.for_workspace(workspace)
         # --data / --content still point the workspace account at other folders when given
         if data_dir:

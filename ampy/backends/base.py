@@ -21,6 +21,12 @@ class BackendError(FunctionError):
     """A backend refused or failed an operation; surfaces as a script runtime error at the call."""
 
 
+class BackendConfigError(BackendError):
+    """A backend cannot be opened as configured (a workspace or data folder that is not a folder,
+    missing tenant credentials ...): a problem with the options, which the CLI reports as a usage
+    error."""
+
+
 @dataclass
 class ApiResult:
     """One per-object result of Create/Update/Delete/Perform/Configure."""

@@ -4,11 +4,13 @@ API objects, asynchronous tasks and sends; see ``ampy.cloud``)."""
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections.abc import Sequence
 
 from ..api.model import ApiObject
 from ..cloud.store import DataStore
+from ..textfiles import NotText, decode_text
 from .base import ApiResponse, Backend, BackendError, Pairs, Row
 
 _CONTENT_EXTENSIONS = (".amp", ".ampscript", ".html", ".htm", ".txt")
@@ -26,21 +28,34 @@ class ContentFolder:
         if not self.path or not ref:
             return None
         try:
-            stamp = os.stat(self.path).st_mtime_ns
+            st = os.stat(self.path)
         except OSError:
             return None
-        if stamp != self._stamp:
+        if not stat.S_ISDIR(st.st_mode):
+            raise BackendError(f"Content folder '{self.path}' is not a folder")
+        if st.st_mtime_ns != self._stamp:
             files = {}
-            for entry in sorted(os.scandir(self.path), key=lambda e: e.name):
+            try:
+                entries = sorted(os.scandir(self.path), key=lambda e: e.name)
+            except OSError as e:
+                raise BackendError(f"Content folder '{self.path}' cannot be read: {e.strerror}") from None
+            for entry in entries:
                 stem, ext = os.path.splitext(entry.name)
                 if entry.is_file() and (ext.lower() in _CONTENT_EXTENSIONS or not ext):
                     files.setdefault(stem.lower(), entry.path)
-            self._files, self._stamp = files, stamp
+            self._files, self._stamp = files, st.st_mtime_ns
         path = self._files.get(str(ref).strip().lower())
         if path is None:
             return None
-        with open(path, encoding="utf-8-sig") as f:
-            return f.read()
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except OSError as e:
+            raise BackendError(f"Content block {os.path.basename(path)} cannot be read: {e.strerror}") from None
+        try:
+            return decode_text(raw, f"Content block {os.path.basename(path)}")
+        except NotText as e:
+            raise BackendError(str(e)) from None
 
 
 class LocalBackend(Backend):

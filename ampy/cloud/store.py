@@ -19,6 +19,7 @@ import io
 import json
 import os
 import sqlite3
+import stat
 import threading
 import uuid
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 
 from ..backends.base import BackendError
 from ..runtime.values import to_db_text
+from ..textfiles import NotText, decode_text
 from .fields import (
     canonical_field_type,
     field_type,
@@ -38,6 +40,13 @@ from .fields import (
 )
 
 Pairs = Sequence[tuple[str, object]]
+
+# Seconds a write waits for another process's write lock before giving up with StoreBusy.
+BUSY_TIMEOUT = 30.0
+
+
+class StoreBusy(BackendError):
+    """Another connection held the store's write lock for longer than the busy timeout."""
 
 
 def quote_identifier(ident: str) -> str:
@@ -86,15 +95,18 @@ class DataExtensionInfo:
 class DataStore:
     """Data extensions in one SQLite database (a file, or memory for a plain CSV folder)."""
 
-    def __init__(self, path: str = ":memory:", data_dir: str | None = None):
+    def __init__(self, path: str = ":memory:", data_dir: str | None = None, *,
+                 busy_timeout: float = BUSY_TIMEOUT):
         self.path = path
         self.data_dir = data_dir
+        self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=busy_timeout)
         self.db.create_function("ampy_fold", 1, _fold, deterministic=True)
         self.db.create_function("ampy_sort_key", 2, sort_key, deterministic=True)
         if path != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
+            with self._busy_is_clear():
+                self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self._depth = 0  # nesting of transaction() in the thread holding the lock
         self._create_tables()
@@ -144,7 +156,8 @@ class DataStore:
                 finally:
                     self._depth -= 1
                 return
-            self.db.execute("BEGIN IMMEDIATE")
+            with self._busy_is_clear():
+                self.db.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
                 yield self.db
@@ -155,6 +168,19 @@ class DataStore:
                 raise
             self._depth = 0
             self.db.execute("COMMIT")
+
+    @contextmanager
+    def _busy_is_clear(self):
+        """SQLite's "database is locked" (another connection kept the write lock past the busy
+        timeout) as a StoreBusy error the user can act on."""
+        try:
+            yield
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise StoreBusy(
+                    f"The workspace store is busy (another process holds its write lock for more than"
+                    f" {self.busy_timeout:g} s); try again") from None
+            raise
 
     @contextmanager
     def reading(self):
@@ -177,17 +203,20 @@ class DataStore:
         if not self.data_dir:
             return
         try:
-            stamp = os.stat(self.data_dir).st_mtime_ns
+            st = os.stat(self.data_dir)
+            if not stat.S_ISDIR(st.st_mode):
+                raise BackendError(f"Data extension folder '{self.data_dir}' is not a folder")
+            if st.st_mtime_ns == self._dir_stamp:
+                return
+            files = {}
+            for entry in os.scandir(self.data_dir):
+                if entry.is_file() and entry.name.lower().endswith(".csv"):
+                    files[entry.name[:-4].lower()] = entry.path
         except OSError as e:
             raise BackendError(
                 f"Data extension folder '{self.data_dir}' cannot be read: {e.strerror}"
             ) from None
-        if stamp == self._dir_stamp:
-            return
-        files = {}
-        for entry in os.scandir(self.data_dir):
-            if entry.is_file() and entry.name.lower().endswith(".csv"):
-                files[entry.name[:-4].lower()] = entry.path
+        stamp = st.st_mtime_ns
         self._csv_files = files
         self._dir_stamp = stamp
 
@@ -592,9 +621,9 @@ def read_csv(path: str) -> tuple[list[str], list[list[str | None]]]:
     except OSError as e:
         raise BackendError(f"Cannot read {path}: {e.strerror}") from None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+        text = decode_text(raw, os.path.basename(path), fallback="cp1252")  # cp1252: what Excel saves
+    except NotText as e:
+        raise BackendError(str(e)) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = list(reader)
@@ -632,14 +661,8 @@ def _info_from_row(row) -> DataExtensionInfo:
 def schema_meta(schema_path: str) -> dict:
     """API-level facts from an optional ``<name>.schema.json``: CustomerKey, Description,
     IsSendable, the sendable field, and per-field FieldType/MaxLength/IsRequired/DefaultValue."""
-    if not os.path.exists(schema_path):
-        return {}
-    try:
-        with open(schema_path, encoding="utf-8") as f:
-            schema = json.load(f)
-    except (OSError, ValueError) as e:
-        raise BackendError(f"{os.path.basename(schema_path)}: invalid schema: {e}") from None
-    if not isinstance(schema, dict):
+    schema = _load_schema(schema_path)
+    if not schema:
         return {}
     meta: dict = {}
     for src, dst in (
@@ -653,7 +676,7 @@ def schema_meta(schema_path: str) -> dict:
             meta[dst] = schema[src]
     fields = {}
     for f in schema.get("fields", []):
-        if isinstance(f, dict) and "name" in f:
+        if "name" in f:
             field_type = canonical_field_type(f.get("type"))
             if field_type is None:
                 raise BackendError(
@@ -673,17 +696,38 @@ def schema_meta(schema_path: str) -> dict:
 
 def _apply_schema(schema_path: str, columns: list[str]) -> tuple[list[str], list[str]]:
     """Primary keys (and extra columns) from an optional ``<name>.schema.json``."""
-    if not os.path.exists(schema_path):
-        return [], columns
-    try:
-        with open(schema_path, encoding="utf-8") as f:
-            schema = json.load(f)
-    except (OSError, ValueError) as e:
-        raise BackendError(f"{os.path.basename(schema_path)}: invalid schema: {e}") from None
-    fields = schema.get("fields", []) if isinstance(schema, dict) else []
+    fields = _load_schema(schema_path).get("fields", [])
     keys = [f["name"] for f in fields if isinstance(f, dict) and f.get("primaryKey") and "name" in f]
     known = {c.lower() for c in columns}
     extra = [
         f["name"] for f in fields if isinstance(f, dict) and "name" in f and f["name"].lower() not in known
     ]
     return keys, columns + extra
+
+
+def _load_schema(schema_path: str) -> dict:
+    """A ``<name>.schema.json`` checked for the shape the importer reads ({} when there is none):
+    an object whose ``fields`` is a list of objects with a text ``name``."""
+    if not os.path.exists(schema_path):
+        return {}
+    name = os.path.basename(schema_path)
+    try:
+        with open(schema_path, encoding="utf-8") as f:
+            schema = json.load(f)
+    except OSError as e:
+        raise BackendError(f"{name}: cannot read the schema: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise BackendError(f"{name}: invalid schema: not UTF-8 text at byte {e.start}") from None
+    except ValueError as e:
+        raise BackendError(f"{name}: invalid schema: {e}") from None
+    if not isinstance(schema, dict):
+        raise BackendError(f"{name}: invalid schema: it must be a JSON object")
+    fields = schema.get("fields", [])
+    if not isinstance(fields, list):
+        raise BackendError(f'{name}: invalid schema: "fields" must be a list of field objects')
+    for n, f in enumerate(fields, start=1):
+        if not isinstance(f, dict):
+            raise BackendError(f'{name}: invalid schema: field {n} must be an object with a "name"')
+        if "name" in f and not (isinstance(f["name"], str) and f["name"].strip()):
+            raise BackendError(f'{name}: invalid schema: field {n} has a "name" that is not text')
+    return schema

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
@@ -58,19 +57,14 @@ def parse_pairs(items: list[str], what: str) -> dict[str, str]:
 
 
 def attributes_from(args) -> dict[str, object]:
+    from ..attributes import AttributesFileError, load_attributes
+
     attrs: dict[str, object] = {}
     if getattr(args, "attributes", None):
         try:
-            with open(args.attributes, encoding="utf-8") as f:
-                data = json.load(f)
-        except OSError as e:
-            raise UsageError(f"cannot read {args.attributes}: {e.strerror}") from None
-        except ValueError as e:
-            raise UsageError(f"{args.attributes} is not valid JSON: {e}") from None
-        if not isinstance(data, dict):
-            raise UsageError(f"{args.attributes} must hold a JSON object of attribute names to values")
-        attrs.update({str(k): ("" if v is None else v if isinstance(v, str) else json.dumps(v)
-                               if isinstance(v, (list, dict)) else v) for k, v in data.items()})
+            attrs.update(load_attributes(args.attributes))
+        except AttributesFileError as e:
+            raise UsageError(str(e)) from None
     attrs.update(parse_pairs(getattr(args, "attr", []), "--attr"))
     return attrs
 
@@ -132,15 +126,24 @@ def open_backend_or_fail(kind: str, **options):
 
 
 def read_source(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
+    """The template text of a file or ``-`` (stdin): the same bytes are read the same way from
+    both, and bytes that are not text are refused with their offset, never replaced."""
+    from ..textfiles import NotText, decode_text
+
     try:
-        with open(path, encoding="utf-8-sig") as f:
-            return f.read()
+        if path == "-":
+            stdin = getattr(sys.stdin, "buffer", None)
+            raw = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+        else:
+            with open(path, "rb") as f:
+                raw = f.read()
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
+    try:
+        # Newlines as text mode reads them (a template's \r\n became \n before), for both sources.
+        return decode_text(raw, "<stdin>" if path == "-" else path).replace("\r\n", "\n").replace("\r", "\n")
+    except NotText as e:
+        raise UsageError(str(e)) from None
 
 
 def fail_usage(message: str) -> int:

@@ -80,7 +80,12 @@ def run(args) -> int:
         except UsageError as e:
             return fail_usage(str(e))
         if args.out:
-            os.makedirs(args.out, exist_ok=True)
+            if os.path.exists(args.out) and not os.path.isdir(args.out):
+                return fail_usage(f"--out {args.out} is a file; give a folder for the rendered files")
+            try:
+                os.makedirs(args.out, exist_ok=True)
+            except OSError as e:
+                return fail_usage(f"--out {args.out}: cannot create the folder: {e.strerror}")
         written: set[str] = set()
         for n, row in enumerate(rows, start=1):
             attrs = dict(shared)
@@ -98,8 +103,11 @@ def run(args) -> int:
                     stem = f"{stem}-{n}"
                 written.add(stem)
                 path = os.path.join(args.out, f"{stem}.html")
-                with open(path, "w", encoding="utf-8", newline="") as f:
-                    f.write(output)
+                try:
+                    with open(path, "w", encoding="utf-8", newline="") as f:
+                        f.write(output)
+                except OSError as e:
+                    return fail_usage(f"cannot write {path}: {e.strerror}")
             else:
                 sys.stdout.write(output)
                 if not output.endswith("\n"):

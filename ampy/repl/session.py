@@ -17,7 +17,6 @@ import argparse
 import os
 import shlex
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from .. import registry
 from ..errors import AmpscriptError, AmpscriptSyntaxError, Redirected
@@ -310,13 +309,13 @@ class ReplSession:
         return Outcome()
 
     def _cmd_attrs(self, rest: str) -> Outcome:
-        from ..commands._common import UsageError, attributes_from
+        from ..attributes import AttributesFileError, load_attributes
 
         if not rest:
             return Outcome(error="usage: :attrs FILE.json")
         try:
-            loaded = attributes_from(SimpleNamespace(attributes=rest, attr=[]))
-        except UsageError as e:
+            loaded = load_attributes(rest)
+        except AttributesFileError as e:
             return Outcome(error=str(e))
         for name, value in loaded.items():
             self.set_attribute(name, value)

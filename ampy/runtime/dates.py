@@ -230,19 +230,6 @@ def parse_date(text: str, *, today: datetime | date | None = None) -> datetime |
     return result
 
 
-def to_date(value: object, what: str = "date") -> datetime:
-    """A value as a date: a datetime passes through, anything else is read as text."""
-    if isinstance(value, datetime):
-        return value
-    from .values import to_text  # late: values imports this module lazily too
-
-    text = value if isinstance(value, str) else to_text(value)
-    result = parse_date(text)
-    if result is None:
-        raise FunctionError(f'"{text}" is not a valid {what}')
-    return result
-
-
 # --- arithmetic ---------------------------------------------------------------------------------
 
 _UNITS = ("Y", "M", "D", "H", "MI")

@@ -13,9 +13,11 @@ Value model (Python types used at run time):
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 
 from ..errors import FunctionError
+from .dates import format_default, parse_date
 
 
 class _DbNull:
@@ -33,6 +35,8 @@ class _DbNull:
 DB_NULL = _DbNull()
 
 INFINITY_TEXT = "\u221e"
+# .NET's OverflowException text for a number outside the range of a Double.
+DOUBLE_OVERFLOW = "Value was either too large or too small for a Double."
 
 
 def format_double(x: float) -> str:
@@ -65,8 +69,6 @@ def to_text(value: object) -> str:
     if isinstance(value, float):
         return format_double(value)
     if isinstance(value, datetime):
-        from .dates import format_default
-
         return format_default(value)
     if isinstance(value, str):
         return str(value)
@@ -93,24 +95,40 @@ def to_string_arg(value: object) -> str:
     return to_text(value)
 
 
+# Invariant-culture number text: ASCII digits, a sign, one decimal point, an exponent (no "_"
+# separators or other scripts' digits, which Python's float() and int() would also take).
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Python refuses to convert longer digit strings to int; a double could not hold them anyway.
+_MAX_INT_DIGITS = 4300
+
+
 def parse_number(text: str) -> int | float | None:
     """A numeric string as a number, or None. Accepts surrounding whitespace, a sign,
-    decimals and an exponent, like .NET's Double.Parse with the invariant culture."""
+    decimals and an exponent, like .NET's Double.Parse with the invariant culture. Text out of
+    the double range (``1e400``) is None here; ``to_number`` says why."""
     s = text.strip()
     if not s:
         return None
     first = s[0]
     if not (first.isdigit() or first in "+-."):
         return None
-    try:
-        if s.isdigit() or (first in "+-" and s[1:].isdigit()):
+    if s.isdigit() or (first in "+-" and s[1:].isdigit()):
+        if s.isascii() and len(s) <= _MAX_INT_DIGITS:
             return int(s)
-        x = float(s)
-    except ValueError:
         return None
-    if x != x or x in (math.inf, -math.inf):
-        return None  # "nan"/"inf" spelled out are not numbers in AMPscript
+    if _NUMBER_TEXT.fullmatch(s) is None:
+        return None
+    x = float(s)
+    if x in (math.inf, -math.inf):
+        return None  # out of the double range
     return x
+
+
+def _out_of_range(text: str) -> bool:
+    """Numeric text that names a number no double can hold (``1e400``, 400 digits)."""
+    s = text.strip()
+    return _NUMBER_TEXT.fullmatch(s) is not None and (
+        len(s) > _MAX_INT_DIGITS or float(s) in (math.inf, -math.inf))
 
 
 def to_number(value: object, what: str = "value") -> int | float:
@@ -121,6 +139,8 @@ def to_number(value: object, what: str = "value") -> int | float:
         n = parse_number(value)
         if n is not None:
             return n
+        if _out_of_range(value):
+            raise FunctionError(f"The {what} is out of range: {DOUBLE_OVERFLOW}")
         raise FunctionError(f"The {what} {value!r} is not a number")
     if value is True or value is False:
         raise FunctionError(f"The {what} {to_text(value)!r} is not a number")
@@ -129,6 +149,29 @@ def to_number(value: object, what: str = "value") -> int | float:
     if value is None or value is DB_NULL:
         raise FunctionError(f"The {what} is empty, not a number")
     raise FunctionError(f"The {what} {to_text(value)!r} is not a number")
+
+
+def to_double(value: object, what: str = "value") -> float:
+    """A value as a double (the math functions' number); one outside the double range (a whole
+    number of more than 308 digits) is a runtime error, as .NET's Double.Parse refuses it."""
+    n = to_number(value, what)
+    if n.__class__ is float:
+        return n  # type: ignore[return-value]
+    try:
+        return float(n)
+    except OverflowError:
+        raise FunctionError(f"The {what} is out of range: {DOUBLE_OVERFLOW}") from None
+
+
+def to_date(value: object, what: str = "date") -> datetime:
+    """A value as a date: a datetime passes through, anything else is read as text."""
+    if isinstance(value, datetime):
+        return value
+    text = value if isinstance(value, str) else to_text(value)
+    result = parse_date(text)
+    if result is None:
+        raise FunctionError(f'"{text}" is not a valid {what}')
+    return result
 
 
 def to_int(value: object, what: str = "value") -> int:
@@ -203,8 +246,6 @@ def _as_date_for_compare(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value
     if isinstance(value, str):
-        from .dates import parse_date
-
         return parse_date(value)
     return None
 

@@ -62,9 +62,15 @@ def _lark() -> Lark:
                 maybe_placeholders=False, transformer=_ToAst(), cache=_cache_file(grammar))
 
 
+# Python converts at most this many digits to an int; no double holds such a number anyway.
+_MAX_INT_DIGITS = 4300
+
+
 def _num(text: str) -> int | float:
     if "." in text:
         return float(text)
+    if len(text) - text.startswith("-") > _MAX_INT_DIGITS:
+        raise _LongNumber(len(text) - text.startswith("-"))
     return int(text)
 
 
@@ -78,7 +84,11 @@ class _ToAst(Transformer):
 
     def number(self, c):
         t = c[0]
-        return ast.Num(t.line, t.column, _num(str(t)), str(t))
+        try:
+            return ast.Num(t.line, t.column, _num(str(t)), str(t))
+        except _LongNumber as e:
+            e.tok = t
+            raise
 
     def true(self, c):
         return ast.Bool(c[0].line, c[0].column, True)
@@ -219,6 +229,11 @@ class _BadMember(Exception):
         self.receiver, self.member = receiver, member
 
 
+class _LongNumber(Exception):
+    def __init__(self, digits: int):
+        self.digits, self.tok = digits, None
+
+
 class _NextMismatch(Exception):
     def __init__(self, got: str, want: str, tok):
         self.got, self.want, self.tok = got, want, tok
@@ -316,6 +331,10 @@ def parse(source: str, name: str = "<string>") -> ast.Template:
             err = AmpscriptSyntaxError(
                 f"Only MSG(0) has members (MSG(0).VERB, MSG(0).NOUNS, MSG(0).NOUN(n)), not {inner.receiver}()")
             raise err.locate(name, source, inner.member.line, inner.member.column) from None
+        if isinstance(inner, _LongNumber):
+            err = AmpscriptSyntaxError(
+                f"This number has {inner.digits:,} digits; a number can have at most {_MAX_INT_DIGITS:,}")
+            raise err.locate(name, source, inner.tok.line, inner.tok.column) from None
         if isinstance(inner, _NextMismatch):
             err = AmpscriptSyntaxError(f"NEXT {inner.got} does not match FOR {inner.want}")
             raise err.locate(name, source, inner.tok.line, inner.tok.column) from None
