@@ -4,13 +4,14 @@ answers and the render's total HTTP time. Real HTTP(S) servers on 127.0.0.1; nam
 by a stub, and every connection is checked so that nothing leaves 127.0.0.1."""
 
 import datetime
+import gzip
 import ipaddress
 import socket
 import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -59,6 +60,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"internal secret")
         elif path == "/host":
             self._send(200, self.headers.get("Host", "").encode())
+        elif path == "/auth":
+            self._send(200, f"auth={self.headers.get('Authorization')} cookie={self.headers.get('Cookie')}".encode())
+        elif path == "/gzip":
+            body = gzip.compress(b"z" * int(parse_qs(query)["n"][0]))
+            self._send(200, body, extra=[("Content-Encoding", "gzip")])
         elif path == "/redirect":
             self._send(302, extra=[("Location", parse_qs(query)["to"][0])])
         elif path == "/trickle-body":
@@ -180,12 +186,14 @@ def port_of(server):
     ("http://allowed.test:0/", "the port '0' in the URL 'http://allowed.test:0/' is not a number from 1 to 65535"),
     ("http://allowed.test:65536/",
      "the port '65536' in the URL 'http://allowed.test:65536/' is not a number from 1 to 65535"),
-    ("http://allowed.test:+80/", "the port '+80' in the URL 'http://allowed.test:+80/' is not a number from 1 to 65535"),
+    ("http://allowed.test:+80/",
+     "the port '+80' in the URL 'http://allowed.test:+80/' is not a number from 1 to 65535"),
     ("http://allowed.test:8o/", "the port '8o' in the URL 'http://allowed.test:8o/' is not a number from 1 to 65535"),
     ("http://allowed.test:/", "the port '' in the URL 'http://allowed.test:/' is not a number from 1 to 65535"),
     ("http://[::1/", "the URL 'http://[::1/' has an unclosed '[' in its host"),
     ("http://[127.0.0.1]/", "'[127.0.0.1]' in the URL 'http://[127.0.0.1]/' is not an IPv6 address"),
-    ("http://allowed_.test-/", "the host 'allowed_.test-' in the URL 'http://allowed_.test-/' is not a valid host name"),
+    ("http://allowed_.test-/",
+     "the host 'allowed_.test-' in the URL 'http://allowed_.test-/' is not a valid host name"),
     ("http:/allowed.test/", "the URL 'http:/allowed.test/' has no host (it must start with http://)"),
     ("http://:80/", "the URL 'http://:80/' has no host"),
     ("gopher://allowed.test/", "only http and https URLs can be requested, not 'gopher://allowed.test/'"),
@@ -366,6 +374,37 @@ def test_a_redirect_between_checked_hosts_is_followed(server):
     assert net.lookups == ["allowed.test", "other.allowed.test"]
 
 
+def test_credentials_do_not_follow_a_redirect_to_another_origin(server):
+    port = port_of(server)
+    net = Net(port, {"allowed.test": [PUBLIC], "other.allowed.test": [PUBLIC]})
+    transport = SafeTransport(HttpPolicy(["allowed.test", "*.allowed.test"]), resolver=net.resolve,
+                              opener=net.open)
+    secret = [("Authorization", "Bearer s3cret"), ("Cookie", "sid=1")]
+    same = transport.request("GET", f"http://allowed.test:{port}{_redirect('/auth')}", secret)
+    assert same.body == b"auth=Bearer s3cret cookie=sid=1"
+    other = transport.request("GET", f"http://allowed.test:{port}{_redirect(f'http://other.allowed.test:{port}/auth')}",
+                              secret)
+    assert other.body == b"auth=None cookie=None"
+
+
+def test_bad_header_names_are_refused_before_connecting(server):
+    port = port_of(server)
+    message = refused(f"%%=HTTPPost('http://127.0.0.1:{port}/hello', 'text/plain', 'x', @r, 'X Token', 'a')=%%",
+                      ["127.0.0.1"])
+    assert message == "HTTPPost: 'X Token' is not a valid HTTP header name"
+    assert server.seen == []
+
+
+def test_compressed_bodies_are_inflated_under_the_size_cap(server):
+    port = port_of(server)
+    transport = SafeTransport(HttpPolicy(["127.0.0.1"], max_bytes=1000))
+    assert transport.request("GET", f"http://127.0.0.1:{port}/gzip?n=1000").body == b"z" * 1000
+    with pytest.raises(HttpFailed) as info:
+        transport.request("GET", f"http://127.0.0.1:{port}/gzip?n=5000000")
+    assert str(info.value) == (f"the response from http://127.0.0.1:{port}/gzip?n=5000000 is larger than the limit "
+                               "of 1000 bytes")
+
+
 # -- deadlines -----------------------------------------------------------------------------------
 
 def test_a_trickled_body_stops_at_the_request_deadline(server):
@@ -436,7 +475,7 @@ def tls_server(tmp_path_factory):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "secure.test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=1))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -37,6 +38,7 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 _OWN_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 # Credentials do not follow a redirect to another origin (what browsers and requests do).
 _ORIGIN_BOUND = {"authorization", "proxy-authorization", "cookie"}
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")   # what an HTTP header name may be (RFC 9110)
 
 __all__ = ["HttpBudget", "HttpBudgetExceeded", "HttpDenied", "HttpError", "HttpFailed", "HttpPolicy",
            "RequestsTransport", "Response", "SafeTransport", "Transport", "open_socket", "transport_for"]
@@ -141,7 +143,7 @@ def default_tls_context() -> ssl.SSLContext:
     global _tls_context
     if _tls_context is None:
         try:
-            import certifi   # requests' CA bundle, the one the HTTP functions always used
+            import certifi  # requests' CA bundle, the one the HTTP functions always used
 
             _tls_context = ssl.create_default_context(cafile=certifi.where())
         except ImportError:
@@ -177,6 +179,11 @@ class SafeTransport(Transport):
             if budget.left() < self.policy.timeout:
                 deadline = Deadline(start + budget.left(), "budget")
         headers = list(headers or [])
+        for name, value in headers:
+            if not _TOKEN.fullmatch(name):
+                raise HttpError(f"'{name}' is not a valid HTTP header name")
+            if any(c in value for c in "\r\n\0"):
+                raise HttpError(f"the value of the header '{name}' contains a line break or a NUL character")
         origin = None
         hops = 0
         while True:
@@ -220,6 +227,9 @@ class SafeTransport(Transport):
                 return Response(reply.status, reply.getheaders(), self._read_body(reply, target)), None
             except (TimeoutError, HttpError):
                 raise
+            except http.client.IncompleteRead:
+                raise HttpFailed(f"{method} {target.url} failed: the connection closed before the whole "
+                                 "answer arrived") from None
             except http.client.HTTPException:
                 raise HttpFailed(f"{method} {target.url} failed: the server's answer is not valid HTTP") from None
             except OSError as e:
