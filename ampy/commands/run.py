@@ -21,11 +21,16 @@ HELP = "render an AMPscript file (or - for stdin) to stdout"
 
 def configure(p) -> None:
     p.add_argument("file", help="the .amp file, or - to read stdin")
+    p.add_argument("--watch", action="store_true",
+                   help="render again on every save of the file, its content blocks, data CSVs or schemas "
+                        "(Ctrl-C stops)")
     add_render_options(p)
     add_backend_options(p)
 
 
 def run(args) -> int:
+    if getattr(args, "watch", False):
+        return _watch(args)
     from ..errors import AmpscriptError
     from ..template import compile_template
 
@@ -51,4 +56,31 @@ def run(args) -> int:
         print(f"ampy: Redirect to {request.redirect} (HTTP 302; the page output is discarded)", file=sys.stderr)
     sys.stdout.write(output)
     sys.stdout.flush()
+    return 0
+
+
+def _watch(args) -> int:
+    """``--watch``: run once, then again after each burst of saves; Ctrl-C ends with exit code 0."""
+    import argparse
+    import os
+
+    from ..workbench.live import IGNORED_DIRS, watch_changes
+
+    if args.file == "-":
+        return fail_usage("--watch needs a file, not stdin")
+    once = argparse.Namespace(**{**vars(args), "watch": False})
+    template = os.path.abspath(args.file)
+    folders = [os.path.abspath(p) for p in (args.workspace, args.data, args.content) if p]
+    ignore = [os.path.join(f, d) for f in folders for d in IGNORED_DIRS]
+    # The template's folder is watched (editors save by replacing the file), but only it counts there.
+    only = [template, *folders]
+    try:
+        run(once)
+        print(f"ampy: watching {args.file} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        for changed in watch_changes([os.path.dirname(template), *folders], ignore_paths=ignore, only=only):
+            names = ", ".join(os.path.relpath(p) for p in changed)
+            print(f"ampy: {names} changed, running again", file=sys.stderr, flush=True)
+            run(once)
+    except KeyboardInterrupt:
+        pass
     return 0

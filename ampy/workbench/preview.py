@@ -25,7 +25,11 @@ _EMAIL_PROPERTY = {"subject": "Subject", "preheader": "PreHeader", "html": "HTML
 
 
 class PreviewError(Exception):
-    """A request the preview cannot serve (unknown item, bad attribute line): shown as a message."""
+    """Something the preview was asked for does not exist (unknown item or data extension)."""
+
+
+class BadInput(PreviewError):
+    """Input the preview cannot use (a typed attribute line, a recipient address)."""
 
 
 @dataclass
@@ -86,10 +90,14 @@ def _definition_files(workspace: str) -> dict[tuple[str, str], dict[str, str]]:
     return refs
 
 
-def _read_workspace_file(workspace: str, relative: str) -> str | None:
+def _read_workspace_file(workspace: str, relative: str, folder: str = "") -> str | None:
+    """A text file of the workspace (of its ``folder`` when given), or None when it is missing,
+    unreadable, or really lies elsewhere (``..``, a symlink pointing out)."""
     from .common import resolve_inside
 
     path = resolve_inside(workspace, relative)
+    if path is not None and folder and not path.is_relative_to(os.path.realpath(os.path.join(workspace, folder))):
+        path = None
     if path is None:
         return None
     try:
@@ -111,7 +119,9 @@ class Catalogue:
             entries = sorted(os.scandir(self.content_dir), key=lambda e: e.name.lower())
         except OSError:
             return []
-        return [e.name for e in entries if e.is_file() and e.name.lower().endswith(CONTENT_EXTENSIONS)]
+        inside = os.path.realpath(self.content_dir) + os.sep
+        return [e.name for e in entries if e.is_file() and e.name.lower().endswith(CONTENT_EXTENSIONS)
+                and os.path.realpath(e.path).startswith(inside)]
 
     def emails(self) -> list[ApiObject]:
         return self.backend.cloud.objects.all("Email")
@@ -158,7 +168,7 @@ class Catalogue:
 
     def _content_item(self, name: str) -> Item:
         relative = f"content/{name}"
-        source = _read_workspace_file(self.workspace, relative)
+        source = _read_workspace_file(self.workspace, relative, "content")
         if source is None or "/" in name or not name.lower().endswith(CONTENT_EXTENSIONS):
             raise PreviewError(f"There is no content file '{name}'.")
         return Item(f"content:{name}", "Content", name, {"html": Part(source, relative, relative)})
@@ -280,7 +290,7 @@ def parse_attributes(typed: str) -> dict[str, str]:
             continue
         name, sep, value = line.partition("=")
         if not sep or not name.strip():
-            raise PreviewError(f"Attribute line {number} must look like Name=Value: {line.strip()!r}")
+            raise BadInput(f"Attribute line {number} must look like Name=Value: {line.strip()!r}")
         attrs[name.strip()] = value
     return attrs
 
@@ -364,7 +374,7 @@ def send_test(backend, item: Item, attributes: dict[str, object], to_address: st
     from ..cloud.tasks import run_task
 
     if "@" not in to_address:
-        raise PreviewError(f"'{to_address}' is not an email address.")
+        raise BadInput(f"'{to_address}' is not an email address.")
     cloud = backend.cloud
     email = ApiObject("Email", {"ID": item.email_id, "Name": item.title})
     for part, prop in (("html", "HTMLBody"), ("text", "TextBody")):

@@ -21,6 +21,7 @@ from .live import LiveReload
 from .markup import esc, hidden, layout, link, pager, url
 from .preview import (
     PART_ORDER,
+    BadInput,
     Catalogue,
     Item,
     PreviewError,
@@ -97,6 +98,9 @@ class WorkbenchUI:
                 return self._page(start_response, 405, "Method not allowed", "<h1>Method not allowed</h1>",
                                   headers=[("Allow", "GET, HEAD")])
             return get(environ, start_response, params)
+        except BadInput as e:
+            return self._page(start_response, 400, "Bad input", f'<h1>Bad input</h1><p class="ampy-notice">'
+                              f"{esc(e)}</p>")
         except (NotFound, PreviewError) as e:
             return self._page(start_response, 404, "Not found", f'<h1>Not found</h1><p class="ampy-notice">'
                               f"{esc(e)}</p>")
@@ -241,7 +245,7 @@ class WorkbenchUI:
         elif "text" in rendered.outputs:
             note = "generated from the HTML (the email has no text part)" if rendered.text_generated \
                 else "the email's text part"
-            out.append(f'<p class="ampy-note">{note}</p><pre id="ampy-text" class="ampy-text">'
+            out.append(f'<p class="ampy-note">{esc(note)}</p><pre id="ampy-text" class="ampy-text">'
                        f'{esc(rendered.outputs["text"])}</pre>')
         else:
             out.append('<p class="ampy-empty">No text version.</p>')
