@@ -9,7 +9,7 @@ import threading
 from collections.abc import Sequence
 
 from ..api.model import ApiObject
-from ..cloud.store import DataStore
+from ..cloud.store import BUSY_TIMEOUT, DataStore
 from ..textfiles import NotText, decode_text
 from .base import ApiResponse, Backend, BackendError, Pairs, Row
 
@@ -72,6 +72,7 @@ class LocalBackend(Backend):
         workspace: str | None = None,
         settings=None,
         salesforce_dir: str | None = None,
+        busy_timeout: float = BUSY_TIMEOUT,
     ):
         self.data_dir = data_dir
         self.content_dir = content_dir
@@ -80,7 +81,7 @@ class LocalBackend(Backend):
         # The Sales & Service Cloud stand-in: a folder of <Object>.csv files (None: no org connected).
         self.salesforce_dir = salesforce_dir
         self.settings = settings  # ampy.settings.Settings of the workspace (None: defaults)
-        self.store = DataStore(store_path, data_dir)
+        self.store = DataStore(store_path, data_dir, busy_timeout=busy_timeout)
         self.content = ContentFolder(content_dir)
         self._images = None  # ContentImages of <content_dir>/images, made on first use
         self._cloud = None

@@ -29,6 +29,7 @@ import os
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
+from ..textfiles import NotText, decode_text
 from . import types
 from .objects import ObjectError, merge, normalise
 
@@ -107,10 +108,12 @@ def _value(value: object, root: str, nested_type: str | None) -> object:
         if not path.startswith(os.path.realpath(root) + os.sep):
             raise ObjectError(f"{value['$file']} is outside the workspace")
         try:
-            with open(path, encoding="utf-8-sig") as f:
-                return f.read()
+            with open(path, "rb") as f:
+                return decode_text(f.read(), str(value["$file"]))
         except OSError as e:
             raise ObjectError(f"cannot read {value['$file']}: {e.strerror}") from None
+        except NotText as e:
+            raise ObjectError(str(e)) from None
     if isinstance(value, dict):
         return to_api_object(value, root, nested_type)
     if isinstance(value, list):
@@ -162,7 +165,10 @@ def _import_file(cloud, path: str, name: str) -> None:
             extra = None
             if obj.type == "Campaign":
                 activities = []
-                for a in item.get("Activities", []):
+                listed = item.get("Activities", [])
+                if not isinstance(listed, list):
+                    raise ObjectError('"Activities" must be a list of "type:key" texts')
+                for a in listed:
                     kind, _, key = str(a).partition(":")
                     activities.append({"type": kind.strip(), "key": key.strip()})
                 extra = {"activities": activities}
