@@ -431,7 +431,8 @@ def test_the_render_budget_stops_a_request_and_is_not_swallowed(server):
            f"%%[ SET @b = HTTPGet('http://127.0.0.1:{port}/trickle-body', 1, 0, @s) ]%%never")
     message = refused(src, ["127.0.0.1"], http_timeout=30, limits=Limits(http_total_time=0.8))
     assert message == (f"HTTPGet: GET http://127.0.0.1:{port}/trickle-body stopped: this render used up its 0.8 "
-                       "seconds of outbound HTTP time; raise [limits] http_total_time in ampy.toml to allow more")
+                       "seconds of outbound HTTP time (limit http_total_time; raise it in ampy.toml [limits] "
+                       "http_total_time or --limit http_total_time=N)")
 
 
 def test_a_used_up_budget_refuses_before_connecting(server):
@@ -444,8 +445,23 @@ def test_a_used_up_budget_refuses_before_connecting(server):
     with pytest.raises(HttpBudgetExceeded) as info:
         transport.request("POST", f"http://127.0.0.1:{port}/hello", [], b"x")
     assert str(info.value) == (f"POST http://127.0.0.1:{port}/hello stopped: this render used up its 2 seconds of "
-                               "outbound HTTP time; raise [limits] http_total_time in ampy.toml to allow more")
+                               "outbound HTTP time (limit http_total_time; raise it in ampy.toml [limits] "
+                               "http_total_time or --limit http_total_time=N)")
     assert server.seen == ["/hello"]
+
+
+def test_the_render_wall_time_also_ends_a_request(server):
+    port = port_of(server)
+    budget = HttpBudget(60.0, wall_end=time.monotonic() + 0.6, wall_time=5)
+    transport = RenderTransport(SafeTransport(HttpPolicy(["127.0.0.1"], timeout=30)), budget)
+    with pytest.raises(HttpBudgetExceeded) as info:
+        transport.request("GET", f"http://127.0.0.1:{port}/trickle-body")
+    assert str(info.value) == (f"GET http://127.0.0.1:{port}/trickle-body stopped: the render ran longer than 5 "
+                               "seconds (limit wall_time; raise it in ampy.toml [limits] wall_time or --limit "
+                               "wall_time=N)")
+    with pytest.raises(HttpBudgetExceeded):
+        transport.request("GET", f"http://127.0.0.1:{port}/hello")
+    assert server.seen == ["/trickle-body"]
 
 
 def test_an_unresolvable_name_fails_like_a_connection(server):

@@ -21,23 +21,55 @@ class Deadline:
 
     def __init__(self, end: float, limit: str):
         self.end = end
-        self.limit = limit          # "timeout" or "budget"
+        self.limit = limit          # "timeout", "http_total_time" or "wall_time"
 
     def remaining(self) -> float:
         return self.end - time.monotonic()
 
 
 class HttpBudget:
-    """The outbound HTTP time of one render, all requests together (``[limits] http_total_time``)."""
+    """The outbound HTTP time of one render, all requests together (``[limits] http_total_time``),
+    and the moment the whole render must end (``[limits] wall_time``), when there is one."""
 
-    __slots__ = ("total", "spent")
+    __slots__ = ("total", "spent", "wall_end", "wall_time")
 
-    def __init__(self, total: float, spent: float = 0.0):
+    def __init__(self, total: float, spent: float = 0.0, wall_end: float | None = None,
+                 wall_time: float | None = None):
         self.total = total
         self.spent = spent
+        self.wall_end = wall_end      # time.monotonic() value
+        self.wall_time = wall_time    # the limit it came from, for messages
 
     def left(self) -> float:
         return self.total - self.spent
+
+    def used_up(self) -> str | None:
+        """The limit that leaves no time for another request, or None."""
+        if self.left() <= 0:
+            return "http_total_time"
+        if self.wall_end is not None and self.wall_end <= time.monotonic():
+            return "wall_time"
+        return None
+
+    def deadline(self, timeout: float) -> Deadline:
+        """The deadline of a request starting now: its own timeout, or earlier when the render's
+        HTTP time or wall time runs out first."""
+        now = time.monotonic()
+        best = Deadline(now + timeout, "timeout")
+        if now + self.left() < best.end:
+            best = Deadline(now + self.left(), "http_total_time")
+        if self.wall_end is not None and self.wall_end < best.end:
+            best = Deadline(self.wall_end, "wall_time")
+        return best
+
+    def message(self, method: str, url: str, limit: str) -> str:
+        """Why a request was stopped by one of the render's limits, and how to raise it."""
+        if limit == "wall_time":
+            what = f"the render ran longer than {self.wall_time:g} seconds"
+        else:
+            what = f"this render used up its {self.total:g} seconds of outbound HTTP time"
+        return (f"{method} {url} stopped: {what} (limit {limit}; raise it in ampy.toml [limits] {limit} "
+                f"or --limit {limit}=N)")
 
 
 class DeadlineSocket:

@@ -9,8 +9,8 @@ of a request, redirects included:
    (``addresses``);
 4. connect to exactly the address that was checked — no second lookup — sending the original
    name as ``Host`` and, for https, as the TLS server name the certificate is verified against;
-5. read under one deadline per request and the render's total HTTP budget (``deadline``), and
-   stop reading at the size cap.
+5. read under one deadline per request, the render's total HTTP time and its wall time
+   (``deadline``), and stop reading at the size cap.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from ..limits import DEFAULT_LIMITS
 from .addresses import AllowList, IPAddress, Resolver, canonical, forbidden_kind, system_resolve
 from .deadline import Deadline, DeadlineSocket, HttpBudget
 from .errors import HttpBudgetExceeded, HttpDenied, HttpError, HttpFailed
@@ -171,13 +172,12 @@ class SafeTransport(Transport):
                 body: bytes | None = None, *, budget: HttpBudget | None = None) -> Response:
         """One request, redirects followed by hand (every hop checked again). ``budget`` is the
         render's remaining HTTP time: the request ends when it is used up, whatever the timeout."""
-        start = time.monotonic()
-        deadline = Deadline(start + self.policy.timeout, "timeout")
-        if budget is not None:
-            if budget.left() <= 0:
-                raise HttpBudgetExceeded(_budget_message(method, url, budget))
-            if budget.left() < self.policy.timeout:
-                deadline = Deadline(start + budget.left(), "budget")
+        if budget is None:
+            deadline = Deadline(time.monotonic() + self.policy.timeout, "timeout")
+        else:
+            deadline = budget.deadline(self.policy.timeout)
+            if deadline.remaining() <= 0:
+                raise HttpBudgetExceeded(budget.message(method, url, deadline.limit))
         headers = list(headers or [])
         for name, value in headers:
             if not _TOKEN.fullmatch(name):
@@ -194,8 +194,8 @@ class SafeTransport(Transport):
             try:
                 response, location = self._exchange(method, target, headers, body, deadline)
             except TimeoutError:
-                if deadline.limit == "budget":
-                    raise HttpBudgetExceeded(_budget_message(method, url, budget)) from None
+                if budget is not None and deadline.limit != "timeout":
+                    raise HttpBudgetExceeded(budget.message(method, url, deadline.limit)) from None
                 raise HttpFailed(f"{method} {url} timed out after {self.policy.timeout:g} seconds; "
                                  "a slower server needs a larger [http] timeout in ampy.toml") from None
             if location is None:
@@ -364,11 +364,6 @@ def _header_bytes(value: str) -> bytes:
         return value.encode("utf-8")
 
 
-def _budget_message(method: str, url: str, budget: HttpBudget) -> str:
-    return (f"{method} {url} stopped: this render used up its {budget.total:g} seconds of outbound HTTP "
-            "time; raise [limits] http_total_time in ampy.toml to allow more")
-
-
 def _reason(exc: OSError | None) -> str:
     """A short reason for a connection failure, without the library's nested repr chains."""
     if isinstance(exc, ConnectionRefusedError):
@@ -392,8 +387,9 @@ class RenderTransport(Transport):
 
     def request(self, method: str, url: str, headers: list[tuple[str, str]] | None = None,
                 body: bytes | None = None) -> Response:
-        if self.budget.left() <= 0:
-            raise HttpBudgetExceeded(_budget_message(method, url, self.budget))
+        limit = self.budget.used_up()
+        if limit:
+            raise HttpBudgetExceeded(self.budget.message(method, url, limit))
         start = time.monotonic()
         try:
             if isinstance(self.inner, SafeTransport):
@@ -412,8 +408,10 @@ def transport_for(ctx) -> Transport:
     if cached is None:
         inner = getattr(ctx.backend, "http_transport", None) or SafeTransport(
             HttpPolicy.from_settings(ctx.settings))
-        limits = getattr(ctx.settings, "limits", None)
-        budget = HttpBudget(limits.http_total_time if limits is not None else 60.0)
+        # The render's own limits (with per-render overrides) when the context carries them.
+        limits = getattr(ctx, "limits", None) or getattr(ctx.settings, "limits", None) or DEFAULT_LIMITS
+        budget = HttpBudget(limits.http_total_time, wall_end=getattr(ctx, "deadline", None),
+                            wall_time=limits.wall_time)
         ctx.cache["http.budget"] = budget
         cached = ctx.cache["http.transport"] = RenderTransport(inner, budget)
     return cached
