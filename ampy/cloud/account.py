@@ -17,7 +17,16 @@ from ..backends.base import ApiResponse, ApiResult, BackendError
 from . import types
 from .dataext import DataExtensions, deo_target
 from .objects import ObjectError, ObjectRepository, as_list, identity_of, merge, normalise, now_text, text
-from .retrieve import Pager, compile_filter, default_getter, filter_properties, project, property_value
+from .retrieve import (
+    Pager,
+    compile_filter,
+    default_getter,
+    distinct_properties,
+    filter_properties,
+    project,
+    project_pairs,
+    property_value,
+)
 from .tasks import STATUS_PROPERTIES, TaskRunner, TaskTable
 
 MAX_OBJECTS_PER_CALL = 50
@@ -246,8 +255,7 @@ class LocalCloud:
         object_type = text(request.get("ObjectType")).strip()
         if not object_type:
             raise ObjectError("The RetrieveRequest has no ObjectType.")
-        wanted = as_list(request.get("Properties"))
-        wanted = [text(p) for p in wanted if text(p)]
+        wanted = distinct_properties(as_list(request.get("Properties")))
         filt = request.get("Filter")
         target = deo_target(object_type)
         if target is not None or object_type.lower() == "dataextensionobject":
@@ -300,22 +308,9 @@ class LocalCloud:
             if prop.lower() not in lowered:
                 raise ObjectError(f"The Filter Property '{prop}' is not a retrievable property.")
         keep = compile_filter(filt, lambda o, p: property_value(o, p), strict_nulls=strict_nulls)
-        out = []
-        for obj in pool:
-            if not keep(obj):
-                continue
-            if wanted:
-                # None (a NULL DE cell) stays None: the wire omits its <Value>, '' is <Value/>.
-                props = [
-                    ApiObject("APIProperty", {"Name": lowered[w.lower()], "Value": property_value(obj, w)})
-                    for w in wanted
-                ]
-                obj = ApiObject(
-                    obj.type,
-                    {**{k: v for k, v in obj.properties.items() if k != "Properties"}, "Properties": props},
-                )
-            out.append(obj)
-        return out
+        # None (a NULL DE cell) stays None: the wire omits its <Value>, '' is <Value/>.
+        columns = [lowered[w.lower()] for w in wanted]
+        return [project_pairs(obj, columns) if columns else obj for obj in pool if keep(obj)]
 
     # ---- Perform / Execute / Configure / Extract / Describe -----------------------------------
     def perform(

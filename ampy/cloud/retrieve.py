@@ -226,6 +226,33 @@ def _looks_like_date(value: str) -> bool:
 # ---- projection ------------------------------------------------------------------------------
 
 
+def distinct_properties(names: list[object]) -> list[str]:
+    """The requested property names, blanks dropped and repeats removed: names match without
+    regard to case (as the service matches them), and the first spelling is the one kept.
+    A request repeating one name 400 times must not produce 400 copies of every value."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        name = text(name)
+        low = name.lower()
+        if name and low not in seen:
+            seen.add(low)
+            out.append(name)
+    return out
+
+
+def project_pairs(obj: ApiObject, names: list[str]) -> ApiObject:
+    """``obj`` (with name/value ``Properties``) keeping only ``names``, in that order; a name the
+    object lacks comes back with no Value. One pass over the pairs, whatever the number of names."""
+    values: dict[str, object] = {}
+    for pair in as_items(obj.get("Properties")):
+        if isinstance(pair, ApiObject):
+            values.setdefault(text(pair.get("Name")).lower(), pair.get("Value"))
+    pairs = [ApiObject("APIProperty", {"Name": name, "Value": values.get(name.lower())}) for name in names]
+    return ApiObject(obj.type, {**{k: v for k, v in obj.properties.items() if k != "Properties"},
+                                "Properties": pairs})
+
+
 def project(obj: ApiObject, properties: list[str]) -> ApiObject:
     """Only the requested properties (dotted names keep the nested path), in request order;
     a requested property the object lacks comes back empty so scripts can still read it."""

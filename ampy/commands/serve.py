@@ -56,6 +56,11 @@ def configure(p) -> None:
     p.add_argument("--threads", type=_positive, default=8, help="worker threads (default 8)")
     p.add_argument("--max-body", type=int, default=None, metavar="BYTES",
                    help="largest accepted request body (default 4 MiB)")
+    p.add_argument("--max-response", type=_positive, default=None, metavar="BYTES",
+                   help="most bytes of objects in one Retrieve answer; more pages with MoreDataAvailable "
+                        "(default 8 MiB)")
+    p.add_argument("--max-properties", type=_positive, default=None, metavar="N",
+                   help="most distinct Properties one RetrieveRequest may ask for (default 500)")
     p.add_argument("--token-lifetime", type=int, default=None, metavar="SECONDS",
                    help="lifetime of issued access tokens (default 1080)")
     p.add_argument("--public-url", metavar="URL",
@@ -199,6 +204,7 @@ def run(args) -> int:
     except UsageError as e:
         return fail_usage(str(e))
     options = {"max_body": args.max_body} if args.max_body else {}
+    options.update({name: getattr(args, name) for name in ("max_response", "max_properties") if getattr(args, name)})
     app = build_app(workspace, backend=backend, auth=server_auth, public_url=args.public_url,
                     live_reload=args.live_reload, **options)
     if not is_loopback(args.host):

@@ -15,10 +15,11 @@ from .wsgi import DEFAULT_MAX_BODY, ServerApp
 
 def build_app(workspace: str | None = None, *, backend=None, auth: ServerAuth | None = None,
               token_lifetime: int = DEFAULT_TOKEN_LIFETIME, max_body: int = DEFAULT_MAX_BODY,
-              public_url: str | None = None, live_reload: bool = False):
+              public_url: str | None = None, live_reload: bool = False, **limits):
     """The app for a workspace: the workbench (``WorkbenchApp``: Partner API, preview UI and
     CloudPages on one port) over its local cloud and users file. Without a workspace, the
-    Partner API app (``ServerApp``) for the given backend/auth."""
+    Partner API app (``ServerApp``) for the given backend/auth. ``limits`` are the Partner API's
+    (``max_response``, ``max_properties``: see ``ServerApp``)."""
     if backend is None:
         from ..backends import open_backend
 
@@ -26,7 +27,7 @@ def build_app(workspace: str | None = None, *, backend=None, auth: ServerAuth | 
     if auth is None:
         auth = ServerAuth.for_workspace(workspace, token_lifetime=token_lifetime) if workspace \
             else ServerAuth(token_lifetime=token_lifetime)
-    api = ServerApp(backend, auth, max_body=max_body, public_url=public_url)
+    api = ServerApp(backend, auth, max_body=max_body, public_url=public_url, **limits)
     if workspace is None:
         return api
     from ..workbench.app import WorkbenchApp

@@ -2,18 +2,27 @@
 credentials), stored hashed in ``<workspace>/.ampy/users.json``, plus the tokens the server issues.
 
 Passwords and client secrets are never stored: each entry keeps a random salt and an scrypt
-digest. ``ampy serve --add-user`` / ``--add-client`` write the file; the server reads it at start.
+digest. ``ampy serve --add-user`` / ``--add-client`` write the file (a new file swapped in whole,
+so a reader never sees half of one); a running server notices the change at the next credential
+check (it looks at the file's identity, size and mtime, a stat per check) and from then on takes
+the new set: a rotated secret's old value is refused, a new user or client is accepted, no restart.
+A file that does not read as a users file keeps the previous credentials in force, with a warning.
+
 Tokens live in memory only (a restart logs every client out, as an expired token would) and
-expire after ``token_lifetime`` seconds; the clock is injectable so tests need not wait.
+expire after ``token_lifetime`` seconds; the clock is injectable so tests need not wait. A token
+issued before its client's secret was rotated stays valid until it expires, as on the platform.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +30,8 @@ from dataclasses import dataclass
 
 USERS_FILE = os.path.join(".ampy", "users.json")
 DEFAULT_TOKEN_LIFETIME = 1080  # seconds, what the real /v2/token answers
+
+log = logging.getLogger("ampy.server")
 
 # scrypt cost: about 30 ms per check on a laptop, which makes offline guessing expensive while a
 # verified-credentials cache keeps repeated UsernameToken calls cheap.
@@ -65,18 +76,29 @@ def _read(path: str) -> dict:
         raise TypeError(f"{path} does not hold a JSON object")
     data.setdefault("users", {})
     data.setdefault("clients", {})
+    if not isinstance(data["users"], dict) or not isinstance(data["clients"], dict):
+        raise TypeError(f"{path}: users and clients must be JSON objects")
     return data
 
 
 def _write(path: str, data: dict) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = path + ".tmp"
-    # Owner-only: the file holds no secrets, but its digests are still worth guarding.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.replace(temporary, path)
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    # A uniquely named temporary file, flushed to disk, then swapped in: a running server (or a
+    # second writer) sees the old file or the new one, never a part of either. mkstemp makes it
+    # owner-only: the file holds no secrets, but its digests are still worth guarding.
+    fd, temporary = tempfile.mkstemp(prefix=".users.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def add_user(workspace: str, name: str, password: str) -> None:
@@ -99,6 +121,18 @@ def add_client(workspace: str, client_id: str, client_secret: str, account_id: s
     _write(path, data)
 
 
+def _signature(path: str) -> tuple | None:
+    """What tells one version of the users file from another: a writer swaps in a new file (a new
+    inode), and size and mtime catch an edit in place. None while there is no file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ("unreadable",)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 # ------------------------------------------------------------------------------ at run time
 
 
@@ -113,22 +147,60 @@ class ServerAuth:
     """Credential checks and token issuing for one running server (thread-safe)."""
 
     def __init__(self, users: dict | None = None, clients: dict | None = None, *,
-                 token_lifetime: int = DEFAULT_TOKEN_LIFETIME, clock: Callable[[], float] = time.monotonic):
+                 token_lifetime: int = DEFAULT_TOKEN_LIFETIME, clock: Callable[[], float] = time.monotonic,
+                 path: str | None = None):
         self.users = dict(users or {})
         self.clients = dict(clients or {})
         self.token_lifetime = token_lifetime
         self.clock = clock
+        self.path = path  # the users file to follow; None: the credentials given are all there is
+        self._signature = _signature(path) if path else None
         self._tokens: dict[str, IssuedToken] = {}
         self._verified: set[bytes] = set()
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
 
     @classmethod
     def for_workspace(cls, workspace: str, **kwargs) -> ServerAuth:
-        data = _read(users_path(workspace))
-        return cls(data["users"], data["clients"], **kwargs)
+        path = users_path(workspace)
+        signature = _signature(path)
+        data = _read(path)
+        auth = cls(data["users"], data["clients"], path=path, **kwargs)
+        auth._signature = signature  # taken before the read: a change during it is seen next time
+        return auth
 
-    def _check(self, kind: str, records: dict, name: str, secret: str) -> bool:
+    def refresh(self) -> None:
+        """Take the users file's current credentials if it changed since they were read. A file
+        that does not read as a users file leaves the credentials as they were (with a warning,
+        once per version of the file)."""
+        if self.path is None:
+            return
+        signature = _signature(self.path)
+        if signature == self._signature:
+            return
+        with self._reload_lock:
+            if signature == self._signature:
+                return  # another request reloaded it meanwhile
+            self._signature = signature
+            try:
+                data = _read(self.path)
+            except (OSError, TypeError, ValueError) as e:
+                reason = str(e).removeprefix(f"{self.path}: ").removeprefix(f"{self.path} ")
+                log.warning("ampy serve: %s cannot be read (%s); the previous credentials stay in force",
+                            self.path, reason)
+                return
+            # Whole dicts are swapped, never edited, so a check running meanwhile sees one set.
+            self.users, self.clients = dict(data["users"]), dict(data["clients"])
+            with self._lock:
+                self._verified.clear()
+            log.info("ampy serve: credentials reloaded from %s", self.path)
+
+    def _check(self, kind: str, name: str, secret: str) -> bool:
+        self.refresh()
+        records = self.users if kind == "user" else self.clients
         record = records.get(name)
+        if not isinstance(record, dict):
+            return False
         if record is None:
             return False
         # Remember successful checks by a keyed digest of the exact credentials, so a client
@@ -144,10 +216,10 @@ class ServerAuth:
         return True
 
     def check_user(self, name: str, password: str) -> bool:
-        return self._check("user", self.users, name, password)
+        return self._check("user", name, password)
 
     def check_client(self, client_id: str, client_secret: str) -> bool:
-        return self._check("client", self.clients, client_id, client_secret)
+        return self._check("client", client_id, client_secret)
 
     def issue_token(self, client_id: str) -> IssuedToken:
         issued = IssuedToken(secrets.token_urlsafe(32), client_id, self.clock() + self.token_lifetime)

@@ -6,9 +6,13 @@ turns its answers into the wire's result objects (``CreateResult``, ``PerformRes
 serialised by one lock: the local cloud keeps a single SQLite connection, and a request must not
 interleave its statements with another thread's.
 
-Retrieve paging is the backend's business (the local cloud pages at 2,500 itself); a backend that
-answers everything at once still gets paged here, so no response ever carries more than 2,500
-objects.
+Retrieve is held to limits here, whatever the backend: the requested Properties are de-duplicated
+(case-insensitively, first spelling kept) and at most ``max_properties`` distinct ones are taken
+(more: OverallStatus ``Error: ...``, as the service answers a bad request). Paging is the
+backend's business (the local cloud pages at 2,500 itself), but no answer carries more than 2,500
+objects nor more than ``max_response`` bytes of them: the rest waits here for a ContinueRequest
+(``MoreDataAvailable``), as it would from the service. Objects are serialised one at a time, so an
+answer's size is known before it is sent and no tree of the whole answer is ever built.
 """
 
 from __future__ import annotations
@@ -17,14 +21,19 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from lxml import etree
 
 from ..api.model import ApiObject
 from ..backends.base import ApiResponse, ApiResult, Backend
+from ..cloud.objects import text
+from ..cloud.retrieve import distinct_properties
 from ..soap import codec
 
 PAGE_SIZE = 2500
+DEFAULT_MAX_RESPONSE = 8 * 1024 * 1024   # bytes of retrieved objects in one Retrieve answer
+DEFAULT_MAX_PROPERTIES = 500             # distinct Properties one RetrieveRequest may ask for
 _PAGE_TTL = 600.0          # seconds a stashed remainder waits for its ContinueRequest
 _MAX_STASHED = 64          # remainders kept at once (oldest dropped first)
 
@@ -61,47 +70,66 @@ def result_object(operation: str, result: object, ordinal: int) -> ApiObject:
 
 
 class RetrievePager:
-    """Remainders of over-long Retrieve answers, handed out by ContinueRequest (thread-safe)."""
+    """Remainders of Retrieve answers cut short by a limit, handed out by ContinueRequest
+    (thread-safe). Each remainder remembers how its backend answer ended (status and RequestID),
+    so its last page ends the same way: a backend's own MoreDataAvailable survives the cut."""
 
     def __init__(self, page_size: int = PAGE_SIZE, clock=time.monotonic):
         self.page_size = page_size
         self.clock = clock
-        self._stash: OrderedDict[str, tuple[float, list]] = OrderedDict()
+        self._stash: OrderedDict[str, tuple[float, list, str, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def page(self, results: list, request_id: str) -> tuple[list, str, str]:
-        """(this page, overall status, request id) for a full result list."""
-        if len(results) <= self.page_size:
-            return results, "OK", request_id
+    def stash(self, rest: list, final_status: str, final_request_id: str) -> str:
+        """Keep ``rest`` for a later ContinueRequest; returns the RequestID to continue with."""
         request_id = str(uuid.uuid4())
         with self._lock:
-            self._stash[request_id] = (self.clock() + _PAGE_TTL, results[self.page_size:])
+            self._stash[request_id] = (self.clock() + _PAGE_TTL, rest, final_status, final_request_id)
             while len(self._stash) > _MAX_STASHED:
                 self._stash.popitem(last=False)
-        return results[:self.page_size], "MoreDataAvailable", request_id
+        return request_id
 
     def resume(self, request_id: str) -> tuple[list, str, str] | None:
-        """The next page of a stashed answer, or None when this pager holds nothing under the id."""
+        """(objects, final status, final RequestID) stashed under ``request_id``, or None when
+        this pager holds nothing under it (the backend may know it)."""
         with self._lock:
             entry = self._stash.pop(request_id, None)
-            for key in [k for k, (deadline, _) in self._stash.items() if deadline < self.clock()]:
+            now = self.clock()
+            for key in [k for k, (deadline, *_) in self._stash.items() if deadline < now]:
                 del self._stash[key]
         if entry is None or entry[0] < self.clock():
             return None
-        return self.page(entry[1], str(uuid.uuid4()))
+        return entry[1], entry[2], entry[3]
+
+
+@dataclass
+class RetrievePage:
+    """One Retrieve answer, its objects already serialised one by one (``codec.retrieve_result_bytes``)
+    so no tree of the whole answer is ever built."""
+
+    overall_status: str
+    request_id: str
+    results: list[bytes]
+
+    @property
+    def size(self) -> int:
+        return sum(len(chunk) for chunk in self.results)
 
 
 class PartnerService:
     """Runs parsed Partner API requests against a backend."""
 
-    def __init__(self, backend: Backend, *, pager: RetrievePager | None = None):
+    def __init__(self, backend: Backend, *, pager: RetrievePager | None = None,
+                 max_response: int = DEFAULT_MAX_RESPONSE, max_properties: int = DEFAULT_MAX_PROPERTIES):
         self.backend = backend
         self.pager = pager or RetrievePager()
+        self.max_response = max_response
+        self.max_properties = max_properties
         self.lock = threading.RLock()
 
-    def call(self, operation: str, arguments: dict) -> etree._Element:
-        """The response element for ``codec.parse_request``'s output. Backend exceptions
-        propagate: the HTTP layer turns them into faults."""
+    def call(self, operation: str, arguments: dict) -> etree._Element | RetrievePage:
+        """The response element for ``codec.parse_request``'s output (a ``RetrievePage`` for
+        Retrieve). Backend exceptions propagate: the HTTP layer turns them into faults."""
         handler = getattr(self, f"_{operation.lower()}")
         return handler(arguments)
 
@@ -155,17 +183,35 @@ class PartnerService:
         return codec.build_response("Describe", results=response.results,
                                     request_id=response.request_id or None)
 
-    def _retrieve(self, arguments: dict) -> etree._Element:
+    def _retrieve(self, arguments: dict) -> RetrievePage:
         request: ApiObject = arguments["request"]
-        continued = request.get("ContinueRequest")
-        page = self.pager.resume(str(continued)) if continued else None
-        if page is None:
-            with self.lock:
-                response = self.backend.api_retrieve(request)
-            request_id = response.request_id or str(uuid.uuid4())
-            if response.overall_status == "OK":
-                page = self.pager.page(list(response.results), request_id)
-            else:
-                page = (list(response.results), response.overall_status, request_id)
-        results, status, request_id = page
-        return codec.build_response("Retrieve", results=results, overall_status=status, request_id=request_id)
+        continued = text(request.get("ContinueRequest"))
+        stashed = self.pager.resume(continued) if continued else None
+        if stashed is not None:
+            return self._page(*stashed)
+        if request.get("Properties") is not None:
+            properties = distinct_properties(request.get_list("Properties"))
+            if len(properties) > self.max_properties:
+                return RetrievePage(f"Error: The RetrieveRequest asks for {len(properties)} distinct Properties; "
+                                    f"at most {self.max_properties} can be retrieved in one request.",
+                                    str(uuid.uuid4()), [])
+            request.set("Properties", properties)
+        with self.lock:
+            response = self.backend.api_retrieve(request)
+        return self._page(list(response.results), response.overall_status, response.request_id or str(uuid.uuid4()))
+
+    def _page(self, results: list, final_status: str, final_request_id: str) -> RetrievePage:
+        """As many of ``results`` as fit one answer (at most ``PAGE_SIZE`` objects and
+        ``max_response`` bytes of them, never fewer than one); the rest waits in the pager."""
+        chunks: list[bytes] = []
+        size = 0
+        for obj in results[:self.pager.page_size]:
+            chunk = codec.retrieve_result_bytes(obj)
+            if chunks and size + len(chunk) > self.max_response:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if len(chunks) < len(results):
+            request_id = self.pager.stash(results[len(chunks):], final_status, final_request_id)
+            return RetrievePage("MoreDataAvailable", request_id, chunks)
+        return RetrievePage(final_status, final_request_id, chunks)

@@ -8,9 +8,12 @@ Routes
     ``POST /v2/token``                OAuth 2.0 client credentials → an expiring access token
     ``POST /api/v1/campaigns/{id}/{action}``   Volt MX Engagement campaign REST (``rest.py``)
 
-Every request body is read up to ``max_body`` bytes (larger: 413, before any parsing). SOAP bodies
-go through the codec's hardened parser (no DTD, no entities, no network). The app holds no
-per-request state, so waitress may run it on many threads at once.
+Every request body is read up to ``max_body`` bytes (larger: 413, before any parsing). A SOAP
+request must be ``text/xml`` or ``application/soap+xml`` (else 415 with a Client fault) and its
+Body must hold exactly one operation element. SOAP bodies go through the codec's hardened parser
+(no DTD, no entities, no network). Retrieve answers are sent piece by piece from their objects'
+bytes (``partner.RetrievePage``), never built as one tree. The app holds no per-request state, so
+waitress may run it on many threads at once.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from lxml import etree
 from ..soap import codec
 from ..soap.schema import WSDL_PATH
 from .auth import ServerAuth
-from .partner import PartnerService
+from .partner import DEFAULT_MAX_PROPERTIES, DEFAULT_MAX_RESPONSE, PartnerService, RetrievePage
 from .rest import CampaignRest
 
 DEFAULT_MAX_BODY = 4 * 1024 * 1024  # bytes; a 50-object Create is far below this
@@ -40,7 +43,10 @@ _ANONYMOUS = "/role/anonymous"
 _CAMPAIGN_PATH = re.compile(r"^/api/v1/campaigns/([^/]+)/([^/]+)/?$")
 _STATUS_TEXT = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 404: "404 Not Found",
                 405: "405 Method Not Allowed", 411: "411 Length Required", 413: "413 Payload Too Large",
-                500: "500 Internal Server Error"}
+                415: "415 Unsupported Media Type", 500: "500 Internal Server Error"}
+# Media types of SOAP 1.1 and 1.2 messages; anything else is refused before it is parsed.
+_SOAP_MEDIA_TYPES = {"text/xml": False, "application/soap+xml": True}
+_STREAM_PIECE = 256 * 1024  # bytes handed to the WSGI server at a time for a large answer
 
 
 class BodyTooLarge(Exception):
@@ -74,12 +80,13 @@ class ServerApp:
     """The WSGI callable. ``backend`` is any ``Backend`` (the local cloud for ``ampy serve``)."""
 
     def __init__(self, backend, auth: ServerAuth, *, max_body: int = DEFAULT_MAX_BODY,
-                 public_url: str | None = None):
+                 public_url: str | None = None, max_response: int = DEFAULT_MAX_RESPONSE,
+                 max_properties: int = DEFAULT_MAX_PROPERTIES):
         self.backend = backend
         self.auth = auth
         self.max_body = max_body
         self.public_url = public_url.rstrip("/") if public_url else None
-        self.partner = PartnerService(backend)
+        self.partner = PartnerService(backend, max_response=max_response, max_properties=max_properties)
         self.rest = CampaignRest(backend, auth, lock=self.partner.lock)
         self._wsdl_template = WSDL_PATH.read_bytes()
 
@@ -190,7 +197,10 @@ class ServerApp:
 
     def _soap(self, environ, start_response):
         content_type = environ.get("CONTENT_TYPE", "")
-        soap12 = content_type.lower().startswith("application/soap+xml")
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        if media_type not in _SOAP_MEDIA_TYPES:
+            return self._unsupported_media_type(environ, start_response, content_type)
+        soap12 = _SOAP_MEDIA_TYPES[media_type]
         action = _soap12_action(content_type) if soap12 else environ.get("HTTP_SOAPACTION")
         action = (action or "").strip().strip('"')
         if action and action not in codec.OPERATIONS:
@@ -225,8 +235,33 @@ class ServerApp:
                 message = "An unexpected error occurred."
             return self._fault(start_response, soap12, "Server", message, detail_code=code,
                                detail_message=message)
+        if isinstance(response, RetrievePage):
+            return self._stream_retrieve(start_response, response, soap12, _addressing_headers(headers, operation))
         reply = codec.envelope(response, soap12=soap12, headers=_addressing_headers(headers, operation))
         return self._respond(start_response, 200, codec.to_bytes(reply), _content_type(soap12))
+
+    @staticmethod
+    def _stream_retrieve(start_response, page: RetrievePage, soap12: bool, headers: list):
+        """A Retrieve answer sent piece by piece from its objects' bytes; its length is known
+        up front, so it still carries a Content-Length."""
+        head, tail = codec.retrieve_envelope_parts(overall_status=page.overall_status,
+                                                   request_id=page.request_id, soap12=soap12, headers=headers)
+        length = len(head) + page.size + len(tail)
+        start_response(_STATUS_TEXT[200], [("Content-Type", _content_type(soap12)), ("Content-Length", str(length))])
+        return _pieces(head, page.results, tail)
+
+    def _unsupported_media_type(self, environ, start_response, content_type: str) -> list[bytes]:
+        """415 with a SOAP fault, worded as .NET's SOAP stack words it; the fault is SOAP 1.2
+        when the body is a SOAP 1.2 envelope, else SOAP 1.1."""
+        try:
+            soap12 = codec.parse_envelope(read_body(environ, self.max_body))[0] == "1.2"
+        except codec.SoapClientError:
+            soap12 = False
+        shown = "".join(c if c.isprintable() else "?" for c in content_type[:200])  # XML-safe text
+        message = (f"Cannot process the message because the content type '{shown}' was not the "
+                   f"expected type '{_content_type(soap12)}'.")
+        body = codec.to_bytes(codec.fault("Client", message, soap12=soap12))
+        return self._respond(start_response, 415, body, _content_type(soap12))
 
     def _authenticate(self, headers: list) -> str | None:
         """None when the request's credentials are good, else the fault string."""
@@ -247,6 +282,19 @@ class ServerApp:
 
 
 # ------------------------------------------------------------------------------ helpers
+
+
+def _pieces(head: bytes, chunks: list[bytes], tail: bytes):
+    """``head``, the chunks and ``tail`` regrouped into pieces of about ``_STREAM_PIECE`` bytes."""
+    piece, size = [head], len(head)
+    for chunk in chunks:
+        if size >= _STREAM_PIECE:
+            yield b"".join(piece)
+            piece, size = [], 0
+        piece.append(chunk)
+        size += len(chunk)
+    piece.append(tail)
+    yield b"".join(piece)
 
 
 def _is_expected(exc: Exception) -> bool:

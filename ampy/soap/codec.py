@@ -389,6 +389,45 @@ def build_response(operation: str, *, results: Iterable[ApiObject] = (), overall
     return object_to_xml(ApiObject(element_name, props), element_name, with_type=False, schema_order=True)
 
 
+# A Retrieve answer may be large: ``retrieve_result_bytes`` writes one retrieved object at a time and
+# ``retrieve_envelope_parts`` the envelope around them, so a server never holds the answer as one
+# tree. Together they give the very bytes ``to_bytes(envelope(build_response("Retrieve", ...)))``
+# gives for the same answer.
+_RESPONSE_NSMAP = {None: PARTNER_NS, "xsi": XSI_NS}
+
+
+def _in_scope_declarations() -> bytes:
+    """What lxml writes on a ``Results`` element serialised on its own (the namespaces its
+    ancestors declare inside a response), to be cut off again."""
+    parent = etree.Element(_q("RetrieveResponseMsg"), nsmap=_RESPONSE_NSMAP)
+    return etree.tostring(etree.SubElement(parent, _q("Results")), encoding="utf-8")[:-2]
+
+
+_RESULTS_START = _in_scope_declarations()
+
+
+def retrieve_result_bytes(obj: ApiObject) -> bytes:
+    """One retrieved object as the UTF-8 bytes of its ``<Results>`` element, as written inside a
+    ``RetrieveResponseMsg`` (no namespace declarations of its own: the envelope has them)."""
+    parent = etree.Element(_q("RetrieveResponseMsg"), nsmap=_RESPONSE_NSMAP)
+    info = partner_schema().property("RetrieveResponseMsg", "Results")
+    _write_value(parent, "Results", obj, info.type_name if info is not None else None, True)
+    data = etree.tostring(parent[0], encoding="utf-8")
+    if data.startswith(_RESULTS_START):
+        return b"<Results" + data[len(_RESULTS_START):]
+    return data  # lxml wrote the declarations otherwise: redundant, but still the same document
+
+
+def retrieve_envelope_parts(*, overall_status: str, request_id: str, soap12: bool = False,
+                            headers: Iterable[etree._Element] = ()) -> tuple[bytes, bytes]:
+    """(head, tail) of a Retrieve answer's envelope: the ``retrieve_result_bytes`` of its
+    objects go between the two."""
+    response = build_response("Retrieve", overall_status=overall_status, request_id=request_id)
+    data = to_bytes(envelope(response, soap12=soap12, headers=headers))
+    cut = data.rindex(b"</RetrieveResponseMsg>")
+    return data[:cut], data[cut:]
+
+
 def parse_response(body: etree._Element) -> tuple[str, ApiObject]:
     """The operation a response element answers, and the response as an ``ApiObject`` whose
     properties are the response's children (``Results`` always a list)."""
@@ -478,6 +517,11 @@ def parse_envelope(data: bytes | str) -> tuple[str, list[etree._Element], etree.
     content = _elements(body)
     if not content:
         raise SoapClientError("SOAP Body is empty")
+    if len(content) > 1:
+        # Serving the first and ignoring the rest would half-serve the message.
+        names = ", ".join(_local_name(c) for c in content[:5]) + (", ..." if len(content) > 5 else "")
+        raise SoapClientError(f"The SOAP Body holds {len(content)} elements ({names}); a message "
+                              "carries exactly one operation.")
     headers = _elements(header) if header is not None else []
     return versions[ns], headers, content[0]
 
