@@ -170,8 +170,7 @@ def workspace(tmp_path):
 def test_bad_settings_are_a_usage_error(workspace, toml, message):
     (workspace / "ampy.toml").write_text(toml, encoding="utf-8")
     code, out, err = cli("run", "t.amp", "--workspace", "ws", cwd=workspace.parent)
-    assert (code, out, err) == (2, "", f"ampy: {workspace.parent / 'ws' / 'ampy.toml'}: {message}\n".replace(
-        str(workspace.parent) + "/", ""))
+    assert (code, out, err) == (2, "", f"ampy: ws/ampy.toml: {message}\n")
 
 
 def test_render_out_naming_a_file_is_a_usage_error(workspace):
@@ -183,14 +182,15 @@ def test_render_out_naming_a_file_is_a_usage_error(workspace):
 
 
 BAD_UTF8 = b'%%=v("caf\xe9")=%%'
+STDIN_REFUSED = (2, "", "ampy: <stdin> is not UTF-8 text (invalid byte 0xe9 at byte 9)\n")
 
 
 def test_invalid_utf8_is_refused_alike_from_stdin_and_from_a_file(tmp_path):
-    assert cli("run", "-", stdin=BAD_UTF8) == (2, "", "ampy: <stdin> is not UTF-8 text (invalid byte 0xe9 at byte 9)\n")
+    assert cli("run", "-", stdin=BAD_UTF8) == STDIN_REFUSED
     (tmp_path / "bad.amp").write_bytes(BAD_UTF8)
     assert cli("run", "bad.amp", cwd=tmp_path) == (
         2, "", "ampy: bad.amp is not UTF-8 text (invalid byte 0xe9 at byte 9)\n")
-    assert cli("check", "-", stdin=BAD_UTF8) == (2, "", "ampy: <stdin> is not UTF-8 text (invalid byte 0xe9 at byte 9)\n")
+    assert cli("check", "-", stdin=BAD_UTF8) == STDIN_REFUSED
 
 
 def test_stdin_reads_as_a_file_does():
