@@ -405,6 +405,51 @@ def test_compressed_bodies_are_inflated_under_the_size_cap(server):
                                "of 1000 bytes")
 
 
+def serve_raw(replies):
+    """A bare TCP server answering each connection with the next canned reply (bytes, or a list of
+    parts sent apart); it stops after the last one."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def run():
+        with listener:
+            for reply in replies:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.recv(65536)
+                    for part in reply if isinstance(reply, list) else [reply]:
+                        conn.sendall(part)
+                        time.sleep(0.02)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+def test_broken_answers_fail_plainly():
+    packed = gzip.compress(b"hello " * 100)
+    port, thread = serve_raw([
+        b"",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        b"not http\r\n\r\n",
+        [b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n" + packed[:4], packed[4:11], packed[11:]],
+    ])
+    transport = SafeTransport(HttpPolicy(["127.0.0.1"], timeout=5))
+    url = f"http://127.0.0.1:{port}/"
+    outcomes = []
+    for _ in range(4):
+        with pytest.raises(HttpFailed) as info:
+            transport.request("GET", url)
+        outcomes.append(str(info.value))
+    assert outcomes == [f"GET {url} failed: the server closed the connection without answering",
+                        f"GET {url} failed: the connection closed before the whole answer arrived",
+                        f"GET {url} failed: the connection closed before the whole answer arrived",
+                        f"GET {url} failed: the server's answer is not valid HTTP"]
+    assert transport.request("GET", url).body == b"hello " * 100
+    thread.join()
+
+
 # -- deadlines -----------------------------------------------------------------------------------
 
 def test_a_trickled_body_stops_at_the_request_deadline(server):

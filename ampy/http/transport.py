@@ -227,6 +227,9 @@ class SafeTransport(Transport):
                 return Response(reply.status, reply.getheaders(), self._read_body(reply, target)), None
             except (TimeoutError, HttpError):
                 raise
+            except http.client.RemoteDisconnected:
+                raise HttpFailed(f"{method} {target.url} failed: the server closed the connection without "
+                                 "answering") from None
             except http.client.IncompleteRead:
                 raise HttpFailed(f"{method} {target.url} failed: the connection closed before the whole "
                                  "answer arrived") from None
@@ -336,21 +339,22 @@ class SafeTransport(Transport):
         inflater = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
         pieces, size = [], 0
         while True:
-            piece = reply.read(_PIECE)
+            raw = reply.read(_PIECE)
+            if not raw and reply.length:
+                # http.client returns short reads at a premature end without complaint
+                raise http.client.IncompleteRead(b"", reply.length)
+            piece = raw
             if inflater is not None:
                 try:
-                    piece = inflater.decompress(piece, limit + 1 - size) if piece else inflater.flush()
+                    piece = inflater.decompress(raw, limit + 1 - size) if raw else inflater.flush(limit + 1 - size)
                 except zlib.error:
                     raise HttpFailed(f"the {encoding} body from {target.url} is corrupt") from None
-            if not piece:
-                break
             size += len(piece)
             if size > limit:
                 raise HttpFailed(f"the response from {target.url} is larger than the limit of {limit} bytes")
             pieces.append(piece)
-            if inflater is not None and inflater.eof:
-                break
-        return b"".join(pieces)
+            if not raw or (inflater is not None and inflater.eof):
+                return b"".join(pieces)
 
 
 # The name this transport had when it was built on requests; embedding code may still use it.
