@@ -128,7 +128,7 @@ class Net:
 
     def open(self, ip, port, timeout):
         self.dialled.append((ip, port))
-        if ip not in ("127.0.0.1", PUBLIC):
+        if ip not in ("127.0.0.1", "::1", PUBLIC):
             raise AssertionError(f"the test tried to connect to {ip}")
         return open_socket("127.0.0.1", self.port, timeout)
 
@@ -267,12 +267,19 @@ def test_an_allowlisted_name_resolving_to_an_internal_address_is_refused(server,
     assert (net.lookups, net.dialled, server.seen) == (["allowed.test"], [], [])
 
 
-def test_one_internal_address_among_public_ones_refuses_the_name(server):
-    net = Net(port_of(server), {"allowed.test": [[PUBLIC, "10.0.0.7"]]})
-    message = refused(f"%%=HTTPGet('http://allowed.test:{port_of(server)}/secret')=%%", ["allowed.test"], net)
-    assert message.startswith("HTTPGet: requests to host 'allowed.test' are not allowed: it resolves to 10.0.0.7, "
-                              "a private address;")
-    assert net.dialled == []
+def test_only_the_permitted_addresses_of_a_name_are_dialled(server):
+    port = port_of(server)
+    net = Net(port, {"allowed.test": [["10.0.0.7", PUBLIC, "::1"]], "inside.test": [["10.0.0.7", "::1"]]})
+    assert render(f"%%=HTTPGet('http://allowed.test:{port}/hello')=%%", ["allowed.test"], net) == "Hello, world"
+    assert net.dialled == [(PUBLIC, port)]
+    message = refused(f"%%=HTTPGet('http://inside.test:{port}/hello')=%%", ["inside.test"], net)
+    assert message == ("HTTPGet: requests to host 'inside.test' are not allowed: it resolves to 10.0.0.7, a private "
+                       'address; if it is meant to be reached, add the address to ampy.toml: [http] allow = '
+                       '["10.0.0.7"]')
+    # With one of them allowlisted, that one is dialled and the other never.
+    both = Net(port, {"inside.test": [["127.0.0.1", "::1"]]})
+    assert render(f"%%=HTTPGet('http://inside.test:{port}/hello')=%%", ["inside.test", "::1"], both) == "Hello, world"
+    assert (net.dialled, both.dialled) == ([(PUBLIC, port)], [("::1", port)])
 
 
 def test_public_addresses_are_public():

@@ -102,17 +102,17 @@ class HttpPolicy:
                 f'[http] allow = ["{target.host}"]')
         return target
 
-    def check_addresses(self, target: Target, addresses: list[IPAddress]) -> None:
-        """HttpDenied unless every address is public or allowlisted. One bad answer refuses the
-        name: a name that mixes public and internal addresses is not one to trust."""
-        for ip in addresses:
-            if self.allowlist.address_allowed(ip):
-                continue
-            kind = forbidden_kind(ip)
-            if kind:
-                raise HttpDenied(
-                    f"requests to host '{target.host}' are not allowed: it resolves to {ip}, {kind}; "
-                    f'if it is meant to be reached, add the address to ampy.toml: [http] allow = ["{ip}"]')
+    def permitted_addresses(self, target: Target, addresses: list[IPAddress]) -> list[IPAddress]:
+        """The addresses that may be dialled: public ones and allowlisted ones, in the resolver's
+        order. Only these are ever connected to (a name answering both ``127.0.0.1`` and ``::1``
+        works with one of them allowlisted); HttpDenied when none is left."""
+        permitted = [ip for ip in addresses if self.allowlist.address_allowed(ip) or not forbidden_kind(ip)]
+        if not permitted:
+            ip = addresses[0]
+            raise HttpDenied(
+                f"requests to host '{target.host}' are not allowed: it resolves to {ip}, {forbidden_kind(ip)}; "
+                f'if it is meant to be reached, add the address to ampy.toml: [http] allow = ["{ip}"]')
+        return permitted
 
 
 class Transport:
@@ -213,8 +213,7 @@ class SafeTransport(Transport):
     def _exchange(self, method, target: Target, headers, body, deadline: Deadline):
         """(response, redirect location or None) for one hop."""
         addresses = self._addresses(method, target, deadline)
-        self.policy.check_addresses(target, addresses)
-        sock = self._connect(method, target, addresses, deadline)
+        sock = self._connect(method, target, self.policy.permitted_addresses(target, addresses), deadline)
         conn = http.client.HTTPConnection(target.host, target.port)
         conn.sock = DeadlineSocket(sock, deadline)
         try:
