@@ -320,6 +320,10 @@ def test_allow_entries_in_ampy_toml(tmp_path):
         load_settings(str(toml))
     assert str(info.value) == (f"{toml}: [http] allow: '10.0.0.1/8' is not a valid address or network "
                                "(10.0.0.1/8 has host bits set)")
+    toml.write_text('[http]\nallow = ["api.example.com/v1"]\n', encoding="utf-8")
+    with pytest.raises(ValueError) as info:
+        load_settings(str(toml))
+    assert str(info.value) == f"{toml}: [http] allow: 'api.example.com/v1' is not a host name, an address or a network"
 
 
 # -- DNS rebinding -----------------------------------------------------------------------------

@@ -126,6 +126,11 @@ def parse_network(entry: str) -> IPNetwork | None:
             return ipaddress.ip_network(canonical(ipaddress.ip_address(text)))
         except ValueError:
             return None
+    address = text.partition("/")[0]
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"'{entry}' is not a host name, an address or a network") from None
     try:
         return ipaddress.ip_network(text)
     except ValueError as e:
