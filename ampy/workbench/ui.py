@@ -227,7 +227,7 @@ class WorkbenchUI:
             else:
                 value = '<span class="ampy-empty">(none)</span>'
             out.append(f'<dt>{PART_TITLES[part]}</dt><dd id="ampy-{part}">{value}</dd>')
-        out.append("</dl><h2>HTML</h2>")
+        out.append('</dl><div class="ampy-parts"><div class="ampy-part"><h2>HTML</h2>')
         if "html" in rendered.errors:
             out.append(self._error(item, "html", rendered.errors["html"]))
         elif "html" in rendered.outputs:
@@ -239,7 +239,7 @@ class WorkbenchUI:
                        ' class="ampy-frame ampy-desktop" title="The rendered HTML"></iframe>')
         else:
             out.append('<p class="ampy-empty">This email has no HTML part.</p>')
-        out.append("<h2>Text</h2>")
+        out.append('</div><div class="ampy-part"><h2>Text</h2>')
         if "text" in rendered.errors:
             out.append(self._error(item, "text", rendered.errors["text"]))
         elif "text" in rendered.outputs:
@@ -249,6 +249,7 @@ class WorkbenchUI:
                        f'{esc(rendered.outputs["text"])}</pre>')
         else:
             out.append('<p class="ampy-empty">No text version.</p>')
+        out.append("</div></div>")
         sources = [link(self._source_url(item, part), f"{PART_TITLES[part]} source") for part in PART_ORDER
                    if part in item.parts]
         out.append(f'<p class="ampy-sources">{" · ".join(sources)}</p>')
