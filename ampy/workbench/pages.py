@@ -12,6 +12,7 @@ links) renders the page the token names. Nothing else under the folder is ever s
 
 from __future__ import annotations
 
+import html
 import os
 import pathlib
 import sys
@@ -183,8 +184,6 @@ class _LinkRefused(Exception):
 
 
 def _escape(text: str) -> str:
-    import html
-
     return html.escape(text)
 
 
