@@ -26,6 +26,7 @@ from .retrieve import (
     project,
     project_pairs,
     property_value,
+    rows_as_pairs,
 )
 from .tasks import STATUS_PROPERTIES, TaskRunner, TaskTable
 
@@ -263,8 +264,8 @@ class LocalCloud:
                 raise ObjectError("Retrieve DataExtensionObject rows as DataExtensionObject[<name or key>].")
             info = self.des.resolve(target)
             return self._retrieve_pairs(
-                self.des.rows(info), info.columns, wanted, filt, f"DataExtensionObject[{info.name}]",
-                strict_nulls=True,
+                self.store.lookup(info.name, ()), info.columns, wanted, filt,
+                f"DataExtensionObject[{info.name}]", strict_nulls=True, rows=True,
             )
         canonical = types.canonical_type(object_type)
         if canonical is None:
@@ -295,9 +296,11 @@ class LocalCloud:
 
     @staticmethod
     def _retrieve_pairs(
-        pool: list[ApiObject], names: list[str], wanted: list[str], filt, what: str, *, strict_nulls=False
+        pool: list, names: list[str], wanted: list[str], filt, what: str, *, strict_nulls=False, rows=False
     ):
-        """Retrieve over objects whose data are name/value Properties (DE rows, task statuses)."""
+        """Retrieve over objects whose data are name/value Properties (task statuses) or, with
+        ``rows``, over DE rows (dicts by column) that become such objects: only the rows kept and the
+        columns wanted are built, so a narrow Retrieve of a wide data extension stays cheap."""
         lowered = {n.lower(): n for n in names}
         bad = [p for p in wanted if p.lower() not in lowered]
         if bad:
@@ -307,9 +310,12 @@ class LocalCloud:
         for prop in filter_properties(filt):
             if prop.lower() not in lowered:
                 raise ObjectError(f"The Filter Property '{prop}' is not a retrievable property.")
-        keep = compile_filter(filt, lambda o, p: property_value(o, p), strict_nulls=strict_nulls)
         # None (a NULL DE cell) stays None: the wire omits its <Value>, '' is <Value/>.
         columns = [lowered[w.lower()] for w in wanted]
+        if rows:
+            keep = compile_filter(filt, lambda row, p: row.get(lowered[p.lower()]), strict_nulls=strict_nulls)
+            return rows_as_pairs((row for row in pool if keep(row)), columns or names)
+        keep = compile_filter(filt, lambda o, p: property_value(o, p), strict_nulls=strict_nulls)
         return [project_pairs(obj, columns) if columns else obj for obj in pool if keep(obj)]
 
     # ---- Perform / Execute / Configure / Extract / Describe -----------------------------------

@@ -18,6 +18,7 @@ trees; any DOCTYPE is refused. Everything a client can get wrong raises ``SoapCl
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import uuid
 from collections.abc import Iterable
@@ -107,6 +108,7 @@ def object_to_xml(obj: ApiObject, tag: str, *, with_type: bool = True,
     return element
 
 
+@functools.lru_cache(maxsize=4096)  # asked once per property written or read: large answers repeat a few
 def _property_info(type_name: str, slot_type: str | None, name: str) -> PropertyInfo | None:
     """What the WSDL says about ``type_name.name``; for a type the WSDL lacks, what it says
     about the slot's declared type (a subtype still has its base's properties)."""
@@ -122,11 +124,18 @@ def _ordered_items(obj: ApiObject, slot_type: str | None, schema_order: bool) ->
     items = list(obj.properties.items())
     if not schema_order:
         return items
-    schema = partner_schema()
-    known = obj.type if (schema.is_known_type(obj.type) or schema.is_message(obj.type)) else slot_type
-    rank = {name.lower(): i for i, name in enumerate(schema.property_names(known or ""))}
+    rank = _schema_rank(obj.type, slot_type)
     # sorted() is stable: unknown properties keep their given order after the known ones.
     return sorted(items, key=lambda item: rank.get(item[0].lower(), len(rank)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _schema_rank(type_name: str, slot_type: str | None) -> dict[str, int]:
+    """Lower-cased property name → its place in the WSDL sequence of the type (or of its slot's
+    type, for a type the WSDL lacks)."""
+    schema = partner_schema()
+    known = type_name if (schema.is_known_type(type_name) or schema.is_message(type_name)) else slot_type
+    return {name.lower(): i for i, name in enumerate(schema.property_names(known or ""))}
 
 
 def _write_properties(element: etree._Element, obj: ApiObject, slot_type: str | None,
