@@ -55,8 +55,12 @@ def workspace(tmp_path_factory):
     (root / "definitions" / "promo.json").write_text(json.dumps(DEFINITIONS), encoding="utf-8")
     (root / "dataextensions" / "Big.csv").write_text(
         "Id,Name\n" + "".join(f"{n},name-{n}\n" for n in range(1, 46)), encoding="utf-8")
+    (root / "content" / "spin.html").write_text(
+        "<p>start</p>\n%%[ FOR @i = 1 TO 2000000000 DO SET @x = @i NEXT @i ]%%done\n", encoding="utf-8")
     (root / "secret.txt").write_text("TOP SECRET", encoding="utf-8")
     os.symlink(root / "secret.txt", root / "content" / "leak.html")
+    with open(root / "ampy.toml", "a", encoding="utf-8") as f:
+        f.write("\n[limits]\nloop_iterations = 1000\n")
     return root
 
 
@@ -172,6 +176,16 @@ def test_email_context_ban_shows_the_error_in_place_of_the_render(server, worksp
     assert '<span id="L2"><span class="ampy-lineno">2</span> %%[</span>' in source.text
 
 
+def test_a_runaway_template_is_stopped_by_the_render_limits(server):
+    r = _get(server, "/", params={"item": "content:spin.html", "mode": "typed", "attrs": "x=1"})
+    assert r.status_code == 200
+    cli = html.unescape(re.search(r'<pre class="cli">(.*?)</pre>', r.text, re.S).group(1))
+    assert cli.splitlines()[0] == (
+        "content/spin.html:2:5: The FOR loop would run 2000000000 iterations, more than 1000 (limit "
+        "loop_iterations; raise it in ampy.toml [limits] loop_iterations or --limit loop_iterations=N)")
+    assert _get(server, "/_ampy/tasks").status_code == 200   # and the server goes on
+
+
 def test_ui_pages_and_the_rendered_email_carry_their_security_headers(server):
     page = _get(server, "/", params={"item": "content:promo.html"})
     csp = page.headers["Content-Security-Policy"]
@@ -227,6 +241,56 @@ def test_send_test_delivers_through_the_send_path_and_the_outbox_shows_it(server
     tasks = _get(server, "/_ampy/tasks").text
     assert re.search(rf"<tr><td>{task_id}</td><td>Email</td><td>Promo</td><td>test</td><td>Complete</td><td></td>",
                      tasks)
+
+
+class Collector:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+def test_send_test_goes_to_the_configured_smtp_server(tmp_path):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        root = tmp_path / "ws"
+        create_workspace(str(root))
+        (root / "content" / "promo.html").write_text(PROMO, encoding="utf-8")
+        with open(root / "ampy.toml", "a", encoding="utf-8") as f:
+            f.write(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n')
+        app = build_app(str(root))
+        try:
+            with RunningServer(app, "127.0.0.1", 0, threads=2) as running:
+                page = _get(running, "/", params={"item": "send:WelcomeSend", "de": "Subscribers", "row": "3"}).text
+                r = requests.post(running.url + "/_ampy/send", timeout=30, data={
+                    "csrf": _csrf(page), "item": "send:WelcomeSend", "de": "Subscribers", "row": "3",
+                    "to": "qa@example.com"})
+        finally:
+            app.close()
+            app.backend.close()
+    finally:
+        controller.stop()
+    sent = html.unescape(re.sub(r"<[^>]+>", "", _by_id(r.text, "ampy-sent")))
+    assert re.fullmatch(rf"Welcome send for S003 \(Subscribers\) to qa@example.com: task \d+, Complete\. "
+                        rf"Delivered to SMTP 127\.0\.0\.1:{port}\.", sent)
+    assert not (root / "outbox").exists() or not list((root / "outbox").iterdir())
+    [(recipients, content)] = collector.messages
+    assert recipients == ["qa@example.com"]
+    message = email.message_from_bytes(content, policy=email.policy.default)
+    assert message["Subject"] == "Welcome, Alan!"
+    assert message["From"] == "Example News <news@example.com>"
+    assert message.get_body(("plain",)).get_content() == "Welcome, Alan! Your tier: Silver.\r\n"  # as on the wire
 
 
 def test_send_test_to_a_bad_address_is_refused_before_sending(server, workspace):
@@ -389,6 +453,26 @@ def test_events_since_an_older_change_arrive_at_once(server):
             if line == "event: change":
                 break
     assert seen[-1] == "event: change"
+
+
+def test_open_event_streams_are_capped_so_pages_keep_being_served(server, monkeypatch):
+    monkeypatch.setattr(live, "STREAM_SECONDS", 3600.0)
+    streams, first_lines = [], []
+    try:
+        # Streams of earlier tests may still hold slots until their next heartbeat notices the
+        # closed connection: open streams until the server says it is busy.
+        for _ in range(live.MAX_STREAMS + 1):
+            streams.append(requests.get(server.url + "/_ampy/events", stream=True, timeout=30))
+            first_lines.append(next(streams[-1].iter_lines(decode_unicode=True)))
+            if first_lines[-1] != "retry: 1000":
+                break
+        assert first_lines[-1] == "retry: 3000"   # the browser tries again later
+        assert first_lines[:-1] == ["retry: 1000"] * (len(first_lines) - 1)
+        assert _get(server, "/_ampy/tasks").status_code == 200
+    finally:
+        for s in streams:
+            s.close()
+        server.app.ui.live.notify([])  # wakes the streams; each ends at its next write to a closed socket
 
 
 def test_html_to_text():
