@@ -10,6 +10,7 @@ import logging
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -140,12 +141,39 @@ def test_too_many_distinct_properties_is_an_error_answer_without_a_backend_call(
         assert cloud.requested == [[f"P{i}" for i in range(500)]]
 
 
-def test_the_property_limit_is_set_on_the_command_line():
-    from ampy.cli import build_parser
-
-    args = build_parser().parse_args(["serve", "--workspace", ".", "--max-properties", "20",
-                                      "--max-response", "65536"])
-    assert (args.max_properties, args.max_response) == (20, 65536)
+def test_ampy_serve_takes_both_limits_from_its_command_line(tmp_path):
+    root = str(tmp_path / "ws")
+    create_workspace(root)
+    auth.add_user(root, USER, PASSWORD)
+    server = subprocess.Popen([sys.executable, "-m", "ampy", "serve", "--workspace", root, "--port", "0",
+                               "--no-reload", "--max-response", "300", "--max-properties", "2"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = None
+        for line in server.stderr:  # ends when the server exits, so no endless wait
+            if "Partner API" in line:
+                url = line.split()[2].removesuffix("/Service.asmx")
+                break
+        assert url is not None, "ampy serve printed no address"
+        served = SimpleNamespace(url=url)
+        wanted = ["SubscriberKey", "EmailAddress", "subscriberkey"]
+        pages = []
+        continue_request = None
+        for _ in range(10):
+            response = answer(post(served, retrieve_envelope("DataExtensionObject[Subscribers]", wanted,
+                                                             continue_request)))
+            pages.append((response.get("OverallStatus"), len(response.get("Results"))))
+            if response.get("OverallStatus") != "MoreDataAvailable":
+                break
+            continue_request = response.get("RequestID")
+        assert pages == [("MoreDataAvailable", 1)] * 4 + [("OK", 1)]
+        refused = answer(post(served, retrieve_envelope("DataExtensionObject[Subscribers]", wanted + ["City"])))
+        assert refused.get("OverallStatus") == ("Error: The RetrieveRequest asks for 3 distinct Properties; "
+                                                "at most 2 can be retrieved in one request.")
+    finally:
+        server.terminate()
+        server.wait(30)
+        server.stderr.close()
 
 
 # ------------------------------------------------------------------------- response size
