@@ -14,9 +14,14 @@ import itertools
 import sys
 import warnings
 from collections.abc import Callable
+from itertools import chain, repeat
+from time import monotonic
+from types import CodeType
 
 from . import registry
 from .errors import AmpscriptError, AmpscriptRuntimeError, AmpscriptSyntaxError, FunctionError, Redirected
+from .functions.strings import concat, concat_onto
+from .limits import DEFAULT_LIMITS, how_to_raise
 from .runtime.values import compare, condition, equals, to_int, to_text
 from .syntax import ast
 
@@ -51,11 +56,32 @@ class OutRef:
         return ctx.vars.get(self.key) if self.key is not None else None
 
 
-def for_range(start: object, end: object, down: bool) -> range:
-    """The counter values of ``FOR @i = start TO|DOWNTO end``."""
+_TICK_EVERY = 256  # FOR iterations between two checks of the render's clock and output size
+
+
+def for_range(ctx, start: object, end: object, down: bool):
+    """The counter values of ``FOR @i = start TO|DOWNTO end`` (the bounds are evaluated once, so
+    the iteration limits are checked up front). A long loop checks the clock and the output every
+    256 iterations: it iterates pieces of the range, chained in C, with a check before each piece,
+    so the loop body itself carries no extra work."""
     a = to_int(start, "FOR start value")
     b = to_int(end, "FOR end value")
-    return range(a, b - 1, -1) if down else range(a, b + 1)
+    r = range(a, b - 1, -1) if down else range(a, b + 1)
+    n = len(r)
+    if n > ctx.iterations_left or n > ctx.limits.loop_iterations:
+        ctx.refuse_loop(n)
+    ctx.iterations_left -= n
+    if monotonic() > ctx.deadline:
+        ctx.check_time()
+    if n <= _TICK_EVERY:
+        return r
+    pieces = (r[i:i + _TICK_EVERY] for i in range(0, len(r), _TICK_EVERY))
+    return chain.from_iterable(map(_checked, repeat(ctx), pieces))
+
+
+def _checked(ctx, piece: range) -> range:
+    ctx.tick()
+    return piece
 
 
 class _Site:
@@ -71,7 +97,8 @@ class _Site:
 class Compiled:
     """The result of compiling one template: ``run(ctx)`` executes it."""
 
-    __slots__ = ("_func", "restricted", "_sites", "_filename", "_lines", "_line_nodes", "_name", "_source")
+    __slots__ = ("_func", "restricted", "_sites", "_filename", "_lines", "_line_nodes", "_name", "_source",
+                 "depth", "deepest_node")
 
     def __init__(self, func, restricted, sites, filename, lines, line_nodes, name, source):
         self._func = func
@@ -82,6 +109,8 @@ class Compiled:
         self._line_nodes = line_nodes
         self._name = name
         self._source = source
+        self.depth = 0              # the deepest IF/FOR/call nesting, and where (nesting_depth)
+        self.deepest_node = None
 
     def run(self, ctx) -> None:
         try:
@@ -136,18 +165,51 @@ class Compiled:
 
 
 _counter = itertools.count(1)
-_MAX_DEPTH = 80  # Python refuses deeper indentation; real templates never come close
+
+# Python refuses 100 levels of indentation, 20 nested loops in one function and 200 nested
+# parentheses; deeper AMPscript moves into helper functions long before those bounds.
+_MAX_INDENT = 40
+_MAX_LOOPS = 15
+_MAX_EXPR_LEVELS = 30    # AMPscript levels in one Python expression (each adds at most ~4 parentheses)
+# Statements per generated function: Python compiles one function at a time, so memory at compile
+# stays proportional to one chunk, not to the whole template.
+_CHUNK_LINES = 300
+
+# Builtins that can change variables while Concat's other arguments are evaluated (out parameters
+# and content run in the caller's scope); SET @s = Concat(@s, ...) appends in place only without them.
+_SETS_VARIABLES = frozenset({"treatascontent", "treatascontentarea", "contentblockbykey", "contentblockbyname",
+                             "contentblockbyid", "contentarea", "contentareabyname"})
 
 
-def compile_ast(tree: ast.Template) -> Compiled:
-    gen = _Generator(tree)
-    return gen.build()
+def compile_ast(tree: ast.Template, max_depth: int | None = None) -> Compiled:
+    """Generate and compile the template's code; nesting deeper than ``max_depth`` (default: the
+    nesting_depth limit) is an AmpscriptSyntaxError."""
+    return _Generator(tree, DEFAULT_LIMITS.nesting_depth if max_depth is None else max_depth).build()
+
+
+def too_deep_error(limit: int) -> str:
+    return f"The template nests IF/FOR/function calls more than {limit} levels deep ({how_to_raise('nesting_depth')})"
+
+
+class _Func:
+    """One generated Python function being written: its lines and the AMPscript node of each."""
+
+    __slots__ = ("name", "lines", "nodes")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.lines: list[str] = []
+        self.nodes: dict[int, ast.Node] = {}   # 0-based line in this function -> node
 
 
 class _Generator:
-    def __init__(self, tree: ast.Template):
+    def __init__(self, tree: ast.Template, max_depth: int):
         self.tree = tree
-        self.lines: list[str] = []
+        self.max_depth = max_depth
+        self.deepest = 0                       # the deepest nesting seen, and where
+        self.deepest_node: ast.Node | None = None
+        self.filename = f"<ampy-template-{next(_counter)}>"
+        self.lines: list[str] = []             # every generated line, numbered as the code objects say
         self.line_nodes: dict[int, ast.Node] = {}
         self.namespace: dict[str, object] = {
             "_tt": to_text, "_eq": equals, "_cmp": compare, "_Arg": Arg,
@@ -155,6 +217,11 @@ class _Generator:
         self.sites: dict[str, _Site] = {}
         self.restricted: list[tuple[registry.Builtin, ast.Call]] = []
         self._n = 0
+        self.func = _Func("_render")
+        self.ind = 1                           # indentation of the statement being written
+        self.loops = 0                         # FOR loops around it in the current function
+        self.expr_base = 0                     # AMPscript depth where the current Python expression began
+        self._saved: list[tuple] = []
 
     # ---- plumbing
     def _name(self, prefix: str) -> str:
@@ -172,84 +239,179 @@ class _Generator:
         self.namespace[alias] = value
         return alias
 
-    def _emit(self, depth: int, code: str, node: ast.Node | None = None) -> None:
-        if depth > _MAX_DEPTH:
-            raise _TooDeep(node)
-        self.lines.append("    " * depth + code)
+    def _emit(self, code: str, node: ast.Node | None = None) -> None:
+        func = self.func
         if node is not None:
-            self.line_nodes[len(self.lines)] = node
+            func.nodes[len(func.lines)] = node
+        func.lines.append("    " * self.ind + code)
+
+    def _enter(self, node: ast.Node, depth: int) -> None:
+        if depth > self.deepest:
+            if depth > self.max_depth:
+                raise _TooDeep(node)
+            self.deepest, self.deepest_node = depth, node
+
+    def _open(self, prefix: str, statements: bool = True) -> str:
+        """Start a new generated function (the current one is resumed by ``_close``)."""
+        self._saved.append((self.func, self.ind, self.loops, self.expr_base))
+        name = self._name(prefix)
+        self.func = _Func(name)
+        self.ind, self.loops = 0, 0
+        self._emit(f"def {name}(ctx):")
+        self.ind = 1
+        self._emit("V = ctx.vars")
+        self._emit("attr = ctx.attribute")
+        if statements:
+            self._emit("w = ctx.out.append")
+        return name
+
+    def _close(self) -> None:
+        """Compile the current function on its own (only its Python syntax tree is ever in memory)
+        with line numbers that continue the template's generated lines, and resume the caller's."""
+        func = self.func
+        start = len(self.lines)
+        self.lines.extend(func.lines)
+        for i, node in func.nodes.items():
+            self.line_nodes[start + i + 1] = node
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for `'x' is True` never matters here
+            code = compile("\n".join(func.lines) + "\n", self.filename, "exec")
+        exec(_shift_lines(code, start), self.namespace)
+        self.func, self.ind, self.loops, self.expr_base = self._saved.pop()
 
     def build(self) -> Compiled:
-        filename = f"<ampy-template-{next(_counter)}>"
-        self._emit(0, "def _render(ctx):")
-        self._emit(1, "V = ctx.vars")
-        self._emit(1, "w = ctx.out.append")
-        self._emit(1, "attr = ctx.attribute")
+        self.func = _Func("_render")
+        self.ind = 0
+        self._emit("def _render(ctx):")
+        self.ind = 1
+        self._emit("V = ctx.vars")
+        self._emit("w = ctx.out.append")
+        self._emit("attr = ctx.attribute")
+        self._saved.append((None, 0, 0, 0))
         try:
             self.body(self.tree.body, 1)
-            source = "\n".join(self.lines) + "\n"
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # e.g. SyntaxWarning for `'x' is True` never matters here
-                code = compile(source, filename, "exec")
+            self._close()
         except (_TooDeep, RecursionError, SyntaxError, MemoryError) as e:
-            node = e.node if isinstance(e, _TooDeep) and e.node is not None else None
-            err = AmpscriptSyntaxError("The template nests IF/FOR/function calls too deeply")
+            node = e.node if isinstance(e, _TooDeep) else None
+            err = AmpscriptSyntaxError(too_deep_error(self.max_depth))
             raise err.locate(self.tree.name, self.tree.source, node.line if node else 1,
                              node.column if node else 1) from None
-        exec(code, self.namespace)
-        return Compiled(self.namespace["_render"], self.restricted, self.sites, filename, self.lines,
-                        self.line_nodes, self.tree.name, self.tree.source)
+        compiled = Compiled(self.namespace["_render"], self.restricted, self.sites, self.filename, self.lines,
+                            self.line_nodes, self.tree.name, self.tree.source)
+        compiled.depth, compiled.deepest_node = self.deepest, self.deepest_node
+        return compiled
 
     # ---- statements
     def body(self, stmts, depth: int) -> None:
-        start = len(self.lines)
+        """The statements of a body; when the current function is full, the rest goes into
+        further functions called in sequence."""
+        start = len(self.func.lines)
+        done = self._fill(stmts, 0, depth)
+        while done < len(stmts):
+            name = self._open("_c")
+            done = self._fill(stmts, done, depth)
+            self._close()
+            self._emit(f"{name}(ctx)")
+        if len(self.func.lines) == start:
+            self._emit("pass")
+
+    def _fill(self, stmts, i: int, depth: int) -> int:
+        """Write statements from ``i`` on until the function is full; the index of the first one left."""
         pending: list[str] = []
-        for s in stmts:
+        func = self.func
+        n = len(stmts)
+        while i < n:
+            s = stmts[i]
             if isinstance(s, ast.Text):
                 pending.append(s.text)
+                i += 1
                 continue
+            if len(func.lines) >= _CHUNK_LINES:
+                break
             if pending:
-                self._emit(depth, f"w({''.join(pending)!r})")
+                self._emit(f"w({''.join(pending)!r})")
                 pending = []
             self.stmt(s, depth)
+            i += 1
         if pending:
-            self._emit(depth, f"w({''.join(pending)!r})")
-        if len(self.lines) == start:
-            self._emit(depth, "pass")
+            self._emit(f"w({''.join(pending)!r})")
+        return i
+
+    def inner_body(self, stmts, depth: int) -> None:
+        """An IF branch or FOR body, one level in (or in a function of its own when deep)."""
+        if self.ind >= _MAX_INDENT or self.loops > _MAX_LOOPS:
+            name = self._open("_b")
+            self.body(stmts, depth)
+            self._close()
+            self.ind += 1
+            self._emit(f"{name}(ctx)")
+            self.ind -= 1
+        else:
+            self.ind += 1
+            self.body(stmts, depth)
+            self.ind -= 1
 
     def stmt(self, s, depth: int) -> None:
+        self.expr_base = depth
         if isinstance(s, ast.Inline):
             e = s.expr
             if isinstance(e, ast.Str):
-                self._emit(depth, f"w({e.value!r})", s)
+                self._emit(f"w({e.value!r})", s)
             else:
-                self._emit(depth, f"w({self.text(e, depth)})", s)
+                self._emit(f"w({self.text(e, depth)})", s)
         elif isinstance(s, ast.AttrOut):
-            self._emit(depth, f"w(_tt(attr({s.name.lower()!r}, {s.name!r})))", s)
+            self._emit(f"w(_tt(attr({s.name.lower()!r}, {s.name!r})))", s)
         elif isinstance(s, ast.SetVar):
-            self._emit(depth, f"V[{s.name.lower()!r}] = {self.expr(s.expr, depth)}", s)
+            key = s.name.lower()
+            onto = self._concat_onto(s.expr, key, depth)
+            self._emit(onto if onto is not None else f"V[{key!r}] = {self.expr(s.expr, depth)}", s)
         elif isinstance(s, ast.VarDecl):
             for name in s.names:
-                self._emit(depth, f"V[{name.lower()!r}] = None", s)
+                self._emit(f"V[{name.lower()!r}] = None", s)
         elif isinstance(s, ast.ExprStmt):
             if isinstance(s.expr, ast.Call):  # called for its effect; the value is discarded (rule 5)
-                self._emit(depth, self.expr(s.expr, depth), s)
+                self._emit(self.expr(s.expr, depth), s)
         elif isinstance(s, ast.If):
+            self._enter(s, depth + 1)
             for i, (cond, body) in enumerate(s.branches):
-                self._emit(depth, f"{'if' if i == 0 else 'elif'} {self.cond(cond, depth)}:", cond)
-                self.body(body, depth + 1)
+                self.expr_base = depth
+                self._emit(f"{'if' if i == 0 else 'elif'} {self.cond(cond, depth)}:", cond)
+                self.inner_body(body, depth + 1)
             if s.orelse is not None:
-                self._emit(depth, "else:")
-                self.body(s.orelse, depth + 1)
+                self._emit("else:")
+                self.inner_body(s.orelse, depth + 1)
         elif isinstance(s, ast.For):
+            self._enter(s, depth + 1)
             rng = self._site(for_range, s, "")
             counter = self._name("_i")
-            self._emit(depth, f"for {counter} in {rng}({self.expr(s.start, depth)}, {self.expr(s.end, depth)}, "
-                              f"{s.down!r}):", s)
-            self._emit(depth + 1, f"V[{s.var.lower()!r}] = {counter}", s)
-            self.body(s.body, depth + 1)
+            self._emit(f"for {counter} in {rng}(ctx, {self.expr(s.start, depth)}, {self.expr(s.end, depth)}, "
+                       f"{s.down!r}):", s)
+            self.ind += 1
+            self._emit(f"V[{s.var.lower()!r}] = {counter}", s)
+            self.ind -= 1
+            self.loops += 1
+            self.inner_body(s.body, depth + 1)
+            self.loops -= 1
         else:  # pragma: no cover
             raise AssertionError(f"unknown statement {s!r}")
+
+    def _concat_onto(self, e, key: str, depth: int) -> str | None:
+        """``SET @s = Concat(@s, ...)`` appends to @s in place (linear in a loop, not quadratic),
+        when nothing among the other arguments can change variables meanwhile."""
+        if not (isinstance(e, ast.Call) and e.name.lower() == "concat" and e.args
+                and isinstance(e.args[0], ast.Variable) and e.args[0].name.lower() == key):
+            return None
+        b = self._builtin(e)
+        if b.func is not concat:
+            return None
+        for n in ast.walk(e.args[1:]):
+            if isinstance(n, ast.Call):
+                other = registry.lookup(n.name)
+                if other is None or other.out_params or n.name.lower() in _SETS_VARIABLES:
+                    return None
+        alias = self._site(concat_onto, e, f"{b.name}: ")
+        args = "".join(f", {self.expr(a, depth + 1)}" for a in e.args[1:])
+        return f"{alias}(ctx, {key!r}{args})"
 
     # ---- expressions
     def text(self, node, depth: int) -> str:
@@ -268,8 +430,10 @@ class _Generator:
         return f"{self._site(condition, node, '')}({self.expr(node, depth)})"
 
     def expr(self, node, depth: int) -> str:
-        if depth > _MAX_DEPTH:
-            raise _TooDeep(node)
+        if depth > self.deepest:
+            self._enter(node, depth)
+        if depth - self.expr_base >= _MAX_EXPR_LEVELS and not isinstance(node, (ast.Str, ast.Num, ast.Bool)):
+            return self._hoist(node, depth)
         if isinstance(node, (ast.Str, ast.Num)):
             return repr(node.value)
         if isinstance(node, ast.Bool):
@@ -287,15 +451,33 @@ class _Generator:
             if node.op == "!=":
                 return f"(not _eq({a}, {b}))"
             return f"(_cmp({a}, {b}) {node.op} 0)"
-        if isinstance(node, ast.And):
-            return f"({self.cond(node.left, depth + 1)} and {self.cond(node.right, depth + 1)})"
-        if isinstance(node, ast.Or):
-            return f"({self.cond(node.left, depth + 1)} or {self.cond(node.right, depth + 1)})"
+        if isinstance(node, (ast.And, ast.Or)):
+            # A chain `a OR b OR c ...` is one flat Python `or` (the parser nests it one level per term).
+            kind = node.__class__
+            operands, stack = [], [node]
+            while stack:
+                n = stack.pop()
+                if n.__class__ is kind:
+                    stack.append(n.right)
+                    stack.append(n.left)
+                else:
+                    operands.append(n)
+            joiner = " and " if kind is ast.And else " or "
+            return f"({joiner.join(self.cond(o, depth + 1) for o in operands)})"
         if isinstance(node, ast.Not):
             return f"(not {self.cond(node.operand, depth + 1)})"
         raise AssertionError(f"unknown expression {node!r}")  # pragma: no cover
 
-    def call(self, node: ast.Call, depth: int) -> str:
+    def _hoist(self, node, depth: int) -> str:
+        """A deep sub-expression as a function of its own, called where it stood (so it is still
+        evaluated only if and when it was before)."""
+        name = self._open("_e", statements=False)
+        self.expr_base = depth
+        self._emit(f"return {self.expr(node, depth)}", node)
+        self._close()
+        return f"{name}(ctx)"
+
+    def _builtin(self, node: ast.Call) -> registry.Builtin:
         b = registry.lookup(node.name)
         if b is None:
             err = AmpscriptSyntaxError(f"Unknown function '{node.name}'")
@@ -307,6 +489,11 @@ class _Generator:
             raise err.locate(self.tree.name, self.tree.source, node.line, node.column)
         if b.contexts != registry.ALL_CONTEXTS:
             self.restricted.append((b, node))
+        return b
+
+    def call(self, node: ast.Call, depth: int) -> str:
+        b = self._builtin(node)
+        n = len(node.args)
         key = b.name.lower()
         # Two hot builtins are inlined; both are defined in ampy.functions.utilities.
         if key == "v":
@@ -328,6 +515,12 @@ class _Generator:
             else:
                 parts.append(self.expr(a, depth + 1))
         return f"{alias}({', '.join(parts)})"
+
+
+def _shift_lines(code, offset: int):
+    """``code`` (and the functions and lambdas inside it) numbered ``offset`` lines further down."""
+    consts = tuple(_shift_lines(c, offset) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_firstlineno=code.co_firstlineno + offset, co_consts=consts)
 
 
 class _TooDeep(Exception):

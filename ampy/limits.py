@@ -2,12 +2,16 @@
 
 Defaults never bother a real template (a large email renders in milliseconds, loops over a few
 thousand rows, writes well under a megabyte) and always stop a runaway one. A workspace sets them
-in ``ampy.toml`` under ``[limits]``; the CLI and the Python API may override them per render.
+in ``ampy.toml`` under ``[limits]``; the CLI (``--limit NAME=VALUE``) and the Python API
+(``limits=``) may override them per render.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
+
+from .errors import FunctionError
 
 
 @dataclass(frozen=True)
@@ -33,3 +37,51 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+_KINDS = {f.name: (float if f.type in (float, "float") else int) for f in fields(Limits)}
+
+
+class LimitExceeded(FunctionError):
+    """A render went over one of its limits. A FunctionError, so the failing call or FOR loop
+    gives it its position; the message names the limit and how to raise it."""
+
+    def __init__(self, what: str, limit: str):
+        super().__init__(f"{what} ({how_to_raise(limit)})")
+        self.limit = limit
+
+
+def how_to_raise(limit: str) -> str:
+    return f"limit {limit}; raise it in ampy.toml [limits] {limit} or --limit {limit}=N"
+
+
+def parse_limit(name: str, value: object) -> int | float:
+    """A limit's value from TOML or the command line, checked: a known name and a finite number
+    greater than 0 (whole for the counting limits). Raises ValueError with a message to show."""
+    kind = _KINDS.get(name)
+    if kind is None:
+        raise ValueError(f"unknown limit {name!r} (the limits are {', '.join(Limits.names())})")
+    number: object = value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = int(text) if kind is int and text.lstrip("+").replace("_", "").isdigit() else float(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a number, not {value!r}") from None
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, not {value!r}")
+    if number <= 0:
+        raise ValueError(f"{name} must be greater than 0, not {value!r}")
+    if kind is int:
+        if isinstance(number, float):
+            if not number.is_integer():
+                raise ValueError(f"{name} must be a whole number, not {value!r}")
+            number = int(number)
+        return number
+    return float(number)
+
+
+def limits_from_table(table: dict, base: Limits = DEFAULT_LIMITS) -> Limits:
+    """``base`` with the values of a ``[limits]``-like mapping; ValueError names the bad key."""
+    return base.with_overrides(**{str(k): parse_limit(str(k), v) for k, v in table.items()})

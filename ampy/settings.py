@@ -12,7 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, limits_from_table
 
 
 @dataclass
@@ -75,8 +75,17 @@ def load_settings(path: str) -> Settings:
         http_timeout=_number(http, "timeout", Settings.http_timeout, float, path),
         http_max_bytes=_number(http, "max_bytes", Settings.http_max_bytes, int, path),
         smtp=smtp,
+        limits=_limits(data, path),
         raw=data,
     )
+
+
+def _limits(data: dict, path: str) -> Limits:
+    table = _table(data, "limits", path)
+    try:
+        return limits_from_table(table)
+    except ValueError as e:
+        raise ValueError(f"{path}: [limits] {e}") from None
 
 
 def _check_allow(allow: list[str], path: str) -> None:

@@ -6,8 +6,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from .compiler import compile_ast
-from .errors import AmpscriptRuntimeError, Redirected
+from .compiler import compile_ast, too_deep_error
+from .errors import AmpscriptRuntimeError, AmpscriptSyntaxError, Redirected
+from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, how_to_raise
 from .runtime.context import RenderContext
 from .syntax import ast
 from .syntax.parser import parse
@@ -31,13 +32,17 @@ class Template:
 
     __slots__ = ("name", "source", "tree", "_compiled")
 
-    def __init__(self, source: str, name: str = "<string>"):
+    def __init__(self, source: str, name: str = "<string>", *, limits: Limits | None = None):
+        """Parse and compile; ``limits`` (default: the defaults) bounds the template's size and
+        nesting (template_size, nesting_depth)."""
+        limits = DEFAULT_LIMITS if limits is None else limits
+        check_template_size(source, name, limits)
         self.name = name
         if not source.isascii():
             source = _without_lone_surrogates(source)
         self.source = source
         self.tree = parse(source, name)
-        self._compiled = compile_ast(self.tree)
+        self._compiled = compile_ast(self.tree, limits.nesting_depth)
 
     @classmethod
     def from_tree(cls, tree: ast.Template) -> Template:
@@ -49,10 +54,11 @@ class Template:
         return tpl
 
     def render(self, *, attributes: Mapping[str, object] | None = None, backend=None, context: str = "page",
-               request=None, sms=None, settings=None, now=None, send=None) -> str:
+               request=None, sms=None, settings=None, now=None, send=None, limits: Limits | None = None) -> str:
         """Render once with these subscriber attributes against ``backend``.
 
-        A runtime error raises AmpscriptRuntimeError and nothing is returned (rule 8).
+        A runtime error raises AmpscriptRuntimeError and nothing is returned (rule 8). The render
+        runs under ``limits`` (default: the settings' ``[limits]``); going over one is such an error.
         """
         if context != "page" and context not in RENDER_CONTEXTS:
             raise ValueError(f"render context must be one of {', '.join(RENDER_CONTEXTS)}, not {context!r}")
@@ -61,12 +67,18 @@ class Template:
         if settings is None:
             settings = getattr(backend, "settings", None)  # a workspace backend carries its ampy.toml
         ctx = RenderContext(attributes=attributes, backend=backend, kind=context, name=self.name,
-                            request=request, sms=sms, settings=settings, now=now, send=send)
+                            request=request, sms=sms, settings=settings, now=now, send=send, limits=limits)
         try:
             self.run(ctx)
         except Redirected:
             return ""  # Redirect(): HTTP 302, the page's output is thrown away
-        return "".join(ctx.out)
+        out = "".join(ctx.out)
+        if len(out) > ctx.limits.output_size:  # loops check as they go; this catches the rest
+            try:
+                ctx.check_output()
+            except LimitExceeded as e:
+                raise AmpscriptRuntimeError(str(e)).locate(self.name, self.source, 1, 1) from None
+        return out
 
     def run(self, ctx: RenderContext) -> None:
         """Execute in an existing context (TreatAsContent, content blocks, the REPL)."""
@@ -87,6 +99,16 @@ class Template:
         return sorted({n.name for n in ast.walk(self.tree.body) if isinstance(n, ast.Call)})
 
 
+def _check_cached(tpl: Template, limits: Limits) -> None:
+    """A template compiled earlier under other limits must still fit these."""
+    check_template_size(tpl.source, tpl.name, limits)
+    compiled = tpl._compiled
+    if compiled.depth > limits.nesting_depth:
+        node = compiled.deepest_node
+        err = AmpscriptSyntaxError(too_deep_error(limits.nesting_depth))
+        raise err.locate(tpl.name, tpl.source, node.line if node else 1, node.column if node else 1)
+
+
 def _without_lone_surrogates(source: str) -> str:
     """Text from files is always valid Unicode; a Python caller can pass lone UTF-16 surrogates,
     which no encoder accepts later on (databases, HTTP, hashes). Pair them up or make them U+FFFD."""
@@ -97,18 +119,38 @@ def _without_lone_surrogates(source: str) -> str:
         return source.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
+def check_template_size(source: str, name: str, limits: Limits) -> None:
+    """A source longer than template_size is refused before it is parsed, at the first character
+    past the limit."""
+    limit = limits.template_size
+    if len(source) <= limit:
+        return
+    line = source.count("\n", 0, limit) + 1
+    line_start = source.rfind("\n", 0, limit) + 1
+    err = AmpscriptSyntaxError(f"The template is {len(source)} characters long, more than {limit} "
+                               f"({how_to_raise('template_size')})")
+    err.locate(name, None, line, limit - line_start + 1)
+    line_end = source.find("\n", limit)
+    if (line_end if line_end >= 0 else len(source)) - line_start <= 1000:  # a short line can be shown
+        err.source_line = source[line_start:line_end if line_end >= 0 else len(source)].rstrip("\r")
+    raise err
+
+
 _CACHE: "OrderedDict[tuple[str, str], Template]" = OrderedDict()
 _CACHE_SIZE = 512
 _lock = threading.Lock()
 
 
-def compile_template(source: str, name: str = "<string>") -> Template:
-    """Parse and compile, or return the cached Template for this (name, source)."""
+def compile_template(source: str, name: str = "<string>", limits: Limits | None = None) -> Template:
+    """Parse and compile, or return the cached Template for this (name, source); ``limits``
+    (default: the defaults) bounds its size and nesting."""
     key = (name, source)
     tpl = _CACHE.get(key)
     if tpl is not None:
+        if limits is not None and limits is not DEFAULT_LIMITS:
+            _check_cached(tpl, limits)
         return tpl
-    tpl = Template(source, name)
+    tpl = Template(source, name, limits=limits)
     with _lock:
         _CACHE[key] = tpl
         if len(_CACHE) > _CACHE_SIZE:

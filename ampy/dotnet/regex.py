@@ -456,14 +456,21 @@ def compile_dotnet(pattern: str, options: Iterable[str] | str = ()) -> regex.Pat
     return _compile(pattern, _option_names(options))[0]
 
 
+class RegexTimeout(Exception):
+    """A match ran longer than its timeout (catastrophic backtracking, as in ``^(a|a)*$``)."""
+
+
 def regex_match(source: str, pattern: str, group: str | int,
-                options: Iterable[str] | str = ()) -> str:
+                options: Iterable[str] | str = (), timeout: float | None = None) -> str:
     """RegExMatch: the chosen group of the first match, ``""`` when nothing matches or the group
     did not take part. Groups go by .NET number (numeric text too) or by name; an unknown group is
-    a ``ValueError``."""
+    a ``ValueError``. A search running longer than ``timeout`` seconds raises RegexTimeout."""
     compiled, translation = _compile(pattern, _option_names(options))
     target = _group_target(translation, group)
-    m = compiled.search(source)
+    try:
+        m = compiled.search(source, timeout=timeout)
+    except TimeoutError:
+        raise RegexTimeout(f"the match ran longer than {timeout} seconds") from None
     if m is None:
         return ""
     value = m.group(target)

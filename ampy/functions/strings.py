@@ -6,8 +6,9 @@ from datetime import datetime
 
 from ..dotnet.datetimes import format_dotnet
 from ..dotnet.numbers import format_number
-from ..dotnet.regex import regex_match
+from ..dotnet.regex import RegexTimeout, regex_match
 from ..errors import FunctionError
+from ..limits import LimitExceeded
 from ..registry import builtin
 from ..runtime.charsets import encode_text, utf16_len, utf16_substring
 from ..runtime.dates import parse_date
@@ -16,10 +17,33 @@ from ..runtime.values import parse_number, to_int, to_number, to_string_arg, to_
 CAT = "String"
 
 
-@builtin("Concat", min_args=1, max_args=None, category=CAT, signature="Concat(value1, [value2], [valueN]...)")
-def concat(*values):
+@builtin("Concat", min_args=1, max_args=None, category=CAT, needs_context=True,
+         signature="Concat(value1, [value2], [valueN]...)")
+def concat(ctx, *values):
     """Joins values as text; numbers and dates use their rendered form, booleans add nothing."""
-    return "".join([to_string_arg(v) for v in values])
+    parts = [to_string_arg(v) for v in values]
+    if len(parts) > 8:  # many (large) values: their total is checked before it is ever built
+        ctx.check_string(sum(map(len, parts)))
+    s = "".join(parts)
+    if len(s) > ctx.limits.string_size:
+        ctx.check_string(len(s))
+    return s
+
+
+def concat_onto(ctx, key: str, *values):
+    """``SET @s = Concat(@s, ...)``, compiled to append to @s in place: once the variable's own
+    reference is dropped, Python extends the string instead of copying it, so building text in a
+    loop stays linear. Nothing changes (the variable included) when the limit refuses it."""
+    tail = "".join([to_string_arg(v) for v in values])
+    variables = ctx.vars
+    head = variables.get(key)
+    ctx.check_string((len(head) if head.__class__ is str else len(to_string_arg(head))) + len(tail))
+    del head
+    value = variables.pop(key, None)
+    if value.__class__ is not str:
+        value = to_string_arg(value)
+    value += tail
+    variables[key] = value
 
 
 @builtin("Length", min_args=1, max_args=1, category=CAT, signature="Length(source)")
@@ -109,17 +133,36 @@ def substring(value, start, count=None):
     return utf16_substring(s, begin - 1, n)
 
 
-def _find_ci(haystack: str, needle: str, start: int = 0) -> int:
-    """Index of ``needle`` in ``haystack`` ignoring case, -1 when absent (Python indices)."""
-    low_h = haystack.lower()
-    low_n = needle.lower()
-    if len(low_h) == len(haystack) and len(low_n) == len(needle):
-        return low_h.find(low_n, start)
-    # Lower-casing changed lengths (rare letters): compare character by character.
-    for i in range(start, len(haystack) - len(needle) + 1):
-        if haystack[i:i + len(needle)].lower() == low_n:
-            return i
-    return -1
+class _Caseless:
+    """Case-insensitive search of one needle in one haystack, lower-cased once (not per match)."""
+
+    __slots__ = ("haystack", "needle", "low_h", "low_n", "same_length")
+
+    def __init__(self, haystack: str, needle: str):
+        self.haystack, self.needle = haystack, needle
+        self.low_h, self.low_n = haystack.lower(), needle.lower()
+        self.same_length = len(self.low_h) == len(haystack) and len(self.low_n) == len(needle)
+
+    def find(self, start: int = 0) -> int:
+        """Index of the needle at or after ``start`` ignoring case, -1 when absent (Python indices)."""
+        if self.same_length:
+            return self.low_h.find(self.low_n, start)
+        # Lower-casing changed lengths (rare letters): compare character by character.
+        haystack, n, low_n = self.haystack, len(self.needle), self.low_n
+        for i in range(start, len(haystack) - n + 1):
+            if haystack[i:i + n].lower() == low_n:
+                return i
+        return -1
+
+    def count(self) -> int:
+        """Non-overlapping hits, left to right (what a replacement replaces)."""
+        if self.same_length:
+            return self.low_h.count(self.low_n)
+        hits, i = 0, self.find(0)
+        while i >= 0:
+            hits += 1
+            i = self.find(i + len(self.needle))
+        return hits
 
 
 @builtin("IndexOf", min_args=2, max_args=3, category=CAT, signature="IndexOf(source, search, [occurrence])")
@@ -132,71 +175,105 @@ def index_of(value, search, occurrence=None):
     nth = 1 if occurrence is None or to_text(occurrence) == "" else to_int(occurrence, "occurrence")
     if nth < 1:
         return 0
+    search = _Caseless(s, f)
     i = -1
     for _ in range(nth):
-        i = _find_ci(s, f, i + 1)
+        i = search.find(i + 1)
         if i < 0:
             return 0
     return utf16_len(s[:i]) + 1
 
 
-def replace_ci(s: str, find: str, repl: str) -> str:
-    """Replace every occurrence ignoring case in one left-to-right pass."""
+def replace_ci(s: str, find: str, repl: str, ctx=None) -> str:
+    """Replace every occurrence ignoring case in one left-to-right pass; with ``ctx`` the result's
+    size is checked against the string_size limit before it is built."""
     if not find:
         return s
+    low_s, low_f = s.lower(), find.lower()
+    n = len(find)
+    if len(low_s) != len(s) or len(low_f) != n:  # lower-casing changed lengths (rare letters)
+        return _replace_caseless(_Caseless(s, find), repl, ctx)
+    if ctx is not None and len(repl) > n:
+        ctx.check_string(len(s) + low_s.count(low_f) * (len(repl) - n))
+    if low_s == s and low_f == find:  # nothing to fold: an exact replace is the same, done in C
+        return s.replace(find, repl)
     parts = []
     pos = 0
-    while True:
-        i = _find_ci(s, find, pos)
-        if i < 0:
-            break
+    i = low_s.find(low_f)
+    while i >= 0:
         parts.append(s[pos:i])
         parts.append(repl)
-        pos = i + len(find)
+        pos = i + n
+        i = low_s.find(low_f, pos)
     if not parts:
         return s
     parts.append(s[pos:])
     return "".join(parts)
 
 
-@builtin("Replace", min_args=2, max_args=3, category=CAT, signature="Replace(source, search, [replacement])")
-def replace(value, search, replacement=None):
+def _replace_caseless(search: _Caseless, repl: str, ctx) -> str:
+    s, n = search.haystack, len(search.needle)
+    if ctx is not None and len(repl) > n:
+        ctx.check_string(len(s) + search.count() * (len(repl) - n))
+    parts = []
+    pos = 0
+    i = search.find(0)
+    while i >= 0:
+        parts.append(s[pos:i])
+        parts.append(repl)
+        pos = i + n
+        i = search.find(pos)
+    if not parts:
+        return s
+    parts.append(s[pos:])
+    return "".join(parts)
+
+
+@builtin("Replace", min_args=2, max_args=3, category=CAT, needs_context=True,
+         signature="Replace(source, search, [replacement])")
+def replace(ctx, value, search, replacement=None):
     """Replaces every hit ignoring case in one pass; without a replacement the hits are deleted."""
     return replace_ci(to_string_arg(value), to_string_arg(search),
-                      "" if replacement is None else to_string_arg(replacement))
+                      "" if replacement is None else to_string_arg(replacement), ctx)
 
 
-@builtin("ReplaceList", min_args=3, max_args=None, category=CAT,
+@builtin("ReplaceList", min_args=3, max_args=None, category=CAT, needs_context=True,
          signature="ReplaceList(source, replacement, search1, [searchN]...)")
-def replace_list(value, replacement, *searches):
+def replace_list(ctx, value, replacement, *searches):
     """Replaces each search term in turn (ignoring case) with one replacement, chaining the results."""
     s = to_string_arg(value)
     repl = to_string_arg(replacement)
     for search in searches:
-        s = replace_ci(s, to_string_arg(search), repl)
+        s = replace_ci(s, to_string_arg(search), repl, ctx)
     return s
 
 
-@builtin("RegExMatch", min_args=3, max_args=None, category=CAT,
+@builtin("RegExMatch", min_args=3, max_args=None, category=CAT, needs_context=True,
          signature="RegExMatch(source, pattern, group, [option]...)")
-def regex_match_builtin(value, pattern, group, *options):
+def regex_match_builtin(ctx, value, pattern, group, *options):
     """The group (number or name) of the first .NET regex match, '' when nothing matches."""
     # Numbers stay numbers so that group 1 and "1" mean the same; anything else is a group name.
     target = group if isinstance(group, (int, float)) and not isinstance(group, bool) else to_text(group)
+    timeout = ctx.limits.regex_timeout
     try:
         return regex_match(to_string_arg(value), to_text(pattern), target,
-                           tuple(to_text(o) for o in options))
+                           tuple(to_text(o) for o in options), timeout=timeout)
+    except RegexTimeout:
+        raise LimitExceeded(f"The regular expression ran longer than {timeout:g} seconds", "regex_timeout") from None
     except ValueError as exc:
         raise FunctionError(str(exc)) from None
 
 
-@builtin("StringToHex", min_args=1, max_args=2, category=CAT, signature="StringToHex(source, [charSet])")
-def string_to_hex(value, charset=None):
+@builtin("StringToHex", min_args=1, max_args=2, category=CAT, needs_context=True,
+         signature="StringToHex(source, [charSet])")
+def string_to_hex(ctx, value, charset=None):
     """Lowercase hex of the text's bytes in a charset (UTF-8 by default), no separators."""
     try:
-        return encode_text(to_string_arg(value), None if charset is None else to_text(charset)).hex()
+        data = encode_text(to_string_arg(value), None if charset is None else to_text(charset))
     except ValueError as exc:
         raise FunctionError(str(exc)) from None
+    ctx.check_string(2 * len(data))
+    return data.hex()
 
 
 # A .NET string cannot exceed about a billion characters; far below that the render would exhaust
@@ -204,8 +281,8 @@ def string_to_hex(value, charset=None):
 MAX_CHAR_REPEAT = 10_000_000
 
 
-@builtin("Char", min_args=1, max_args=2, category=CAT, signature="Char(code, [repeat])")
-def char(code, repeat=None):
+@builtin("Char", min_args=1, max_args=2, category=CAT, needs_context=True, signature="Char(code, [repeat])")
+def char(ctx, code, repeat=None):
     """The character for a numeric code, repeated ``repeat`` times."""
     c = to_int(code, "character code")
     if c < 0 or c > 0x10FFFF or 0xD800 <= c <= 0xDFFF:
@@ -215,6 +292,7 @@ def char(code, repeat=None):
         raise FunctionError(f"the repeat count {n} is negative")
     if n > MAX_CHAR_REPEAT:
         raise FunctionError(f"the repeat count {n} is too large (at most {MAX_CHAR_REPEAT:,})")
+    ctx.check_string(n)
     return chr(c) * n
 
 
@@ -222,6 +300,12 @@ def char(code, repeat=None):
          signature="Format(value, pattern, [dataFormat], [culture])")
 def format_value(ctx, value, pattern, data_format=None, culture=None):
     """A number or date in a .NET format string (``N2``, ``C``, ``MMMM d, yyyy`` ...) for a culture."""
+    result = _format(ctx, value, pattern, data_format, culture)
+    ctx.check_string(len(result))
+    return result
+
+
+def _format(ctx, value, pattern, data_format, culture) -> str:
     kind = "" if data_format is None else to_text(data_format).strip().lower()
     if kind not in ("", "date"):
         # The live engine only takes "Date" or "" (the documented "Number" aborts).

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from time import monotonic
 
-from ..errors import FunctionError
+from ..limits import LimitExceeded
 from ..settings import DEFAULT_SETTINGS
 from .system_attributes import system_attribute
-
-MAX_NESTING = 30  # TreatAsContent / content blocks calling each other
 
 
 class RenderContext:
     """Everything a compiled template and the builtins read or write during one render."""
 
     __slots__ = ("vars", "_raw_attrs", "_attrs", "out", "backend", "kind", "name", "request", "sms", "settings",
-                 "_now", "depth", "cache", "send")
+                 "_now", "depth", "cache", "send", "limits", "deadline", "iterations_left", "_counted")
 
     def __init__(self, *, attributes: Mapping[str, object] | None = None, backend=None, kind: str = "page",
                  name: str = "<string>", request=None, sms=None, settings=None, now: datetime | None = None,
-                 send=None):
+                 send=None, limits=None):
         self.vars: dict[str, object] = {}
         # Attributes as given; the lower-cased index is built only when a name misses (see attribute).
         self._raw_attrs: Mapping[str, object] = attributes or {}
@@ -37,6 +36,11 @@ class RenderContext:
         self.depth = 0
         self.cache: dict = {}       # per-render caches (rows read, ...)
         self.send = send            # the running send job, when rendering for a send
+        # ampy.limits.Limits: the resource budget of each render in this context
+        limits = self.limits = self.settings.limits if limits is None else limits
+        self.deadline = monotonic() + limits.wall_time
+        self.iterations_left = limits.total_iterations
+        self._counted: list | None = None   # [buffer, pieces counted, their size] (check_output)
 
     @property
     def now(self) -> datetime:
@@ -80,23 +84,70 @@ class RenderContext:
         self._now = None
         self.cache = {}
         self.depth = 0
+        self.deadline = monotonic() + self.limits.wall_time
+        self.iterations_left = self.limits.total_iterations
+        self._counted = None
+
+    # ---- the resource budget (ampy.limits); each check raises LimitExceeded
+    def check_time(self) -> None:
+        if monotonic() > self.deadline:
+            raise LimitExceeded(f"The render ran longer than {self.limits.wall_time:g} seconds", "wall_time")
+
+    def check_output(self) -> None:
+        """Count what was written since the last check (each piece once) against output_size."""
+        out = self.out
+        counted = self._counted
+        if counted is None or counted[0] is not out:
+            counted = self._counted = [out, 0, 0]
+        if len(out) > counted[1]:
+            counted[2] += sum(map(len, out[counted[1]:]))
+            counted[1] = len(out)
+            if counted[2] > self.limits.output_size:
+                raise LimitExceeded(f"The render wrote more than {self.limits.output_size} characters",
+                                    "output_size")
+
+    def tick(self) -> None:
+        """The periodic check inside long FOR loops: time and output so far."""
+        self.check_time()
+        self.check_output()
+
+    def refuse_loop(self, count: int) -> None:
+        """A FOR loop about to run ``count`` iterations (its bounds are evaluated once, so this is
+        known up front) is over loop_iterations or over what is left of total_iterations."""
+        limits = self.limits
+        if count > limits.loop_iterations:
+            raise LimitExceeded(f"The FOR loop would run {count} iterations, more than {limits.loop_iterations}",
+                                "loop_iterations")
+        raise LimitExceeded(f"The FOR loops of this render would run more than {limits.total_iterations} "
+                            "iterations in total", "total_iterations")
+
+    def check_string(self, size: int, what: str = "The result") -> None:
+        """A builtin is about to build (or has built) a string of ``size`` characters."""
+        if size > self.limits.string_size:
+            raise LimitExceeded(f"{what} would be {size} characters long, more than {self.limits.string_size}",
+                                "string_size")
 
     def run_nested(self, source: str, name: str) -> str:
         """Run ``source`` as a template in this scope and return what it wrote (rule 7)."""
-        if self.depth >= MAX_NESTING:
-            raise FunctionError(f"Content nested more than {MAX_NESTING} levels deep (a block including itself?)")
+        limits = self.limits
+        if self.depth >= limits.include_depth:
+            raise LimitExceeded(f"Content nested more than {limits.include_depth} levels deep "
+                                "(a block including itself?)", "include_depth")
+        self.check_time()
         from ..template import compile_template
 
-        tpl = compile_template(source, name=name)
-        saved = self.out
+        tpl = compile_template(source, name=name, limits=limits)
+        saved = self.out, self._counted
         self.out = []
         self.depth += 1
         try:
             tpl.run(self)
-            return "".join(self.out)
+            out = "".join(self.out)
         finally:
             self.depth -= 1
-            self.out = saved
+            self.out, self._counted = saved
+        self.check_string(len(out), "The content's output")
+        return out
 
 
 _MISSING = object()
