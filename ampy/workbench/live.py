@@ -4,7 +4,8 @@
 of saves becomes one numbered change; ``/_ampy/events`` streams them to the browser. A stream
 holds a server thread, so it ends after ``STREAM_SECONDS`` (the browser's EventSource reconnects
 by itself and names the last change it saw) and at most ``MAX_STREAMS`` run at once, so open
-tabs never starve the pages themselves.
+tabs never starve the pages themselves. waitress (3.x) hands each yielded chunk to the socket at
+once (its ``send_bytes`` buffer threshold is 1 byte), so events reach the browser as they happen.
 """
 
 from __future__ import annotations
