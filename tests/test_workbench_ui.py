@@ -55,6 +55,9 @@ def workspace(tmp_path_factory):
     (root / "definitions" / "promo.json").write_text(json.dumps(DEFINITIONS), encoding="utf-8")
     (root / "dataextensions" / "Big.csv").write_text(
         "Id,Name\n" + "".join(f"{n},name-{n}\n" for n in range(1, 46)), encoding="utf-8")
+    (root / "content" / "outer.html").write_text('<p>before</p>\n%%=ContentBlockByKey("Inner")=%%\n',
+                                                 encoding="utf-8")
+    (root / "content" / "inner.html").write_text("<p>inner</p>\n%%=Add(1, 'x')=%%\n", encoding="utf-8")
     (root / "content" / "spin.html").write_text(
         "<p>start</p>\n%%[ FOR @i = 1 TO 2000000000 DO SET @x = @i NEXT @i ]%%done\n", encoding="utf-8")
     (root / "secret.txt").write_text("TOP SECRET", encoding="utf-8")
@@ -174,6 +177,15 @@ def test_email_context_ban_shows_the_error_in_place_of_the_render(server, worksp
     assert ('<span id="L3" class="ampy-bad"><span class="ampy-lineno">3</span> '
             "InsertData(&quot;Orders&quot;, &quot;OrderID&quot;, &quot;X1&quot;)</span>") in source.text
     assert '<span id="L2"><span class="ampy-lineno">2</span> %%[</span>' in source.text
+
+
+def test_an_error_inside_a_content_block_shows_the_block_source(server):
+    r = _get(server, "/", params={"item": "content:outer.html", "mode": "typed", "attrs": "x=1"})
+    cli = html.unescape(re.search(r'<pre class="cli">(.*?)</pre>', r.text, re.S).group(1))
+    assert cli.splitlines()[0].startswith("content block Inner:2:4: ")
+    excerpt = html.unescape(re.search(r'<pre class="source">(.*?)</pre>', r.text, re.S).group(1))
+    assert excerpt.splitlines()[:2] == ["1 | <p>inner</p>", "<span class=\"bad\">2 | %%=Add(1, 'x')=%%</span>"]
+    assert '<a href="/_ampy/source?file=content%2Finner.html&amp;line=2">View the whole source</a>' in r.text
 
 
 def test_a_runaway_template_is_stopped_by_the_render_limits(server):

@@ -264,7 +264,7 @@ class WorkbenchUI:
 
     def _source_url(self, item: Item, part: str, line: int | None = None) -> str:
         source = item.parts[part]
-        if source.file:
+        if source.file and source.file.split("/", 1)[0] in SOURCE_FOLDERS:
             return url("/_ampy/source", file=source.file, line=line)
         return url("/_ampy/source", item=item.id, part=part, line=line)
 
