@@ -44,3 +44,15 @@ def _no_nul(text: str, what: str) -> str:
     if "\0" in text:
         raise NotText(f"{what} contains a NUL character (character {text.index(chr(0))})")
     return text
+
+
+def encodable(text: str) -> str:
+    """``text`` with any lone UTF-16 surrogate (``Char``-free ways exist: JSON's ``\\ud800``) made
+    U+FFFD, as .NET's UTF-8 encoder writes it, so the text can always be written out."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -245,3 +245,15 @@ def test_a_script_error_is_not_an_internal_error():
     err = runtime_error('%%=Add("x", 1)=%%')
     assert type(err) is ampy.AmpscriptRuntimeError
     assert err.message == "Add: The first number 'x' is not a number"
+
+
+def test_output_with_a_lone_surrogate_is_written_as_utf8_with_a_replacement_character(tmp_path):
+    (tmp_path / "t.amp").write_text("""%%=Field(Row(BuildRowsetFromJSON('[{"a":"\\ud800x"}]','$[*]',0),1),'a')=%%""",
+                                    encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "ampy", "run", "t.amp"], capture_output=True, cwd=tmp_path,
+                          timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "\ufffdx".encode(), b"")
+    (tmp_path / "People.csv").write_text("Id\n1\n", encoding="utf-8")
+    code, out, err = cli("render", "t.amp", "--de", "People", "--data", ".", "--out", "out", cwd=tmp_path)
+    assert (code, out, err) == (0, "", "rendered 1 of 1 row(s)\n")
+    assert (tmp_path / "out" / "1.html").read_bytes() == "\ufffdx".encode()

@@ -146,6 +146,20 @@ def read_source(path: str) -> str:
         raise UsageError(str(e)) from None
 
 
+def write_output(text: str) -> None:
+    """Rendered text to stdout as UTF-8, whatever the terminal's encoding (lone surrogates as U+FFFD)."""
+    from ..textfiles import encodable
+
+    text = encodable(text)
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a replaced stdout (tests, embedding) takes text
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    out.write(text.encode("utf-8"))
+    out.flush()
+
+
 def fail_usage(message: str) -> int:
     print(f"ampy: {message}", file=sys.stderr)
     return 2

@@ -7,6 +7,7 @@ import os
 import re
 import sys
 
+from ..textfiles import encodable
 from ._common import (
     UsageError,
     add_backend_options,
@@ -17,6 +18,7 @@ from ._common import (
     parse_pairs,
     read_source,
     request_from,
+    write_output,
 )
 
 HELP = "render a template once per data-extension row (each row as the subscriber's attributes)"
@@ -105,13 +107,11 @@ def run(args) -> int:
                 path = os.path.join(args.out, f"{stem}.html")
                 try:
                     with open(path, "w", encoding="utf-8", newline="") as f:
-                        f.write(output)
+                        f.write(encodable(output))
                 except OSError as e:
                     return fail_usage(f"cannot write {path}: {e.strerror}")
             else:
-                sys.stdout.write(output)
-                if not output.endswith("\n"):
-                    sys.stdout.write("\n")
+                write_output(output if output.endswith("\n") else output + "\n")
         print(f"rendered {len(rows) - failed} of {len(rows)} row(s)" + (f", {failed} failed" if failed else ""),
               file=sys.stderr)
     finally:

@@ -14,6 +14,7 @@ from ._common import (
     read_source,
     request_from,
     sms_from,
+    write_output,
 )
 
 HELP = "render an AMPscript file (or - for stdin) to stdout"
@@ -54,8 +55,7 @@ def run(args) -> int:
         backend.close()
     if request.redirect is not None:  # Redirect(): the page answers HTTP 302 and its output is discarded
         print(f"ampy: Redirect to {request.redirect} (HTTP 302; the page output is discarded)", file=sys.stderr)
-    sys.stdout.write(output)
-    sys.stdout.flush()
+    write_output(output)
     return 0
 
 
