@@ -491,6 +491,17 @@ def test_the_render_budget_stops_a_request_and_is_not_swallowed(server):
                        "http_total_time or --limit http_total_time=N)")
 
 
+def test_the_render_api_limits_override_reaches_the_http_budget(server):
+    port = port_of(server)
+    src = f"%%=HTTPGet('http://127.0.0.1:{port}/trickle-body', 1)=%%"
+    with pytest.raises(ampy.AmpscriptRuntimeError) as info:
+        ampy.compile(src).render(settings=Settings(http_allow=["127.0.0.1"], http_timeout=30),
+                                 limits=Limits(http_total_time=0.5))
+    assert info.value.message == (f"HTTPGet: GET http://127.0.0.1:{port}/trickle-body stopped: this render used up "
+                                  "its 0.5 seconds of outbound HTTP time (limit http_total_time; raise it in "
+                                  "ampy.toml [limits] http_total_time or --limit http_total_time=N)")
+
+
 def test_a_used_up_budget_refuses_before_connecting(server):
     port = port_of(server)
     budget = HttpBudget(2.0)
