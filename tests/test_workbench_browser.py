@@ -11,6 +11,7 @@ import json
 import os
 import pathlib
 import shutil
+import time
 
 import pytest
 from selenium import webdriver
@@ -82,6 +83,8 @@ def workspace(tmp_path_factory):
     (root / "content" / "promo.html").write_text(PROMO, encoding="utf-8")
     (root / "content" / "live.html").write_text("<h1>Version one</h1>", encoding="utf-8")
     (root / "definitions" / "promo.json").write_text(json.dumps(DEFINITIONS), encoding="utf-8")
+    (root / "cloudpages" / "hello.amp").write_text(
+        "<html><body><h1>%%=Uppercase('first')=%%</h1></body></html>", encoding="utf-8")
     return root
 
 
@@ -181,3 +184,20 @@ def test_a_saved_template_updates_the_open_preview_without_a_reload(browser, ser
     _wait(browser, updated, "the preview did not update after the file was saved")
     assert browser.execute_script("return window.ampyTestMark") == "still here"
     assert browser.find_element(By.ID, "ampy-main").get_attribute("data-refreshed")
+
+
+def test_a_saved_cloudpage_reloads_in_the_browser(browser, server, workspace):
+    browser.get(server.url + "/hello")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "FIRST"
+    page = workspace / "cloudpages" / "hello.amp"
+    saves = []
+
+    def reloaded(d):
+        # The page learns of changes once its event stream is connected; a save made before that
+        # is not announced to it, so save again now and then until the page shows the new text.
+        if not saves or time.monotonic() - saves[-1] > 2:
+            page.write_text("<html><body><h1>%%=Uppercase('second')=%%</h1></body></html>", encoding="utf-8")
+            saves.append(time.monotonic())
+        return d.find_element(By.TAG_NAME, "h1").text == "SECOND"
+
+    _wait(browser, reloaded, "the CloudPage did not reload after its file was saved")

@@ -344,6 +344,14 @@ def test_state_changing_posts_need_the_csrf_token(server, workspace):
     assert "The outbox is empty." in _get(server, r.headers["Location"]).text
 
 
+def test_an_oversized_post_is_refused_with_413(server, workspace):
+    before = sorted(os.listdir(workspace / "outbox")) if (workspace / "outbox").exists() else []
+    r = requests.post(server.url + "/_ampy/send", data={"attrs": "x" * (5 * 1024 * 1024)}, timeout=60)
+    assert r.status_code == 413
+    after = sorted(os.listdir(workspace / "outbox")) if (workspace / "outbox").exists() else []
+    assert after == before
+
+
 # ---- data extension views ------------------------------------------------------------------------
 
 
