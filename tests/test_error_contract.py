@@ -257,3 +257,8 @@ def test_output_with_a_lone_surrogate_is_written_as_utf8_with_a_replacement_char
     code, out, err = cli("render", "t.amp", "--de", "People", "--data", ".", "--out", "out", cwd=tmp_path)
     assert (code, out, err) == (0, "", "rendered 1 of 1 row(s)\n")
     assert (tmp_path / "out" / "1.html").read_bytes() == "\ufffdx".encode()
+
+
+def test_init_where_no_folder_can_be_made_is_a_usage_error(tmp_path):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert cli("init", "file/ws", cwd=tmp_path) == (2, "", "ampy: cannot create file/ws: Not a directory\n")

@@ -19,9 +19,9 @@ def run(args) -> int:
     except WorkspaceExists as e:
         print(f"ampy: {e}", file=sys.stderr)
         return 2
-    except OSError as e:
+    except OSError as e:  # where the command line points (a read-only or missing parent): usage
         print(f"ampy: cannot create {args.dir}: {e.strerror}", file=sys.stderr)
-        return 1
+        return 2
     print(f"Created workspace {args.dir} ({len(written)} files). Try:", file=sys.stderr)
     print(f"  ampy run SCRIPT.amp --workspace {args.dir}", file=sys.stderr)
     print(f"  ampy serve --workspace {args.dir}    # email preview and CloudPages in the browser", file=sys.stderr)
