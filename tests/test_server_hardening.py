@@ -119,6 +119,18 @@ def test_repeated_properties_come_back_once_each_from_the_local_cloud(workspace)
     assert len(reply.content) < 3000  # 400 copies of each value would be far more
 
 
+def test_a_local_retrieve_does_not_queue_behind_other_calls(workspace):
+    """The local cloud's store serialises its own statements, so a Retrieve need not wait for the
+    lock that keeps other calls (and other backends' Retrieves) one at a time."""
+    backend = LocalBackend.for_workspace(workspace)
+    try:
+        with running_server(backend) as server, server.app.partner.lock:  # as if a Create were running
+            response = answer(post(server, retrieve_envelope("DataExtensionObject[Subscribers]", ["SubscriberKey"])))
+    finally:
+        backend.close()
+    assert len(response.get("Results")) == 5
+
+
 def test_the_backend_receives_distinct_properties_first_spelling_kept():
     cloud = RecordingCloud()
     with running_server(cloud) as server:

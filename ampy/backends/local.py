@@ -62,6 +62,9 @@ class LocalBackend(Backend):
     """Data extensions from CSV files through SQLite, content blocks from a folder."""
 
     name = "local"
+    # Retrieve may run beside other calls: the store serialises its own statements, and objects are
+    # built after its lock is released (ampy serve then need not queue small reads behind a large one).
+    concurrent_retrieve = True
 
     def __init__(
         self,

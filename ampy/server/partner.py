@@ -3,8 +3,9 @@
 The backend speaks the neutral model (``ApiObject``, ``ApiResponse``/``ApiResult``); this module
 turns its answers into the wire's result objects (``CreateResult``, ``PerformResult`` with its
 ``Task``...) and lets the codec write them in the real order. Calls into the backend are
-serialised by one lock: the local cloud keeps a single SQLite connection, and a request must not
-interleave its statements with another thread's.
+serialised by one lock, except a Retrieve on a backend that declares ``concurrent_retrieve``
+(the local cloud: its store serialises its own statements), so a large read does not hold up
+small ones.
 
 Retrieve is held to limits here, whatever the backend: the requested Properties are de-duplicated
 (case-insensitively, first spelling kept) and at most ``max_properties`` distinct ones are taken
@@ -17,6 +18,7 @@ answer's size is known before it is sent and no tree of the whole answer is ever
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -127,6 +129,11 @@ class PartnerService:
         self.max_properties = max_properties
         self.lock = threading.RLock()
 
+    def _retrieve_lock(self):
+        """The service lock, unless the backend says its Retrieve may run beside other calls
+        (``concurrent_retrieve``, as the local cloud's does)."""
+        return contextlib.nullcontext() if getattr(self.backend, "concurrent_retrieve", False) else self.lock
+
     def call(self, operation: str, arguments: dict) -> etree._Element | RetrievePage:
         """The response element for ``codec.parse_request``'s output (a ``RetrievePage`` for
         Retrieve). Backend exceptions propagate: the HTTP layer turns them into faults."""
@@ -196,7 +203,7 @@ class PartnerService:
                                     f"at most {self.max_properties} can be retrieved in one request.",
                                     str(uuid.uuid4()), [])
             request.set("Properties", properties)
-        with self.lock:
+        with self._retrieve_lock():
             response = self.backend.api_retrieve(request)
         return self._page(list(response.results), response.overall_status, response.request_id or str(uuid.uuid4()))
 
