@@ -288,7 +288,8 @@ def rows_as_pairs(rows, names: list[str], type_name: str = "DataExtensionObject"
     """Data extension rows (dicts by column) as objects with name/value ``Properties`` holding
     ``names``, in that order (a NULL cell keeps its None Value)."""
     return [
-        ApiObject(type_name, {"Properties": [ApiObject("APIProperty", {"Name": n, "Value": row.get(n)}) for n in names]})
+        ApiObject(type_name, {"Properties": [ApiObject("APIProperty", {"Name": n, "Value": row.get(n)})
+                                             for n in names]})
         for row in rows
     ]
 
