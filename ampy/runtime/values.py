@@ -116,11 +116,14 @@ def parse_number(text: str) -> int | float | None:
         if s.isascii() and len(s) <= _MAX_INT_DIGITS:
             return int(s)
         return None
-    if _NUMBER_TEXT.fullmatch(s) is None:
+    try:
+        x = float(s)
+    except ValueError:
         return None
-    x = float(s)
-    if x in (math.inf, -math.inf):
-        return None  # out of the double range
+    if "_" in s or not s.isascii():
+        return None  # float() also reads "1_000" and other scripts' digits; .NET does not
+    if x != x or x in (math.inf, -math.inf):
+        return None  # "+nan"/"-inf" spelled out, or out of the double range
     return x
 
 
