@@ -73,6 +73,9 @@ class WorkbenchUI:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if self.live is not None:
             self.live.start()  # watching begins with the first page, before its event stream connects
+            # The change this page is rendered at, taken before rendering: a save made meanwhile is
+            # then still announced to the page.
+            environ["ampy.live_since"] = self.live.version
         params = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
         try:
             if path == "/_ampy/events" and self.live is not None:
@@ -100,10 +103,11 @@ class WorkbenchUI:
             return get(environ, start_response, params)
         except BadInput as e:
             return self._page(start_response, 400, "Bad input", f'<h1>Bad input</h1><p class="ampy-notice">'
-                              f"{esc(e)}</p>")
+                              f"{esc(e)}</p>", environ=environ)
         except (NotFound, PreviewError) as e:
+            # A page that is gone (an email removed) comes back by itself once it is there again.
             return self._page(start_response, 404, "Not found", f'<h1>Not found</h1><p class="ampy-notice">'
-                              f"{esc(e)}</p>")
+                              f"{esc(e)}</p>", environ=environ)
         except common.BodyTooLarge as e:
             return self._page(start_response, 413, "Too large", f"<h1>Request too large</h1><p>{esc(e)}</p>")
         except common.BadRequest as e:
@@ -114,8 +118,11 @@ class WorkbenchUI:
 
     def _page(self, start_response, status: int, title: str, main_html: str, *, environ=None, current="",
               headers=()):
-        """A UI page (or, when the live-reload script asks, just its ``main`` content)."""
-        live_since = self.live.version if (self.live is not None and environ is not None) else None
+        """A UI page (or, when the live-reload script asks, just its ``main`` content). With the
+        request's ``environ``, a page got by GET refreshes itself on workspace changes."""
+        live_since = None
+        if environ is not None and environ.get("REQUEST_METHOD", "GET").upper() in ("GET", "HEAD"):
+            live_since = environ.get("ampy.live_since")
         extra = [*common.security_headers(), ("Cache-Control", "no-store"), *headers]
         if environ is not None and environ.get(FRAGMENT_HEADER):
             return common.respond(start_response, status, main_html.encode("utf-8"), headers=extra)
