@@ -289,7 +289,7 @@ class _Generator:
         self._emit("attr = ctx.attribute")
         self._saved.append((None, 0, 0, 0))
         try:
-            self.body(self.tree.body, 1)
+            self.body(self.tree.body, 0)  # top-level statements; each IF/FOR/call nests one deeper
             self._close()
         except (_TooDeep, RecursionError, SyntaxError, MemoryError) as e:
             node = e.node if isinstance(e, _TooDeep) else None

@@ -54,14 +54,15 @@ def how_to_raise(limit: str) -> str:
     return f"limit {limit}; raise it in ampy.toml [limits] {limit} or --limit {limit}=N"
 
 
-def parse_limit(name: str, value: object) -> int | float:
-    """A limit's value from TOML or the command line, checked: a known name and a finite number
-    greater than 0 (whole for the counting limits). Raises ValueError with a message to show."""
+def parse_limit(name: str, value: object, *, text: bool = True) -> int | float:
+    """A limit's value from the command line (text) or TOML (``text=False``: a number), checked:
+    a known name and a finite number greater than 0 (whole for the counting limits). Raises
+    ValueError with a message to show."""
     kind = _KINDS.get(name)
     if kind is None:
         raise ValueError(f"unknown limit {name!r} (the limits are {', '.join(Limits.names())})")
     number: object = value
-    if isinstance(value, str):
+    if isinstance(value, str) and text:
         text = value.strip()
         try:
             number = int(text) if kind is int and text.lstrip("+").replace("_", "").isdigit() else float(text)
@@ -84,4 +85,4 @@ def parse_limit(name: str, value: object) -> int | float:
 
 def limits_from_table(table: dict, base: Limits = DEFAULT_LIMITS) -> Limits:
     """``base`` with the values of a ``[limits]``-like mapping; ValueError names the bad key."""
-    return base.with_overrides(**{str(k): parse_limit(str(k), v) for k, v in table.items()})
+    return base.with_overrides(**{str(k): parse_limit(str(k), v, text=False) for k, v in table.items()})

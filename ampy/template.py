@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from .compiler import compile_ast, too_deep_error
+from .compiler import compile_ast
 from .errors import AmpscriptRuntimeError, AmpscriptSyntaxError, Redirected
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, how_to_raise
 from .runtime.context import RenderContext
@@ -102,11 +102,8 @@ class Template:
 def _check_cached(tpl: Template, limits: Limits) -> None:
     """A template compiled earlier under other limits must still fit these."""
     check_template_size(tpl.source, tpl.name, limits)
-    compiled = tpl._compiled
-    if compiled.depth > limits.nesting_depth:
-        node = compiled.deepest_node
-        err = AmpscriptSyntaxError(too_deep_error(limits.nesting_depth))
-        raise err.locate(tpl.name, tpl.source, node.line if node else 1, node.column if node else 1)
+    if tpl._compiled.depth > limits.nesting_depth:
+        Template(tpl.source, tpl.name, limits=limits)  # raises the error a first compile would
 
 
 def _without_lone_surrogates(source: str) -> str:

@@ -46,6 +46,46 @@ def add_render_options(p: argparse.ArgumentParser, *, default_context: str = "pa
     s.add_argument("--mms-url", action="append", default=[], metavar="URL", help="an MMS attachment URL (repeatable)")
 
 
+def add_limit_option(p: argparse.ArgumentParser, *, rows: bool = False) -> None:
+    """``--limit NAME=VALUE`` (repeatable): a render limit for this run, over ampy.toml's [limits].
+    ``ampy render`` also keeps its older form ``--limit N``: at most N rows."""
+    from ..limits import Limits
+
+    what = "a render limit for this run, over ampy.toml [limits] (repeatable; " \
+           f"names: {', '.join(Limits.names())})"
+    p.add_argument("--limit", action="append", default=[], metavar="N|NAME=VALUE" if rows else "NAME=VALUE",
+                   help=f"at most N rows, or {what}" if rows else what)
+
+
+def limit_overrides(args, *, rows: bool = False) -> tuple[dict[str, int | float], int | None]:
+    """The ``--limit NAME=VALUE`` values, checked (a bad one is a UsageError), and for ``rows`` the
+    row count of a bare ``--limit N``."""
+    from ..limits import parse_limit
+
+    overrides: dict[str, int | float] = {}
+    row_limit = None
+    for item in getattr(args, "limit", None) or []:
+        if rows and "=" not in item and item.strip().isdigit():
+            row_limit = int(item)
+            continue
+        if "=" not in item:
+            raise UsageError(f"--limit must look like NAME=VALUE, got {item!r}")
+        name, value = (part.strip() for part in item.split("=", 1))
+        try:
+            overrides[name] = parse_limit(name, value)
+        except ValueError as e:
+            raise UsageError(f"--limit {e}") from None
+    return overrides, row_limit
+
+
+def limits_for(backend, overrides: dict):
+    """The limits of this run: the backend's settings ([limits] of ampy.toml) with the overrides."""
+    from ..limits import DEFAULT_LIMITS
+
+    base = getattr(getattr(backend, "settings", None), "limits", None) or DEFAULT_LIMITS
+    return base.with_overrides(**overrides)
+
+
 def parse_pairs(items: list[str], what: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:

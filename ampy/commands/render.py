@@ -11,10 +11,13 @@ from ..textfiles import encodable
 from ._common import (
     UsageError,
     add_backend_options,
+    add_limit_option,
     add_render_options,
     attributes_from,
     backend_from,
     fail_usage,
+    limit_overrides,
+    limits_for,
     parse_pairs,
     read_source,
     request_from,
@@ -31,7 +34,7 @@ def configure(p) -> None:
     p.add_argument("--de", required=True, metavar="NAME", help="data extension holding the subscribers")
     p.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
                    help="only rows whose column equals the value (repeatable, case-insensitive)")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N rows")
+    add_limit_option(p, rows=True)
     p.add_argument("--key", metavar="COLUMN",
                    help="column naming each output file, any case (default: the row number)")
     p.add_argument("--out", metavar="DIR", help="write one file per row into DIR (default: stdout)")
@@ -62,15 +65,17 @@ def run(args) -> int:
         shared = attributes_from(args)
         where = list(parse_pairs(args.where, "--where").items())
         request = request_from(args)
+        overrides, row_limit = limit_overrides(args, rows=True)
         backend = backend_from(args)
     except UsageError as e:
         return fail_usage(str(e))
     name = "<stdin>" if args.file == "-" else args.file
+    limits = limits_for(backend, overrides)
     failed = 0
     try:
         try:
-            tpl = compile_template(source, name=name)
-            rows = backend.lookup(args.de, where, limit=args.limit)
+            tpl = compile_template(source, name=name, limits=limits)
+            rows = backend.lookup(args.de, where, limit=row_limit)
         except AmpscriptError as e:
             print(str(e), file=sys.stderr)
             return 1
@@ -94,7 +99,8 @@ def run(args) -> int:
             attrs.update(subscriber_attributes(row))
             label = str(row.get(key) or n) if key else str(n)
             try:
-                output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request)
+                output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request,
+                                    limits=limits)
             except AmpscriptError as e:
                 failed += 1
                 print(f"row {n} ({label}): {e}", file=sys.stderr)

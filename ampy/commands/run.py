@@ -7,10 +7,13 @@ import sys
 from ._common import (
     UsageError,
     add_backend_options,
+    add_limit_option,
     add_render_options,
     attributes_from,
     backend_from,
     fail_usage,
+    limit_overrides,
+    limits_for,
     read_source,
     request_from,
     sms_from,
@@ -26,6 +29,7 @@ def configure(p) -> None:
                    help="render again on every save of the file, its content blocks, data CSVs or schemas "
                         "(Ctrl-C stops)")
     add_render_options(p)
+    add_limit_option(p)
     add_backend_options(p)
 
 
@@ -40,14 +44,16 @@ def run(args) -> int:
         attrs = attributes_from(args)
         request = request_from(args)
         sms = sms_from(args)
+        overrides, _ = limit_overrides(args)
         backend = backend_from(args)
     except UsageError as e:
         return fail_usage(str(e))
     name = "<stdin>" if args.file == "-" else args.file
+    limits = limits_for(backend, overrides)
     try:
-        tpl = compile_template(source, name=name)
+        tpl = compile_template(source, name=name, limits=limits)
         output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request,
-                             sms=sms)
+                             sms=sms, limits=limits)
     except AmpscriptError as e:
         print(str(e), file=sys.stderr)
         return 1

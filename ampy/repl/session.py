@@ -209,7 +209,7 @@ class ReplSession:
     def _run(self, text: str, mode: str) -> Outcome:
         source = wrap(text, mode)
         try:
-            tpl = compile_template(source, name=REPL_NAME)
+            tpl = compile_template(source, name=REPL_NAME, limits=self.ctx.limits)
         except AmpscriptSyntaxError as e:
             if _ends_at_added_closer(e, source, mode):
                 hint = e.message.split(";", 1)[1] if ";" in e.message else ""
@@ -250,7 +250,7 @@ class ReplSession:
         """Run a template file in the session scope, or (``fresh``) in a scope of its own."""
         with open(path, encoding="utf-8-sig") as f:
             source = f.read()
-        tpl = compile_template(source, name=path)
+        tpl = compile_template(source, name=path, limits=self.ctx.limits)
         if fresh:
             ctx = self._new_context(self.kind)
             ctx.attrs.update(self.ctx.attrs)
