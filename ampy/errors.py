@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+_SHOWN = 160  # characters of the source line shown under an error
+
 
 class AmpscriptError(Exception):
     """Base of every error an AMPscript source can cause.
@@ -22,9 +24,15 @@ class AmpscriptError(Exception):
         head = f"{self.name}:{self.line}:{self.column}: {self.message}"
         if self.source_line is None or self.line <= 0:
             return head
+        shown, before = self.source_line, max(self.column - 1, 0)
+        if len(shown) > _SHOWN:  # a huge line (minified HTML, a long literal): the part around the caret
+            start = max(0, min(before - _SHOWN // 2, len(shown) - _SHOWN))
+            shown = ("..." if start else "") + shown[start:start + _SHOWN] + (
+                "..." if start + _SHOWN < len(shown) else "")
+            before = before - start + (3 if start else 0)
         # Tabs are kept so the caret lines up under the same character in a terminal.
-        pad = "".join("\t" if ch == "\t" else " " for ch in self.source_line[: max(self.column - 1, 0)])
-        return f"{head}\n    {self.source_line}\n    {pad}^"
+        pad = "".join("\t" if ch == "\t" else " " for ch in shown[:before])
+        return f"{head}\n    {shown}\n    {pad}^"
 
     def locate(self, name: str, source: str | None, line: int, column: int) -> "AmpscriptError":
         """Fill in the position (only once: the innermost position wins)."""

@@ -262,3 +262,13 @@ def test_output_with_a_lone_surrogate_is_written_as_utf8_with_a_replacement_char
 def test_init_where_no_folder_can_be_made_is_a_usage_error(tmp_path):
     (tmp_path / "file").write_text("x", encoding="utf-8")
     assert cli("init", "file/ws", cwd=tmp_path) == (2, "", "ampy: cannot create file/ws: Not a directory\n")
+
+
+def test_a_huge_source_line_is_shown_around_the_caret():
+    with pytest.raises(ampy.AmpscriptRuntimeError) as info:
+        ampy.render("x" * 500 + "%%=Add(1, 'y')=%%" + "z" * 500)
+    lines = str(info.value).split("\n")
+    assert lines[0] == "<string>:1:504: Add: The second number 'y' is not a number"
+    assert lines[1] == "    ..." + "x" * 77 + "%%=Add(1, 'y')=%%" + "z" * 66 + "..."
+    assert lines[2] == "    " + " " * 83 + "^"
+    assert lines[1][len(lines[2]) - 1:].startswith("Add(")
