@@ -63,7 +63,8 @@ def workspace(tmp_path_factory):
     os.symlink(root / "secret.amp", pages / "leak.amp")
     os.symlink(root / "content", pages / "linked")
     with open(root / "ampy.toml", "a", encoding="utf-8") as f:
-        f.write("\n[limits]\nwall_time = 1.0\n")
+        # Only the wall time stops the runaway page: its loop count is within the iteration limits.
+        f.write("\n[limits]\nwall_time = 1.0\nloop_iterations = 2000000000\ntotal_iterations = 2000000000\n")
     return root
 
 
@@ -224,6 +225,24 @@ def test_a_syntax_error_answers_500_too(server):
     assert "Traceback" not in r.text
 
 
+def test_a_page_that_loops_forever_answers_500_while_others_are_served(server):
+    result = {}
+
+    def spin():
+        result["spin"] = requests.get(server.url + "/spin", timeout=60)
+
+    worker = threading.Thread(target=spin)
+    worker.start()
+    served = []
+    while worker.is_alive() and len(served) < 200:
+        served.append(requests.get(server.url + "/plain", timeout=30).status_code)
+    worker.join(60)
+    assert served and set(served) == {200}
+    r = result["spin"]
+    assert r.status_code == 500 and "wall_time" in r.text and "cloudpages/spin.amp:1:" in r.text
+    assert "Traceback" not in r.text
+
+
 def test_an_oversized_body_answers_413(server):
     r = requests.post(server.url + "/subscribe", data={"email": "x" * (MAX_BODY + 1)}, timeout=30)
     assert r.status_code == 413
@@ -371,3 +390,28 @@ def test_serve_prints_the_urls_and_serves_the_sample_page(tmp_path):
         proc.terminate()
         proc.wait(30)
         proc.stderr.close()
+
+
+def test_live_reload_adds_its_script_before_the_end_of_body(workspace):
+    from ampy.workbench.live import reload_snippet
+
+    app = build_app(str(workspace), live_reload=True)
+    try:
+        with RunningServer(app, "127.0.0.1", 0, threads=2) as running:
+            page = requests.get(running.url + "/subscribe", timeout=30).text
+            bare = requests.get(running.url + "/plain", timeout=30).text
+    finally:
+        app.close()
+        app.backend.close()
+    assert page.endswith(f"</form>\n{reload_snippet()}</body>\n</html>\n")
+    assert bare == "<p>HTML PAGES RENDER TOO</p>" + reload_snippet()   # no </body>: appended
+
+
+def test_error_html_shows_a_window_of_a_huge_line_around_the_caret():
+    line = "a" * 1000 + "X" + "b" * 1000
+    err = AmpscriptRuntimeError("bad", name="p.amp", line=2, column=1001, source_line=line)
+    fragment = error_html(err, "short\n" + line)
+    [shown] = [row for row in fragment.splitlines() if row.startswith('<span class="bad">')]
+    assert shown == '<span class="bad">2 | ...' + "a" * 80 + "X" + "b" * 79 + "...</span>"
+    assert '<span class="caret">  | ' + " " * 83 + "^</span>" in fragment
+    assert "1 | ...\n" in fragment   # the short line, seen through the same window

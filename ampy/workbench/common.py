@@ -70,17 +70,32 @@ def html_page(title: str, body_html: str) -> bytes:
             ".ampy-error pre{background:#f6f6f6;padding:.75rem;overflow:auto}"
             ".ampy-error .bad{background:#fdd;display:block}"
             ".ampy-error .caret{color:#c00;font-weight:bold}</style>"
-            f"</head><body>\n{body_html}\n</body></html>\n").encode("utf-8")
+            f"</head><body>\n{body_html}\n</body></html>\n").encode()
 
 
 # ---- errors -----------------------------------------------------------------------------------
 
 CONTEXT_LINES = 3   # source lines shown before and after the failing one
+SHOWN_COLUMNS = 160  # characters of each source line shown (a window around the caret)
+
+
+def _window(line: str, column: int) -> int:
+    """Where the shown part of a long failing line starts, so the caret stays inside it."""
+    before = max(column - 1, 0)
+    if len(line) <= SHOWN_COLUMNS:
+        return 0
+    return max(0, min(before - SHOWN_COLUMNS // 2, len(line) - SHOWN_COLUMNS))
+
+
+def _clip(line: str, start: int) -> str:
+    shown = line[start:start + SHOWN_COLUMNS]
+    return ("..." if start else "") + shown + ("..." if start + SHOWN_COLUMNS < len(line) else "")
 
 
 def error_html(err: AmpscriptError, source: str | None) -> str:
     """An HTML fragment for a script error: the CLI's text (``file:line:col: message``, the line
-    and a caret), then the source lines around the failing one, numbered, that line highlighted."""
+    and a caret), then the source lines around the failing one, numbered, that line highlighted.
+    Lines longer than SHOWN_COLUMNS show the same window around the caret's column."""
     parts = ['<section class="ampy-error">',
              f'<h2>{html.escape(type(err).__name__)}</h2>',
              f'<pre class="cli">{html.escape(str(err))}</pre>']
@@ -89,12 +104,15 @@ def error_html(err: AmpscriptError, source: str | None) -> str:
         first = max(err.line - CONTEXT_LINES, 1)
         last = min(err.line + CONTEXT_LINES, len(lines))
         width = len(str(last))
+        failing = lines[err.line - 1]
+        start = _window(failing, err.column)
         rows = []
         for number in range(first, last + 1):
-            text = html.escape(f"{number:>{width}} | {lines[number - 1]}")
+            text = html.escape(f"{number:>{width}} | {_clip(lines[number - 1], start)}")
             if number == err.line:
                 rows.append(f'<span class="bad">{text}</span>')
-                pad = "".join("\t" if ch == "\t" else " " for ch in lines[number - 1][: max(err.column - 1, 0)])
+                before = failing[start:max(err.column - 1, 0)]
+                pad = ("   " if start else "") + "".join("\t" if ch == "\t" else " " for ch in before)
                 rows.append(f'<span class="caret">{" " * width} | {pad}^</span>')
             else:
                 rows.append(text)
