@@ -5,7 +5,9 @@ A real server (``ampy serve --workspace`` in a subprocess, so clients and server
 interpreter) serves a fresh starter workspace with one extra page, ``cloudpages/member.amp``, that
 looks up a subscriber's first name by the key in its query string. Each of ``--clients`` threads
 keeps one ``requests.Session`` and fetches in a loop until ``--requests`` answers or ``--seconds``
-have passed (whichever comes first). Measured for three targets:
+have passed (whichever comes first). The targets take turns over ``--rounds`` rounds, so a
+change in the machine's load shifts all of them alike; the rate is the median of the rounds and
+the latencies are pooled. Measured for these targets:
 
 - ``lookup page``: ``/member?key=S00n``, one Lookup against the workspace's SQLite store;
 - ``plain page``: ``/plain``, a CloudPage without AMPscript (routing, file check, render cache);
@@ -15,7 +17,7 @@ have passed (whichever comes first). Measured for three targets:
 Printed per target: requests/s, p50 and p99 latency, answers with another status than expected,
 and the rate as a share of the static 404's.
 
-    python benchmarks/serve_load.py [--clients 20] [--requests 4000] [--seconds 20] [--threads 8]
+    python benchmarks/serve_load.py [--clients 20] [--requests 1000] [--rounds 3] [--seconds 10] [--threads 8]
 
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 """
@@ -99,8 +101,9 @@ def load(paths: list[str], base: str, clients: int, total: int, seconds: float,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--requests", type=int, default=4000, help="requests per target (default 4000)")
-    ap.add_argument("--seconds", type=float, default=20.0, help="time bound per target (default 20)")
+    ap.add_argument("--requests", type=int, default=1000, help="requests per target and round (default 1000)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds over all targets (default 3)")
+    ap.add_argument("--seconds", type=float, default=10.0, help="time bound per target and round (default 10)")
     ap.add_argument("--threads", type=int, default=8, help="server worker threads (default 8)")
     args = ap.parse_args()
 
@@ -115,16 +118,24 @@ def main() -> None:
             assert check.status_code == 200 and check.text == "<p>Hello Ada</p>\n", check.text
             targets = [("lookup page", [f"/member?key={k}" for k in KEYS], 200), ("plain page", ["/plain"], 200),
                        ("static 404", ["/no-such-page"], 404), ("static WSDL", ["/etframework.wsdl"], 200)]
-            results = {}
-            for name, paths, expected in targets:
+            for _, paths, expected in targets:
                 load(paths, base, args.clients, min(200, args.requests), args.seconds, expected)   # warm up
-                results[name] = load(paths, base, args.clients, args.requests, args.seconds, expected)
+            rates: dict[str, list[float]] = {name: [] for name, _, _ in targets}
+            latencies: dict[str, list[float]] = {name: [] for name, _, _ in targets}
+            failed = dict.fromkeys(rates, 0)
+            for _ in range(args.rounds):
+                for name, paths, expected in targets:
+                    rate, lat, bad = load(paths, base, args.clients, args.requests, args.seconds, expected)
+                    rates[name].append(rate)
+                    latencies[name] += lat
+                    failed[name] += bad
+            results = {name: (statistics.median(rates[name]), latencies[name], failed[name]) for name in rates}
         finally:
             proc.terminate()
             proc.wait(30)
 
-    print(f"{args.clients} clients, server threads {args.threads}, up to {args.requests} requests "
-          f"or {args.seconds:g} s per target (127.0.0.1)")
+    print(f"{args.clients} clients, server threads {args.threads}, {args.rounds} rounds of up to {args.requests} "
+          f"requests or {args.seconds:g} s per target (127.0.0.1)")
     print(f"{'target':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'vs static':>11}")
     static_rate = results["static 404"][0]
     for name, (rate, lat, failed) in results.items():
