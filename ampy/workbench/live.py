@@ -4,8 +4,11 @@
 of saves becomes one numbered change; ``/_ampy/events`` streams them to the browser. A stream
 holds a server thread, so it ends after ``STREAM_SECONDS`` (the browser's EventSource reconnects
 by itself and names the last change it saw) and at most ``MAX_STREAMS`` run at once, so open
-tabs never starve the pages themselves. waitress (3.x) hands each yielded chunk to the socket at
-once (its ``send_bytes`` buffer threshold is 1 byte), so events reach the browser as they happen.
+tabs never starve the pages themselves: a new stream ends the oldest one. The oldest is most
+likely a page the browser already left (waitress only notices a closed connection when it next
+writes to it); a page still open reconnects and is told what it missed. waitress (3.x) hands
+each yielded chunk to the socket at once (its ``send_bytes`` threshold is 1 byte), so events reach
+the browser as they happen.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ class LiveReload:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._streams = 0
+        self._streams: list[_Stream] = []   # open streams, oldest first
 
     def start(self) -> None:
         """Start watching (once; later calls do nothing)."""
@@ -92,10 +95,12 @@ class LiveReload:
             self._cond.notify_all()
             return self.version
 
-    def wait(self, since: int, timeout: float) -> int:
-        """The current change number, once it is past ``since`` or ``timeout`` seconds have passed."""
+    def wait(self, since: int, timeout: float, stream: _Stream | None = None) -> int:
+        """The current change number, once it is past ``since``, the watcher or ``stream`` is
+        ended, or ``timeout`` seconds have passed."""
         with self._cond:
-            self._cond.wait_for(lambda: self.version > since or self._stop.is_set(), timeout)
+            self._cond.wait_for(lambda: self.version > since or self._stop.is_set()
+                                or (stream is not None and stream.ended), timeout)
             return self.version
 
     def close(self) -> None:
@@ -114,24 +119,26 @@ class LiveReload:
         since = _since(environ, self.version)
         headers = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-store"),
                    ("X-Content-Type-Options", "nosniff")]
+        stream = _Stream()
         with self._cond:
-            busy = self._streams >= MAX_STREAMS
-            if not busy:
-                self._streams += 1
+            self._streams.append(stream)
+            for old in self._streams[:-MAX_STREAMS]:
+                old.ended = True
+            self._cond.notify_all()
         start_response("200 OK", headers)
-        if busy:
-            return [f"retry: {RETRY_MS * 3}\n: busy, try again\n\n".encode()]
-        return self._stream(since)
+        return self._stream(since, stream)
 
-    def _stream(self, since: int) -> Iterator[bytes]:
+    def _stream(self, since: int, stream: _Stream) -> Iterator[bytes]:
         try:
             yield f"retry: {RETRY_MS}\n: ampy live reload\n\n".encode()
             deadline = time.monotonic() + STREAM_SECONDS
-            while not self._stop.is_set():
+            while not self._stop.is_set() and not stream.ended:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return
-                version = self.wait(since, min(HEARTBEAT_SECONDS, left))
+                version = self.wait(since, min(HEARTBEAT_SECONDS, left), stream)
+                if stream.ended:
+                    return
                 if version > since:
                     since = version
                     data = json.dumps({"version": version, "paths": self.paths})
@@ -140,7 +147,16 @@ class LiveReload:
                     yield b": ping\n\n"
         finally:
             with self._cond:
-                self._streams -= 1
+                self._streams.remove(stream)
+
+
+class _Stream:
+    """One open event stream; ``ended`` is set to make it finish."""
+
+    __slots__ = ("ended",)
+
+    def __init__(self):
+        self.ended = False
 
 
 def _since(environ, current: int) -> int:
