@@ -272,3 +272,9 @@ def test_a_huge_source_line_is_shown_around_the_caret():
     assert lines[1] == "    ..." + "x" * 77 + "%%=Add(1, 'y')=%%" + "z" * 66 + "..."
     assert lines[2] == "    " + " " * 83 + "^"
     assert lines[1][len(lines[2]) - 1:].startswith("Add(")
+
+
+def test_dateparse_to_utc_at_the_end_of_time_clamps_like_dotnet():
+    # found by the builtin property test: 12/31/9999 + 6 h overflowed inside DateParse
+    assert ampy.render("%%=DateParse('12/31/9999 11:59 PM', 1)=%%|%%=DateParse('12/31/9999 5:00 PM', 1)=%%") == \
+        "12/31/9999 11:59:59 PM|12/31/9999 11:00:00 PM"

@@ -101,7 +101,8 @@ def date_parse(ctx, value, use_utc=None):
     """Reads text as a date (month-first, ISO 8601, offsets honoured); a true flag returns UTC."""
     dt = read_date(ctx, value)
     if use_utc is not None and to_bool(use_utc):
-        return dt + SYSTEM_TO_UTC
+        # .NET's ToUniversalTime clamps to DateTime.MaxValue instead of overflowing
+        return dt + SYSTEM_TO_UTC if dt <= datetime.max - SYSTEM_TO_UTC else datetime.max
     return dt
 
 
