@@ -292,8 +292,12 @@ class _Generator:
             self.body(self.tree.body, 0)  # top-level statements; each IF/FOR/call nests one deeper
             self._close()
         except (_TooDeep, RecursionError, SyntaxError, MemoryError) as e:
-            node = e.node if isinstance(e, _TooDeep) else None
-            err = AmpscriptSyntaxError(too_deep_error(self.max_depth))
+            if isinstance(e, _TooDeep):
+                node, message = e.node, too_deep_error(self.max_depth)
+            else:  # Python's own bounds, below a nesting_depth raised very high
+                node = self.deepest_node
+                message = f"The template nests IF/FOR/function calls too deeply to compile ({self.deepest} levels)"
+            err = AmpscriptSyntaxError(message)
             raise err.locate(self.tree.name, self.tree.source, node.line if node else 1,
                              node.column if node else 1) from None
         compiled = Compiled(self.namespace["_render"], self.restricted, self.sites, self.filename, self.lines,
