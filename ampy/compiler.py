@@ -1,11 +1,17 @@
-"""AST -> Python source -> one Python function per template.
+"""AST -> Python source -> Python functions, compiled once per template.
 
-Each template compiles to a single generated function (``_render(ctx)``) in which variables are
-dict operations, text is a constant ``append`` and every builtin call is a direct Python call, so
-a render runs at the speed of hand-written Python. Error positions cost nothing at run time:
-every call that can fail is bound under its own alias (``_s12``), and when an exception escapes,
-the innermost generated frame's instruction position (Python 3.11 ``co_positions``) names the
-alias, hence the AMPscript node, its line and column.
+A template compiles to a generated function (``_render(ctx)``) in which variables are dict
+operations, text is a constant ``append`` and every builtin call is a direct Python call, so a
+render runs at the speed of hand-written Python. Error positions cost nothing at run time: every
+call that can fail is bound under its own alias (``_s12``), and when an exception escapes, the
+innermost generated frame's instruction position (Python 3.11 ``co_positions``) names the alias,
+hence the AMPscript node, its line and column.
+
+Large or deep templates spill into helper functions, each compiled on its own with line numbers
+that continue one shared numbering (so the lookup above works unchanged): a body longer than
+``_CHUNK_LINES`` continues in functions called in sequence (Python's compiler then only ever holds
+one chunk's syntax tree), and bodies or expressions nested past Python's own bounds (indentation,
+nested loops, parentheses) move into a function called where they stood.
 """
 
 from __future__ import annotations
