@@ -119,6 +119,22 @@ def test_repeated_properties_come_back_once_each_from_the_local_cloud(workspace)
     assert len(reply.content) < 3000  # 400 copies of each value would be far more
 
 
+def test_the_local_cloud_itself_takes_each_property_once(workspace):
+    """Scripts reach the same Retrieve without the server (InvokeRetrieve): it de-duplicates too."""
+    backend = LocalBackend.for_workspace(workspace)
+    try:
+        request = ApiObject("RetrieveRequest", {"ObjectType": "DataExtensionObject[Subscribers]",
+                                                "Properties": ["emailaddress", "EmailAddress", "SubscriberKey",
+                                                               "EMAILADDRESS"] * 200})
+        response = backend.api_retrieve(request)
+    finally:
+        backend.close()
+    assert response.overall_status == "OK"
+    assert [[(p.get("Name"), p.get("Value")) for p in r.get("Properties")] for r in response.results][:2] == [
+        [("EmailAddress", "ada@example.com"), ("SubscriberKey", "S001")],
+        [("EmailAddress", "grace@example.com"), ("SubscriberKey", "S002")]]
+
+
 def test_a_local_retrieve_does_not_queue_behind_other_calls(workspace):
     """The local cloud's store serialises its own statements, so a Retrieve need not wait for the
     lock that keeps other calls (and other backends' Retrieves) one at a time."""
