@@ -187,6 +187,17 @@ _SETS_VARIABLES = frozenset({"treatascontent", "treatascontentarea", "contentblo
                              "contentblockbyid", "contentarea", "contentareabyname"})
 
 
+# Builtins outside ampy.functions.strings whose result can be several times the size of their input
+# (chained, they grow geometrically): the result is checked against string_size where they are called.
+_GROWS_TEXT = frozenset({"base64encode", "urlencode", "encryptsymmetric", "transformxml", "buildoptionlist"})
+
+
+def _sized(ctx, value):
+    if value.__class__ is str and len(value) > ctx.limits.string_size:
+        ctx.check_string(len(value))
+    return value
+
+
 def compile_ast(tree: ast.Template, max_depth: int | None = None) -> Compiled:
     """Generate and compile the template's code; nesting deeper than ``max_depth`` (default: the
     nesting_depth limit) is an AmpscriptSyntaxError."""
@@ -524,6 +535,8 @@ class _Generator:
                 parts.append(self._const(OutRef(a.name.lower() if isinstance(a, ast.Variable) else None)))
             else:
                 parts.append(self.expr(a, depth + 1))
+        if key in _GROWS_TEXT:
+            return f"{self._site(_sized, node, f'{b.name}: ')}(ctx, {alias}({', '.join(parts)}))"
         return f"{alias}({', '.join(parts)})"
 
 

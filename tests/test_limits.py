@@ -89,6 +89,7 @@ def test_output_size_in_a_loop_and_for_the_whole_render():
     ('%%=ReplaceList(@s, "bb", "q", "a")=%%', 4, "ReplaceList: The result would be 200 characters long"),
     ('%%=Char(66, 101)=%%', 4, "Char: The result would be 101 characters long"),
     ('%%=StringToHex(@s)=%%', 4, "StringToHex: The result would be 200 characters long"),
+    ('%%=Base64Encode(@s)=%%', 4, "Base64Encode: The result would be 136 characters long"),
     ('%%=TreatAsContent("%%=v(@s)=%%%%=v(@s)=%%")=%%', 4,
      "TreatAsContent: The content's output would be 200 characters long"),
 ])
