@@ -339,3 +339,19 @@ def test_a_send_whose_template_runs_away_fails_that_subscriber(tmp_path):
     assert detail.startswith("1 sent, 2 errored (first error: ")
     assert detail.endswith(": The FOR loop would run 2147483647 iterations, more than 1000000 "
                            + how("loop_iterations") + ")")
+
+
+@pytest.mark.parametrize("name", Limits.names())
+def test_every_limit_is_set_the_same_three_ways(tmp_path, name):
+    import argparse
+
+    from ampy.commands._common import limit_overrides
+
+    path = tmp_path / "ampy.toml"
+    path.write_text(f"[limits]\n{name} = 7\n", encoding="utf-8")
+    from_toml = load_settings(str(path)).limits
+    from_cli, rows = limit_overrides(argparse.Namespace(limit=[f"{name}=7"]))
+    from_api = Limits().with_overrides(**{name: 7})
+    assert getattr(from_toml, name) == from_cli[name] == getattr(from_api, name) == 7
+    assert rows is None
+    assert from_toml == Limits().with_overrides(**from_cli) == from_api
