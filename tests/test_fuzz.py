@@ -172,7 +172,7 @@ PRELUDE = ("%%[ VAR @null, @out0, @out1, @out2, @out3, @out4, @out5 SET @x = 'x'
 def test_every_builtin_with_random_typed_arguments_fails_only_cleanly(fuzz_backend, b):
     @settings(max_examples=8, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-    @given(call=builtin_call(b), context=st.sampled_from(["page", "email"]))
+    @given(call=builtin_call(b), context=st.sampled_from(["page", "email", "sms"]))
     def check(call, context):
         renders_or_fails_cleanly(f"{PRELUDE}%%[ SET @r = {call} ]%%%%=v(@r)=%%", fuzz_backend,
                                  attributes=ATTRIBUTES, context=context)
