@@ -27,6 +27,10 @@ class Limits:
     template_size: int = 20_000_000      # characters of a template source at compile time
     http_total_time: float = 60.0        # seconds of outbound HTTP per render, all requests together
 
+    def __post_init__(self):
+        for name in _KINDS:  # every value checked, whole numbers made ints, as from ampy.toml
+            object.__setattr__(self, name, parse_limit(name, getattr(self, name), text=False))
+
     def with_overrides(self, **changes) -> Limits:
         """A copy with some limits changed (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -35,8 +39,6 @@ class Limits:
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
-
-DEFAULT_LIMITS = Limits()
 
 _KINDS = {f.name: (float if f.type in (float, "float") else int) for f in fields(Limits)}
 
@@ -83,6 +85,10 @@ def parse_limit(name: str, value: object, *, text: bool = True) -> int | float:
     return float(number)
 
 
-def limits_from_table(table: dict, base: Limits = DEFAULT_LIMITS) -> Limits:
-    """``base`` with the values of a ``[limits]``-like mapping; ValueError names the bad key."""
-    return base.with_overrides(**{str(k): parse_limit(str(k), v, text=False) for k, v in table.items()})
+def limits_from_table(table: dict, base: Limits | None = None) -> Limits:
+    """``base`` (default: the defaults) with the values of a ``[limits]``-like mapping; ValueError
+    names the bad key."""
+    return (base or DEFAULT_LIMITS).with_overrides(**{str(k): parse_limit(str(k), v, text=False) for k, v in table.items()})
+
+
+DEFAULT_LIMITS = Limits()

@@ -35,7 +35,7 @@ class Template:
     def __init__(self, source: str, name: str = "<string>", *, limits: Limits | None = None):
         """Parse and compile; ``limits`` (default: the defaults) bounds the template's size and
         nesting (template_size, nesting_depth)."""
-        limits = DEFAULT_LIMITS if limits is None else limits
+        limits = DEFAULT_LIMITS if limits is None else _checked(limits)
         check_template_size(source, name, limits)
         self.name = name
         if not source.isascii():
@@ -62,6 +62,8 @@ class Template:
         """
         if context != "page" and context not in RENDER_CONTEXTS:
             raise ValueError(f"render context must be one of {', '.join(RENDER_CONTEXTS)}, not {context!r}")
+        if limits is not None:
+            _checked(limits)
         if backend is None:
             backend = _default_backend()
         if settings is None:
@@ -97,6 +99,12 @@ class Template:
 
     def functions_used(self) -> list[str]:
         return sorted({n.name for n in ast.walk(self.tree.body) if isinstance(n, ast.Call)})
+
+
+def _checked(limits) -> Limits:
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be an ampy.Limits, not {type(limits).__name__}")
+    return limits
 
 
 def _check_cached(tpl: Template, limits: Limits) -> None:
@@ -145,7 +153,7 @@ def compile_template(source: str, name: str = "<string>", limits: Limits | None 
     tpl = _CACHE.get(key)
     if tpl is not None:
         if limits is not None and limits is not DEFAULT_LIMITS:
-            _check_cached(tpl, limits)
+            _check_cached(tpl, _checked(limits))
         return tpl
     tpl = Template(source, name, limits=limits)
     with _lock:

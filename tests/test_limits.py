@@ -355,3 +355,17 @@ def test_every_limit_is_set_the_same_three_ways(tmp_path, name):
     assert getattr(from_toml, name) == from_cli[name] == getattr(from_api, name) == 7
     assert rows is None
     assert from_toml == Limits().with_overrides(**from_cli) == from_api
+
+
+def test_limits_built_in_python_are_checked_like_the_others():
+    assert Limits(string_size=1e6).string_size == 1_000_000
+    assert isinstance(Limits(string_size=1e6).string_size, int)
+    with pytest.raises(ValueError) as info:
+        Limits(loop_iterations=0)
+    assert str(info.value) == "loop_iterations must be greater than 0, not 0"
+    with pytest.raises(ValueError) as info:
+        Limits().with_overrides(regex_timeout=float("nan"))
+    assert str(info.value) == "regex_timeout must be a finite number, not nan"
+    with pytest.raises(TypeError) as info:
+        ampy.render("x", limits={"wall_time": 1})
+    assert str(info.value) == "limits must be an ampy.Limits, not dict"
