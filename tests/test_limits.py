@@ -369,3 +369,18 @@ def test_limits_built_in_python_are_checked_like_the_others():
     with pytest.raises(TypeError) as info:
         ampy.render("x", limits={"wall_time": 1})
     assert str(info.value) == "limits must be an ampy.Limits, not dict"
+
+
+def test_scanning_as_parsing_keeps_which_syntax_error_is_reported():
+    # The parser reads tokens as they are scanned (compile memory); a scanning error later in the
+    # source is still the one reported, as when the whole source was scanned first.
+    cases = {
+        '%%[ SET @a = ) ]%%\nok\n%%[ SET @b = "unterminated ]%%': ("<string>:3:14: Unterminated string", True),
+        "%%[ SET @a = ) ]%%": ("<string>:1:14: Unexpected ')'", False),
+        "%%[ IF 1 == 1 THEN ]%% x": ("<string>:1:5: IF without ENDIF", True),
+        "%%[ SET @a = 1 ": ("<string>:1:1: Missing ']%%' to close this block", True),
+    }
+    for source, (first_line, incomplete) in cases.items():
+        with pytest.raises(AmpscriptSyntaxError) as info:
+            ampy.compile(source)
+        assert (str(info.value).splitlines()[0], info.value.incomplete) == (first_line, incomplete)

@@ -71,6 +71,12 @@ class _Lines:
 
 def tokenize(source: str, name: str = "<string>") -> list[Tok]:
     """Split a template into tokens; raise AmpscriptSyntaxError (incomplete when input ends early)."""
+    return list(iter_tokens(source, name))
+
+
+def iter_tokens(source: str, name: str = "<string>"):
+    """``tokenize`` as it goes: the tokens of each text run or block as soon as it is scanned (the
+    parser holds only what it has not reduced yet, not every token of a large template)."""
     lines = _Lines(source)
     toks: list[Tok] = []
     n = len(source)
@@ -86,6 +92,9 @@ def tokenize(source: str, name: str = "<string>") -> list[Tok]:
         toks.append(Token(kind, value, at, line, col))
 
     while pos < n:
+        if toks:  # what the previous round scanned
+            yield from toks
+            toks.clear()
         m = _OPENER.search(source, pos)
         start = m.start() if m else n
         if start > pos:
@@ -110,7 +119,7 @@ def tokenize(source: str, name: str = "<string>") -> list[Tok]:
         else:
             add("BLOCK_OPEN", opener, start)
             pos = _code(source, m.end(), "script_close", add, error)
-    return toks
+    yield from toks
 
 
 _CLOSERS = {"block_close": ("BLOCK_CLOSE", "]%%"), "inline_close": ("INLINE_CLOSE", "=%%"),

@@ -12,7 +12,7 @@ from lark.lexer import Lexer
 
 from ..errors import AmpscriptSyntaxError
 from . import ast
-from .lexer import tokenize
+from .lexer import iter_tokens, tokenize
 
 
 class _TokenFeed(Lexer):
@@ -265,18 +265,17 @@ def _tables():
         return None
 
 
-def _drive(toks: list[Token]):
+def _drive(toks):
     """The LALR loop over Lark's own tables: the same shifts, reductions and callbacks as Lark's
-    parser, without its per-token bookkeeping (parsing is most of a template's compile time)."""
+    parser, without its per-token bookkeeping (parsing is most of a template's compile time).
+    ``toks`` may be a stream: only tokens not yet reduced are held."""
     tables = _tables()
     if tables is None:
-        return _lark().parse(toks)
+        return _lark().parse(list(toks))
     states, start, end, callbacks, shift = tables
     state_stack = [start]
     value_stack: list = []
-    last = toks[-1] if toks else None
-    end_token = Token("$END", "", 0, last.line if last else 1, last.column if last else 1)
-    for tok in (*toks, end_token):
+    for tok in _ended(toks):
         ttype = tok.type
         while True:
             actions = states[state_stack[-1]]
@@ -303,17 +302,32 @@ def _drive(toks: list[Token]):
                 return value_stack[-1]
 
 
+def _ended(toks):
+    """The tokens, then the end-of-input token at the last one's position."""
+    last = None
+    for last in toks:
+        yield last
+    yield Token("$END", "", 0, last.line if last else 1, last.column if last else 1)
+
+
 def parse(source: str, name: str = "<string>") -> ast.Template:
     """Parse a whole template. Raises AmpscriptSyntaxError with the position of the problem;
     ``.incomplete`` is true when the input simply ended too early."""
-    toks = tokenize(source, name)
+    toks = iter_tokens(source, name)  # scanned as parsed: a large template's tokens never all exist at once
     try:
-        body = _drive(toks)
+        try:
+            body = _drive(toks)
+        except AmpscriptSyntaxError:
+            raise
+        except Exception:
+            for _ in toks:  # a scanning error later on still wins over a parse error, as before
+                pass
+            raise
     except UnexpectedEOF as e:
-        raise _eof_error(source, name, toks, e) from None
+        raise _eof_error(source, name, tokenize(source, name), e) from None
     except UnexpectedToken as e:
         if e.token.type == "$END":
-            raise _eof_error(source, name, toks, e) from None
+            raise _eof_error(source, name, tokenize(source, name), e) from None
         expected = sorted(_describe(x) for x in (e.expected or ()) if not x.startswith("__"))
         hint = f"; expected {', '.join(expected[:6])}" if expected and len(expected) <= 6 else ""
         value = str(e.token)
