@@ -138,6 +138,8 @@ def test_content_block_that_is_not_utf8(tmp_path):
     ('{"fields": [7]}', 'field 1 must be an object with a "name"'),
     ('{"fields": [{"name": "Id"}, {"name": 3}]}', 'field 2 has a "name" that is not text'),
     ("[1, 2]", "it must be a JSON object"),
+    ('{"customerKey": [1]}', '"customerKey" must be text, not [1]'),
+    ('{"fields": [{"name": "Id", "maxLength": [5]}]}', 'field 1 has a "maxLength" that is not a single value'),
     ("{", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
 ])
 def test_a_malformed_schema_names_the_file_and_the_problem(tmp_path, schema, problem):

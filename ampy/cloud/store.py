@@ -722,6 +722,9 @@ def _load_schema(schema_path: str) -> dict:
         raise BackendError(f"{name}: invalid schema: {e}") from None
     if not isinstance(schema, dict):
         raise BackendError(f"{name}: invalid schema: it must be a JSON object")
+    for key in ("customerKey", "description", "sendableField", "sendableSubscriberField"):
+        if schema.get(key) is not None and not isinstance(schema[key], str):
+            raise BackendError(f'{name}: invalid schema: "{key}" must be text, not {json.dumps(schema[key])}')
     fields = schema.get("fields", [])
     if not isinstance(fields, list):
         raise BackendError(f'{name}: invalid schema: "fields" must be a list of field objects')
@@ -730,4 +733,7 @@ def _load_schema(schema_path: str) -> dict:
             raise BackendError(f'{name}: invalid schema: field {n} must be an object with a "name"')
         if "name" in f and not (isinstance(f["name"], str) and f["name"].strip()):
             raise BackendError(f'{name}: invalid schema: field {n} has a "name" that is not text')
+        for key in ("type", "default", "maxLength", "scale"):  # one value each, not a list or object
+            if isinstance(f.get(key), (list, dict)):
+                raise BackendError(f'{name}: invalid schema: field {n} has a "{key}" that is not a single value')
     return schema
