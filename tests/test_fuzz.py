@@ -1,6 +1,7 @@
 """Property tests: no input, however malformed, raises anything but AmpscriptError, and none of the
 errors is an internal one (a bug in ampy rather than in the script)."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -274,3 +275,44 @@ def test_there_are_seeds_to_mutate():
 @given(mutated())
 def test_mutated_samples_render_or_fail_cleanly(fuzz_backend, source):
     renders_or_fails_cleanly(source, fuzz_backend, attributes=ATTRIBUTES)
+
+
+# Data files as a user might botch them: CSV bytes in odd encodings and schema files of any JSON shape.
+CSV_PIECES = st.sampled_from([b"Id", b"Name", b",", b"\n", b"\r\n", b'"', b"\x00", b"\xff\xfe", b"\xef\xbb\xbf",
+                              b"1", b" ", b"\xe9", b'a"b', b";", b"\t"])
+SCHEMA_KEYS = st.sampled_from(["fields", "name", "type", "primaryKey", "maxLength", "required", "default", "scale",
+                               "customerKey", "isSendable", "description", "sendableField"])
+SCHEMAS = st.one_of(
+    st.none(),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(SCHEMA_KEYS, inner, max_size=4),
+                 max_leaves=10),
+    st.fixed_dictionaries({"fields": st.lists(st.fixed_dictionaries(
+        {"name": st.sampled_from(["Id", "Name", "X"])},
+        optional={"type": st.sampled_from(["Text", "Number", "Decimal", "Date", "Boolean", "Phone", 5]),
+                  "primaryKey": st.booleans(), "maxLength": st.integers(-3, 10) | st.text(max_size=3),
+                  "scale": st.integers(-3, 10), "required": st.booleans(),
+                  "default": st.none() | st.text(max_size=4) | st.integers()}), max_size=4)}),
+)
+DE_CALLS = st.sampled_from([
+    "Lookup('People','Name','Id',1)", "RowCount(LookupRows('People','Id',1))", "InsertDE('People','Id',5,'Name','x')",
+    "UpsertDE('People',1,'Id',1,'Name','y')", "UpdateDE('People',1,'Id',1,'Name','z')", "DeleteDE('People','Id',1)",
+])
+
+
+def test_botched_data_files_fail_only_cleanly(tmp_path):
+    @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(CSV_PIECES, max_size=30).map(b"".join), SCHEMAS, DE_CALLS)
+    def check(csv, schema, call):
+        (tmp_path / "People.csv").write_bytes(csv)
+        schema_file = tmp_path / "People.schema.json"
+        schema_file.unlink(missing_ok=True)
+        if schema is not None:
+            schema_file.write_text(json.dumps(schema), encoding="utf-8")
+        backend = LocalBackend(str(tmp_path))
+        try:
+            renders_or_fails_cleanly(f"%%={call}=%%", backend)
+        finally:
+            backend.close()
+
+    check()
