@@ -280,3 +280,18 @@ def test_dateparse_to_utc_at_the_end_of_time_clamps_like_dotnet():
     # found by the builtin property test: 12/31/9999 + 6 h overflowed inside DateParse
     assert ampy.render("%%=DateParse('12/31/9999 11:59 PM', 1)=%%|%%=DateParse('12/31/9999 5:00 PM', 1)=%%") == \
         "12/31/9999 11:59:59 PM|12/31/9999 11:00:00 PM"
+
+
+def test_a_definition_whose_file_reference_is_not_text(tmp_path):
+    # found by fuzzing definitions/*.json: {"$file": {...}} reached os.path.join
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "definitions" / "lists.json").write_text(
+        '[{"Type": "List", "ListName": "News", "Description": {"$file": 7}}]', encoding="utf-8")
+    backend = LocalBackend.for_workspace(str(tmp_path))
+    try:
+        err = runtime_error("%%[ SET @r = CreateObject('RetrieveRequest') SetObjectProperty(@r, 'ObjectType', 'List')"
+                            " SET @rows = InvokeRetrieve(@r, @s) ]%%", backend=backend)
+    finally:
+        backend.close()
+    assert err.message == ('InvokeRetrieve: definitions/lists.json: object 1 (List): "$file" must name a file of the'
+                           ' workspace, not 7')

@@ -104,6 +104,8 @@ def to_api_object(data: dict, root: str, fallback: str | None = None) -> ApiObje
 
 def _value(value: object, root: str, nested_type: str | None) -> object:
     if isinstance(value, dict) and set(value) == {"$file"}:
+        if not isinstance(value["$file"], str) or not value["$file"].strip():
+            raise ObjectError(f'"$file" must name a file of the workspace, not {json.dumps(value["$file"])}')
         path = os.path.realpath(os.path.join(root, value["$file"]))
         if not path.startswith(os.path.realpath(root) + os.sep):
             raise ObjectError(f"{value['$file']} is outside the workspace")
