@@ -221,7 +221,7 @@ def run_task(tasks: TaskTable, task_id: int, work: Callable[[], None]) -> bool:
         tasks.finish(task_id, str(e) or "Error")
         return False
     except Exception as e:  # noqa: BLE001 - an unexpected failure still ends the task, visibly
-        tasks.finish(task_id, f"{e.__class__.__name__}: {e}")
+        tasks.finish(task_id, f"Internal error (please report it): {e}")
         return False
     tasks.finish(task_id)
     return tasks.status(task_id) == COMPLETE

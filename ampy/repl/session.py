@@ -204,7 +204,7 @@ class ReplSession:
         except AmpscriptError as e:
             return Outcome(error=self._describe(e, text, mode))
         except Exception as e:  # noqa: BLE001 - a bug must not end the session
-            return Outcome(error=f"ampy internal error: {e.__class__.__name__}: {e}")
+            return Outcome(error=f"Internal error (please report it): {e}")
 
     def _run(self, text: str, mode: str) -> Outcome:
         source = wrap(text, mode)
