@@ -153,15 +153,9 @@ def _add_credential(args) -> int:
 
 def is_loopback(host: str) -> bool:
     """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    import ipaddress
+    from ..workbench.common import is_loopback_host
 
-    name = host.strip().strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def startup_message(url: str, pages: list[str]) -> str:
@@ -206,7 +200,7 @@ def run(args) -> int:
     options = {"max_body": args.max_body} if args.max_body else {}
     options.update({name: getattr(args, name) for name in ("max_response", "max_properties") if getattr(args, name)})
     app = build_app(workspace, backend=backend, auth=server_auth, public_url=args.public_url,
-                    live_reload=args.live_reload, **options)
+                    live_reload=args.live_reload, local_only=is_loopback(args.host), **options)
     if not is_loopback(args.host):
         print(f"ampy serve: warning: listening on {args.host}, not on a loopback address: other machines can "
               "reach the preview, the CloudPages (which write to the workspace) and the API", file=sys.stderr)

@@ -15,11 +15,13 @@ from .wsgi import DEFAULT_MAX_BODY, ServerApp
 
 def build_app(workspace: str | None = None, *, backend=None, auth: ServerAuth | None = None,
               token_lifetime: int = DEFAULT_TOKEN_LIFETIME, max_body: int = DEFAULT_MAX_BODY,
-              public_url: str | None = None, live_reload: bool = False, **limits):
+              public_url: str | None = None, live_reload: bool = False, local_only: bool = True,
+              **limits):
     """The app for a workspace: the workbench (``WorkbenchApp``: Partner API, preview UI and
     CloudPages on one port) over its local cloud and users file. Without a workspace, the
     Partner API app (``ServerApp``) for the given backend/auth. ``limits`` are the Partner API's
-    (``max_response``, ``max_properties``: see ``ServerApp``)."""
+    (``max_response``, ``max_properties``: see ``ServerApp``). ``local_only``: the browser pages answer
+    only to loopback Host names (the server listens on a loopback address)."""
     if backend is None:
         from ..backends import open_backend
 
@@ -32,7 +34,7 @@ def build_app(workspace: str | None = None, *, backend=None, auth: ServerAuth | 
         return api
     from ..workbench.app import WorkbenchApp
 
-    return WorkbenchApp(api, workspace, live_reload=live_reload)
+    return WorkbenchApp(api, workspace, live_reload=live_reload, local_only=local_only)
 
 
 class RunningServer:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import sys
 import traceback
+from html import escape as html_escape
 
-from .common import Csrf, html_page
+from .common import Csrf, host_of, html_page, is_loopback_host, respond
 from .pages import CloudPages
 from .ui import WorkbenchUI
 
@@ -25,8 +26,13 @@ UI_PREFIX = "/_ampy/"
 class WorkbenchApp:
     """The WSGI callable: ``api`` is the Partner API app (``ServerApp``) of the same workspace."""
 
-    def __init__(self, api, workspace: str, *, live_reload: bool = False):
+    def __init__(self, api, workspace: str, *, live_reload: bool = False, local_only: bool = True):
         self.api = api
+        # A server on a loopback address answers its browser pages only to loopback Host names:
+        # a web page elsewhere whose DNS name is re-pointed at 127.0.0.1 (DNS rebinding) must not
+        # read the preview or post to the CloudPages. --public-url names one more accepted host.
+        self.local_only = local_only
+        self.extra_hosts = {host_of(api.public_url.split("://", 1)[-1].split("/", 1)[0])} if api.public_url else set()
         self.workspace = workspace
         self.backend = api.backend
         self.auth = api.auth
@@ -60,6 +66,13 @@ class WorkbenchApp:
         part = self.route(environ.get("PATH_INFO") or "/")
         if part == "api":
             return self.api(environ, start_response)
+        if self.local_only and not self.host_accepted(environ):
+            host = html_escape(environ.get("HTTP_HOST") or "")
+            body = html_page("Host not served", f"<h1>Host not served</h1><p>This workbench listens on a loopback "
+                             f"address and answers only to localhost names, not to <code>{host}</code>. Open it "
+                             "through http://127.0.0.1 or http://localhost, or name the host with "
+                             "<code>--public-url</code>.</p>")
+            return respond(start_response, 403, body)
         try:
             return (self.ui if part == "ui" else self.pages)(environ, start_response)
         except Exception:   # never a traceback to the browser; the server log keeps it
@@ -68,6 +81,10 @@ class WorkbenchApp:
             start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
                                                          ("Content-Length", str(len(body)))], sys.exc_info())
             return [body]
+
+    def host_accepted(self, environ) -> bool:
+        host = host_of(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "")
+        return is_loopback_host(host) or host in self.extra_hosts
 
     def close(self) -> None:
         """Stop the workspace watcher of live reload (the backend is the caller's to close)."""

@@ -49,6 +49,30 @@ def security_headers(*, frame_ancestors: str = "'none'", csp: str | None = None)
             ("Referrer-Policy", "no-referrer")]
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for names and addresses only this machine reaches (localhost, 127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1:name.find("]")] if "]" in name else name[1:]
+    name = name.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def host_of(header: str) -> str:
+    """The host part of a Host header (``name:port``, ``[::1]:port``), lower-cased."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[: header.find("]") + 1] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
 def status_line(status: int) -> str:
     return f"{status} {STATUS_TEXT.get(status, 'Unknown')}"
 
