@@ -295,3 +295,15 @@ def test_a_definition_whose_file_reference_is_not_text(tmp_path):
         backend.close()
     assert err.message == ('InvokeRetrieve: definitions/lists.json: object 1 (List): "$file" must name a file of the'
                            ' workspace, not 7')
+
+
+def test_a_data_extension_field_named_with_a_nul_is_refused_by_the_api():
+    source = """%%[
+    SET @de = CreateObject("DataExtension")
+    SetObjectProperty(@de, "Name", "Nul")
+    SET @f = CreateObject("DataExtensionField")
+    SetObjectProperty(@f, "Name", Concat("a", Char(0), "b"))
+    AddObjectArrayItem(@de, "Fields", @f)
+    SET @status = InvokeCreate(@de, @message, @code)
+    ]%%%%=v(@status)=%%|%%=v(@message)=%%"""
+    assert ampy.render(source, backend=LocalBackend()) == "Error|The name 'a\\x00b' contains a NUL character"

@@ -50,7 +50,10 @@ class StoreBusy(BackendError):
 
 
 def quote_identifier(ident: str) -> str:
-    """A table or column name as an SQLite identifier (double quotes, inner quotes doubled)."""
+    """A table or column name as an SQLite identifier (double quotes, inner quotes doubled). SQLite
+    cannot take a NUL inside SQL text at all, so a name holding one is refused here."""
+    if "\0" in ident:
+        raise BackendError(f"The name {ident!r} contains a NUL character")
     return '"' + ident.replace('"', '""') + '"'
 
 
