@@ -312,7 +312,8 @@ def send_email(
     name = text(email.get("Name")) or "email"
     try:
         parts = {
-            part: compile_template(source, name=f"{name}:{part}")
+            part: compile_template(source, name=f"{name}:{part}",
+                                   limits=cloud.settings.limits if cloud.settings is not None else None)
             for part, source in (
                 ("Subject", subject),
                 ("HTMLBody", text(email.get("HTMLBody"))),

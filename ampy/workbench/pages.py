@@ -116,7 +116,7 @@ class CloudPages:
         try:
             with open(file, encoding="utf-8-sig") as f:
                 source = f.read()
-            output = compile_template(source, name).render(backend=self.backend, context="page",
+            output = compile_template(source, name, self.settings.limits).render(backend=self.backend, context="page",
                                                             request=request, settings=self.settings)
         except AmpscriptError as e:
             excerpt_source = source if e.name == name else None

@@ -317,7 +317,8 @@ def render_item(item: Item, attributes: dict[str, object], backend, settings=Non
         if source is None:
             continue
         try:
-            tpl = compile_template(source.source, name=source.name)
+            tpl = compile_template(source.source, name=source.name,
+                                   limits=settings.limits if settings is not None else None)
             result.outputs[part] = tpl.render(attributes=attrs, backend=backend, context="email",
                                               settings=settings)
         except AmpscriptError as e:
