@@ -136,7 +136,7 @@ TEXT = st.one_of(
                      "MI", "N2", "C", "yyyy-MM-dd", "en-US", "fr-FR", "xx-XX", "UTF-8", "utf-16", "ascii",
                      "<a><b>1</b></a>", '{"a":[1,{"b":2}]}', "[1,2", "$.a[0]", "//b", "http://127.0.0.1:9/",
                      "Customers", "Orders", "Email", "Id", "Tier", "aes", "HS256", "%%=v(@x)=%%", "\u00e9\u20ac",
-                     "\U0001f600", "a,b;c|d", "\t\r\n"]),
+                     "\U0001f600", "a\x00b", "a,b;c|d", "\t\r\n"]),
 ).map(lambda t: "'" + t.replace("'", "''") + "'")
 NUMBER = st.one_of(
     st.integers(min_value=-10**6, max_value=10**6),
