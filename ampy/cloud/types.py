@@ -12,8 +12,6 @@ from ..soap.schema import PropertyInfo, partner_schema
 # Perform targets from the Perform action table that the shipped WSDL does not describe. They are
 # interaction definitions: they take the InteractionDefinition properties, plus a few of their own.
 _EXTRA_TYPES: dict[str, tuple[PropertyInfo, ...]] = {
-    "AudienceDefinition": (),
-    "AudienceSegmentDefinition": (),
     "ContentValidation": (
         PropertyInfo("ValidationAction", None, "string"),
         PropertyInfo("Email", "Email", None),
@@ -24,11 +22,6 @@ _EXTRA_TYPES: dict[str, tuple[PropertyInfo, ...]] = {
     "FileTrigger": (),
     "FilterActivity": (),
     "GroupDefinition": (),
-    "MessageSendActivity": (),
-    "PlatformApplication": (),
-    "ProgramManifestTemplate": (),
-    "SMSSendActivity": (),
-    "SystemEntityOperation": (),
 }
 _EXTRA_BY_LOWER = {name.lower(): name for name in _EXTRA_TYPES}
 
