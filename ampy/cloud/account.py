@@ -49,6 +49,14 @@ CREATABLE = frozenset(
         "FilterDefinition",
         "DataExtractActivity",
         "ContentValidation",
+        # audiences, SMS and push sends, programs, platform applications, entity operations
+        "AudienceDefinition",
+        "AudienceSegmentDefinition",
+        "SMSSendActivity",
+        "MessageSendActivity",
+        "ProgramManifestTemplate",
+        "PlatformApplication",
+        "SystemEntityOperation",
     }
 )
 READ_ONLY = frozenset({"Send", "SentEvent", "OpenEvent", "ClickEvent", "BounceEvent", "UnsubEvent"})

@@ -276,6 +276,13 @@ _KEYED_TYPES = frozenset(
         "FilterDefinition",
         "SendClassification",
         "SenderProfile",
+        "AudienceDefinition",
+        "AudienceSegmentDefinition",
+        "SMSSendActivity",
+        "MessageSendActivity",
+        "ProgramManifestTemplate",
+        "PlatformApplication",
+        "SystemEntityOperation",
     }
 )
 
