@@ -307,3 +307,10 @@ def test_a_data_extension_field_named_with_a_nul_is_refused_by_the_api():
     SET @status = InvokeCreate(@de, @message, @code)
     ]%%%%=v(@status)=%%|%%=v(@message)=%%"""
     assert ampy.render(source, backend=LocalBackend()) == "Error|The name 'a\\x00b' contains a NUL character"
+
+
+def test_an_api_object_id_beyond_64_bits_is_not_found_rather_than_an_internal_error():
+    # found by fuzzing the API object functions: SQLite cannot bind a Python int this large
+    source = ("%%[ SET @c = CreateObject('Campaign') SetObjectProperty(@c, 'ID', " + "9" * 40 + ")"
+              " SET @status = InvokeUpdate(@c, @message, @code) ]%%%%=v(@status)=%%|%%=v(@message)=%%")
+    assert ampy.render(source, backend=LocalBackend()) == f"Error|No Campaign has ID '{'9' * 40}'."

@@ -298,7 +298,9 @@ def merge(stored: ApiObject, changes: ApiObject) -> ApiObject:
 
 
 def _int_or_none(value: str) -> int | None:
+    """An object ID as a number, or None when it is not one SQLite can store (64-bit integers)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except ValueError:
         return None
+    return number if -(2**63) <= number < 2**63 else None
