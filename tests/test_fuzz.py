@@ -316,3 +316,57 @@ def test_botched_data_files_fail_only_cleanly(tmp_path):
             backend.close()
 
     check()
+
+
+# The API object functions: objects of several types with properties their type really has (so
+# the script gets past SetObjectProperty), nested into each other, then sent through every verb.
+API_TYPES = ["DataExtension", "DataExtensionField", "DataExtensionObject", "Subscriber", "List", "Email",
+             "TriggeredSendDefinition", "TriggeredSend", "QueryDefinition", "ImportDefinition", "Campaign",
+             "EmailSendDefinition", "SendClassification", "RetrieveRequest", "SimpleFilterPart", "ComplexFilterPart",
+             "APIProperty", "Attribute", "ExecuteRequest", "ContentValidation", "Send", "SubscriberList"]
+API_VERBS = ["InvokeCreate(@o{i}, @m, @c)", "InvokeUpdate(@o{i}, @m, @c)", "InvokeDelete(@o{i}, @m, @c)",
+             "InvokeRetrieve(@o{i}, @m)", "InvokePerform(@o{i}, '{action}', @m)", "InvokeExecute(@o{i}, @m, @c)",
+             "InvokeConfigure(@o{i}, 'create', @m)", "InvokeExtract(@o{i}, @m)"]
+
+
+@st.composite
+def api_script(draw):
+    from ampy.cloud import types
+
+    kinds = draw(st.lists(st.sampled_from(API_TYPES), min_size=4, max_size=4))
+    lines = []
+    for _ in range(draw(st.integers(1, 12))):
+        i = draw(st.integers(0, 3))
+        props = types.properties(kinds[i])
+        if not props or draw(st.integers(0, 4)) == 0:
+            verb = draw(st.sampled_from(API_VERBS))
+            lines.append("SET @r = " + verb.format(i=i, action=draw(st.sampled_from(["start", "stop", "send", "x"]))))
+            continue
+        prop = draw(st.sampled_from(props))
+        fits = [j for j in range(4) if prop.type_name and types.is_subtype(kinds[j], prop.type_name)]
+        if fits and draw(st.booleans()):
+            value = f"@o{draw(st.sampled_from(fits))}"
+        else:  # numbers (huge ones too) where the type takes a number, so IDs are tried as well
+            value = draw(NUMBER if prop.simple_type in ("int", "long", "double") else VALUE)
+        many = (prop.repeated or prop.item_name) and draw(st.booleans())
+        verb = "AddObjectArrayItem" if many else "SetObjectProperty"
+        lines.append(f"{verb}(@o{i}, '{prop.name}', {value})")
+    objects = " ".join(f"SET @o{i} = CreateObject('{kind}')" for i, kind in enumerate(kinds))
+    return f"%%[ VAR @null, @m, @c SET @x = 'x' {objects} {' '.join(lines)} ]%%%%=v(@r)=%%|%%=v(@m)=%%"
+
+
+def test_api_object_scripts_fail_only_cleanly(tmp_path):
+    from ampy.cloud.workspace import create_workspace
+
+    create_workspace(str(tmp_path / "ws"))
+    backend = LocalBackend.for_workspace(str(tmp_path / "ws"))
+
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(api_script())
+    def check(source):
+        renders_or_fails_cleanly(source, backend)
+
+    try:
+        check()
+    finally:
+        backend.close()
