@@ -674,6 +674,7 @@ def schema_meta(schema_path: str) -> dict:
         ("isSendable", "IsSendable"),
         ("sendableField", "SendableField"),
         ("sendableSubscriberField", "SendableSubscriberField"),
+        ("retention", "Retention"),
     ):
         if src in schema:
             meta[dst] = schema[src]
@@ -728,6 +729,15 @@ def _load_schema(schema_path: str) -> dict:
     for key in ("customerKey", "description", "sendableField", "sendableSubscriberField"):
         if schema.get(key) is not None and not isinstance(schema[key], str):
             raise BackendError(f'{name}: invalid schema: "{key}" must be text, not {json.dumps(schema[key])}')
+    retention = schema.get("retention")
+    if retention is not None and not (
+        isinstance(retention, dict)
+        and isinstance(retention.get("field"), str)
+        and retention["field"].strip()
+        and type(retention.get("days")) is int
+        and retention["days"] > 0
+    ):
+        raise BackendError(f'{name}: invalid schema: "retention" must be {{"field": <date field>, "days": <n > 0>}}')
     fields = schema.get("fields", [])
     if not isinstance(fields, list):
         raise BackendError(f'{name}: invalid schema: "fields" must be a list of field objects')
