@@ -151,6 +151,10 @@ class LocalCloud:
         self._check_required(obj)
         if obj.type == "Subscriber":
             self._prepare_subscriber(obj)
+        if obj.type == "PlatformApplication":
+            from .platform_apps import initial_state
+
+            initial_state(obj)
         extra = _activities_of(obj)
         stored = self.objects.insert(obj, extra=extra)
         return ApiResult(

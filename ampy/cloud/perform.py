@@ -2,7 +2,11 @@
 
 Real local work: Campaign start/stop, EmailSendDefinition start/test/GetMaxCount, QueryDefinition
 start, ImportDefinition start, Send pause/resume/cancel, ContentValidation validate (compiles the
-email's AMPscript). Actions the service lists but the local account cannot carry out (audiences,
+email's AMPscript); AudienceDefinition build/clone/totalcount/count and AudienceSegmentDefinition
+Count (``audiences``), SMSSendActivity and MessageSendActivity start (``messaging``: SMS and push
+messages into the outbox, recorded as sends), ProgramManifestTemplate start (``programs``: a
+Campaign from its manifest), PlatformApplication publish/deploy (``platform_apps``) and
+SystemEntityOperation start (``entity_operations``: list recount, index rebuild, retention purge). Actions the service lists but the local account cannot carry out (audiences,
 file transfers, SMS, platform applications ...) answer an ``Error`` that says so; actions a type
 does not have answer the service's own message ``<action> is not an action that can be Performed
 on a <type>.`` Nothing is a silent no-op.
@@ -46,7 +50,13 @@ RESERVED = {
     ("EmailSendDefinition", "restart"),
 }
 # Activities a Campaign may group, and the work each one's start does.
-ACTIVITY_TYPES = ("EmailSendDefinition", "QueryDefinition", "ImportDefinition")
+ACTIVITY_TYPES = (
+    "EmailSendDefinition",
+    "QueryDefinition",
+    "ImportDefinition",
+    "SMSSendActivity",
+    "MessageSendActivity",
+)
 
 
 def _work(cloud, type_name: str):
@@ -63,6 +73,10 @@ def _work(cloud, type_name: str):
         from .imports import run_import
 
         return lambda c, d, task_id, overrides: run_import(c, d, task_id)
+    if type_name in ("SMSSendActivity", "MessageSendActivity"):
+        from .messaging import run_message_send
+
+        return lambda c, d, task_id, overrides: run_message_send(c, d, task_id)
     raise ObjectError(f"{type_name} cannot be started by the local account.", 8)
 
 
@@ -91,6 +105,9 @@ def perform_one(cloud, action: str, definition: ApiObject) -> ApiResult:
         return _perform_send(cloud, canonical, definition)
     if type_name == "ContentValidation":
         return _validate_content(cloud, definition)
+    planner = _planner(type_name)
+    if planner is not None:
+        return _perform_planned(cloud, type_name, canonical, definition, planner)
     if type_name not in ("Campaign",) + ACTIVITY_TYPES:
         return ApiResult(
             "Error", f"{type_name} {canonical} is not supported by the local account.", 8, object=definition
@@ -136,6 +153,52 @@ def perform_one(cloud, action: str, definition: ApiObject) -> ApiResult:
         message,
         0,
         object=stored,
+        task={"StatusCode": "OK", "StatusMessage": "OK", "ID": str(task_id), "InteractionObjectID": ioid},
+    )
+
+
+def _planner(type_name: str):
+    """``plan(cloud, action, stored, given) -> (message, work, result object)`` of the types whose actions
+    are not activity starts; ``work(worker, current, task_id)`` runs as the task (None: no work)."""
+    if type_name in ("AudienceDefinition", "AudienceSegmentDefinition"):
+        from .audiences import plan
+    elif type_name == "ProgramManifestTemplate":
+        from .programs import plan
+    elif type_name == "PlatformApplication":
+        from .platform_apps import plan
+    elif type_name == "SystemEntityOperation":
+        from .entity_operations import plan
+    else:
+        return None
+    return plan
+
+
+def _perform_planned(cloud, type_name: str, action: str, definition: ApiObject, planner) -> ApiResult:
+    found = cloud.objects.find(definition)
+    if found is None:
+        return ApiResult(
+            "Error", f"Unable to find the {type_name} to perform ({_ref(definition)}).", 2, object=definition
+        )
+    stored = found[1]
+    message, work, shown = planner(cloud, action, stored, definition)  # ObjectError: refused, no task
+    ioid = text(stored.get("InteractionObjectID"))
+    task_id = cloud.tasks.add(type_name, text(stored.get("CustomerKey")), action, ioid=ioid, parent_ioid=ioid)
+    object_id = text(stored.get("ObjectID"))
+
+    def job(worker) -> None:
+        def run() -> None:
+            current = _reload(worker, type_name, object_id)
+            if work is not None:
+                work(worker, current, task_id)
+
+        run_task(worker.tasks, task_id, run)
+
+    cloud.runner.submit(job)
+    return ApiResult(
+        "OK",
+        message,
+        0,
+        object=shown if shown is not None else stored,
         task={"StatusCode": "OK", "StatusMessage": "OK", "ID": str(task_id), "InteractionObjectID": ioid},
     )
 

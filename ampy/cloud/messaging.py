@@ -1,0 +1,257 @@
+"""SMS and push sends: SMSSendActivity and MessageSendActivity ``start``.
+
+Recipients come from the activity's ``SendDefinitionList`` like an email send's (a ``List`` or a
+sendable data extension named by ``CustomObjectID``, minus ``ExclusionList`` entries, minus
+subscribers whose status is not Active). An SMS goes to the recipient's mobile number (the column
+``MobileNumberField`` names, else ``MobileNumber``, ``Mobile`` or ``Phone``), a push message to its
+device (``DeviceIDField``, else ``DeviceID`` or ``DeviceToken``); a recipient without one is
+counted missing, a number or device seen before is counted a duplicate.
+
+The ``Message`` (and a push's ``Title``) is AMPscript rendered per recipient with the recipient's
+attributes: an SMS in the ``sms`` context (MobileConnect: ``MSG(0)`` is empty, the short code and
+mobile number are the outbound ones), a push message in the ``email`` context, since a push is a
+send from a sendable audience and the send functions (``jobid``, attributes) apply to it. A render
+that raises an AMPscript error skips the recipient (NumberErrored); ``RaiseError`` without skip
+stops the job, and what was delivered stays delivered, as with email sends.
+
+Each message is a UTF-8 file ``outbox/sms/<JobID>-<n>.txt`` or ``outbox/push/<JobID>-<n>.txt``:
+RFC 822-style headers (``To``, ``From`` = the short code or ``App-ID`` = the application,
+``Title`` for push, ``Subscriber-Key``, ``Job-ID``), a blank line, then the body. Without a
+workspace the text is appended to the account's in-memory outbox. The job records a Send (ID =
+JobID = the task ID, ``EmailName`` = the activity's name, PartnerProperty ``Channel`` = ``SMS`` or
+``Push``) and one SentEvent per delivered message.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..api.model import ApiObject
+from ..runtime.dates import system_now
+from .objects import as_list, now_text, text
+from .sends import SendJob, _check_flags, _entry_members, _finish_send, _subscribers_by_key
+from .tasks import TaskCanceled, TaskFailed
+
+_SMS_FIELDS = ("mobilenumber", "mobile", "phone")
+_PUSH_FIELDS = ("deviceid", "devicetoken")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What differs between SMS and push: where the address is, how it renders, where it goes."""
+
+    name: str  # Send's Channel property
+    folder: str  # outbox/<folder>
+    address_property: str
+    default_fields: tuple[str, ...]
+    context: str
+
+
+SMS = Channel("SMS", "sms", "MobileNumberField", _SMS_FIELDS, "sms")
+PUSH = Channel("Push", "push", "DeviceIDField", _PUSH_FIELDS, "email")
+
+
+def channel_of(definition: ApiObject) -> Channel:
+    return SMS if definition.type == "SMSSendActivity" else PUSH
+
+
+@dataclass
+class Target:
+    subscriber_key: str
+    address: str
+    attributes: dict
+
+
+@dataclass
+class Targets:
+    targets: list
+    excluded: int = 0
+    duplicates: int = 0
+    missing: int = 0
+    unsubscribed: int = 0
+
+
+def _address_column(attributes: dict, wanted: str, defaults: tuple[str, ...]) -> str | None:
+    lowered = {k.lower(): k for k in attributes}
+    if wanted:
+        return lowered.get(wanted.lower())
+    return next((lowered[c] for c in defaults if c in lowered), None)
+
+
+def targets(cloud, definition: ApiObject) -> Targets:
+    """Who a start sends to (address per recipient), with the counts of who was left out."""
+    channel = channel_of(definition)
+    entries = [e for e in as_list(definition.get("SendDefinitionList")) if isinstance(e, ApiObject)]
+    subscribers = _subscribers_by_key(cloud)
+    sources, exclusions = [], []
+    for entry in entries:
+        kind = (text(entry.get("SendDefinitionListType")) or "SourceList").lower()
+        (exclusions if kind in ("exclusionlist", "optoutlist") else sources).append(entry)
+    if not sources:
+        raise TaskFailed(f"The {definition.type} has no SendDefinitionList to send to.")
+    excluded = {r.subscriber_key.lower() for e in exclusions for r in _entry_members(cloud, e, subscribers)}
+    wanted = text(definition.get(channel.address_property)).strip()
+    out = Targets([])
+    seen_keys, seen_addresses = set(), set()
+    for entry in sources:
+        for r in _entry_members(cloud, entry, subscribers):
+            if r.subscriber_key.lower() in excluded:
+                out.excluded += 1
+                continue
+            known = subscribers.get(r.subscriber_key.lower())
+            if known is not None and (text(known.get("Status")) or "Active") != "Active":
+                out.unsubscribed += 1
+                continue
+            column = _address_column(r.attributes, wanted, channel.default_fields)
+            if column is None and wanted and entry.get("List") is None:
+                raise TaskFailed(f"The recipients have no field '{wanted}' ({channel.address_property}).")
+            address = text(r.attributes.get(column)).strip() if column else ""
+            if not address:
+                out.missing += 1
+                continue
+            if r.subscriber_key.lower() in seen_keys or address.lower() in seen_addresses:
+                out.duplicates += 1
+                continue
+            seen_keys.add(r.subscriber_key.lower())
+            seen_addresses.add(address.lower())
+            out.targets.append(Target(r.subscriber_key, address, r.attributes))
+    return out
+
+
+def _header(value: str) -> str:
+    """A header value on one line (a rendered value could hold a line break)."""
+    return " ".join(value.split())
+
+
+def message_text(headers: list[tuple[str, str]], body: str) -> str:
+    return "".join(f"{name}: {_header(value)}\n" for name, value in headers) + "\n" + body
+
+
+class MessageOutbox:
+    """``outbox/<channel>/<JobID>-<n>.txt`` in a workspace, else the account's in-memory outbox."""
+
+    def __init__(self, cloud, channel: Channel, job_id: int):
+        self.cloud = cloud
+        self.job_id = job_id
+        self.count = 0
+        self.folder = os.path.join(cloud.outbox_dir, channel.folder) if cloud.outbox_dir else None
+        if self.folder:
+            os.makedirs(self.folder, exist_ok=True)
+
+    def deliver(self, message: str) -> None:
+        self.count += 1
+        if self.folder is None:
+            self.cloud.outbox.append(message)
+            return
+        path = os.path.join(self.folder, f"{self.job_id}-{self.count:06d}.txt")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(message)
+
+
+def _compile(cloud, definition: ApiObject, channel: Channel) -> dict:
+    from ..errors import AmpscriptError
+    from ..template import compile_template
+
+    name = text(definition.get("Name")) or definition.type
+    parts = {"Message": text(definition.get("Message"))}
+    if channel is PUSH:
+        parts["Title"] = text(definition.get("Title"))
+    if not parts["Message"].strip():
+        raise TaskFailed(f"The {definition.type} has no Message.")
+    limits = cloud.settings.limits if cloud.settings is not None else None
+    try:
+        return {
+            part: compile_template(source, name=f"{name}:{part}", limits=limits)
+            for part, source in parts.items()
+            if source
+        }
+    except AmpscriptError as e:
+        raise TaskFailed(f"The message does not compile: {e}") from None
+
+
+def run_message_send(cloud, definition: ApiObject, task_id: int) -> None:
+    """The start work of an SMSSendActivity or MessageSendActivity (see the module notes)."""
+    from ..errors import AmpscriptError
+    from ..runtime.sms import SmsMessage
+
+    channel = channel_of(definition)
+    sender = text(definition.get("ShortCode" if channel is SMS else "ApplicationID")).strip()
+    if not sender:
+        needed = "ShortCode" if channel is SMS else "ApplicationID"
+        raise TaskFailed(f"The {definition.type} has no {needed}.")
+    parts = _compile(cloud, definition, channel)
+    found = targets(cloud, definition)
+    name = text(definition.get("Name")) or text(definition.get("CustomerKey"))
+    job = SendJob(task_id, system_now(), "", name)
+    send = ApiObject(
+        "Send",
+        {
+            "PartnerProperties": [ApiObject("APIProperty", {"Name": "Channel", "Value": channel.name})],
+            "EmailName": name,
+            "FromName": sender,
+            "SendDate": now_text(),
+            "Status": "Sending",
+            "NumberTargeted": str(len(found.targets)),
+            "NumberExcluded": str(found.excluded),
+            "Duplicates": str(found.duplicates),
+            "MissingAddresses": str(found.missing),
+            "ExistingUnsubscribes": str(found.unsubscribed),
+        },
+    )
+    stored = cloud.objects.insert(send, api_id=task_id)
+    rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
+    outbox = MessageOutbox(cloud, channel, task_id)
+    sent, errored, events, first_error = 0, 0, [], ""
+    try:
+        for i, t in enumerate(found.targets):
+            if i % 50 == 0:
+                _check_flags(cloud, task_id, rowid)
+            attrs = dict(t.attributes)
+            attrs.setdefault("_subscriberkey", t.subscriber_key)
+            attrs.setdefault("subscriberkey", t.subscriber_key)
+            attrs.update({"jobid": str(task_id), "emailname_": name})
+            sms = SmsMessage(mobile_number=t.address, short_code=sender) if channel is SMS else None
+            try:
+                rendered = {
+                    part: tpl.render(
+                        attributes=attrs, backend=cloud.backend, context=channel.context, sms=sms, send=job
+                    )
+                    for part, tpl in parts.items()
+                }
+            except AmpscriptError as e:
+                errored += 1
+                if getattr(e, "skip_subscriber", True) is False:
+                    _finish_send(cloud, rowid, stored, "Error", sent, errored, events)
+                    raise TaskFailed(f"RaiseError stopped the send at {t.subscriber_key}: {e.message}") from None
+                first_error = first_error or f"{t.subscriber_key}: {e.message}"
+                continue
+            if channel is SMS:
+                headers = [("To", t.address), ("From", sender)]
+            else:
+                headers = [("To", t.address), ("App-ID", sender), ("Title", rendered.get("Title", ""))]
+            headers += [("Subscriber-Key", t.subscriber_key), ("Job-ID", str(task_id))]
+            outbox.deliver(message_text(headers, rendered["Message"]))
+            sent += 1
+            events.append(
+                ApiObject(
+                    "SentEvent",
+                    {
+                        "SendID": str(task_id),
+                        "SubscriberKey": t.subscriber_key,
+                        "EventDate": now_text(),
+                        "EventType": "Sent",
+                    },
+                )
+            )
+    except TaskCanceled:
+        _finish_send(cloud, rowid, stored, "Canceled", sent, errored, events)
+        raise
+    _finish_send(cloud, rowid, stored, "Complete", sent, errored, events)
+    detail = f"{sent} sent, {errored} errored"
+    if first_error:
+        detail += f" (first error: {first_error})"
+    cloud.tasks.set_detail(task_id, detail)
+
+
+__all__ = ["PUSH", "SMS", "message_text", "run_message_send", "targets"]
