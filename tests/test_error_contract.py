@@ -314,3 +314,23 @@ def test_an_api_object_id_beyond_64_bits_is_not_found_rather_than_an_internal_er
     source = ("%%[ SET @c = CreateObject('Campaign') SetObjectProperty(@c, 'ID', " + "9" * 40 + ")"
               " SET @status = InvokeUpdate(@c, @message, @code) ]%%%%=v(@status)=%%|%%=v(@message)=%%")
     assert ampy.render(source, backend=LocalBackend()) == f"Error|No Campaign has ID '{'9' * 40}'."
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_tenant_is_described_in_a_few_words(tmp_path):
+    port = _closed_port()
+    env = {**__import__("os").environ, "AMPY_CLIENT_ID": "id", "AMPY_CLIENT_SECRET": "secret",
+           "AMPY_AUTH_URL": f"http://127.0.0.1:{port}/", "AMPY_SOAP_URL": f"http://127.0.0.1:{port}/soap",
+           "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "ampy", "run", "--backend", "soap", "-"], input=LOOKUP.encode(),
+                          capture_output=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.decode().split("\n")[0] == (
+        f"<stdin>:1:4: Lookup: cannot reach the token endpoint http://127.0.0.1:{port}/v2/token: connection refused")

@@ -184,7 +184,10 @@ class OAuthSession:
         try:
             reply = self.http.post(self.creds.token_url, json=payload, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise CredentialsError(f"cannot reach the token endpoint {self.creds.token_url}: {exc}") from None
+            from .reasons import network_reason
+
+            raise CredentialsError(f"cannot reach the token endpoint {self.creds.token_url}: "
+                                   f"{network_reason(exc)}") from None
         try:
             data = reply.json()
         except ValueError:

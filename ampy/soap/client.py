@@ -152,7 +152,10 @@ class PartnerClient:
         try:
             reply = self.zeep.transport.post_xml(self.endpoint, message, http_headers)
         except requests.RequestException as exc:
-            raise _Retryable(f"{operation} call to {self.endpoint} failed: {exc}", _never_sent(exc)) from None
+            from .reasons import network_reason
+
+            raise _Retryable(f"{operation} call to {self.endpoint} failed: {network_reason(exc)}",
+                             _never_sent(exc)) from None
         try:
             _, _, element = codec.parse_envelope(reply.content)
         except codec.SoapClientError as exc:
