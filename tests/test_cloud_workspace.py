@@ -210,3 +210,18 @@ def test_sample_invoke_perform_query(tmp_path):
         assert [o.get("Properties")[0].get("Value") for o in r.results] == ["Complete"]
     finally:
         backend.close()
+
+
+def test_sample_perform_sms_send(tmp_path):
+    root = new_workspace(tmp_path)
+    assert _run("perform_sms_send.amp", root) == (
+        "Create SMS send: OK Created SMSSendActivity\nPerform: OK SMSSendActivity performed\n"
+        "Task status: Complete\n"
+        "JobID 1: 3 of 3 text messages written to outbox/sms, 1 subscriber without a mobile number\n"
+    )
+    assert sorted(os.listdir(os.path.join(root, "outbox", "sms"))) == ["1-000001.txt", "1-000002.txt", "1-000003.txt"]
+    with open(os.path.join(root, "outbox", "sms", "1-000002.txt"), encoding="utf-8") as f:
+        assert f.read() == (
+            "To: +14155550102\nFrom: 55555\nSubscriber-Key: S002\nJob-ID: 1\n\n"
+            "Hi Grace, your Platinum perks are waiting. Reply STOP to opt out."
+        )
