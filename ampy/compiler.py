@@ -28,6 +28,8 @@ from . import registry
 from .errors import AmpscriptError, AmpscriptRuntimeError, AmpscriptSyntaxError, FunctionError, Redirected
 from .functions.strings import concat, concat_onto
 from .limits import DEFAULT_LIMITS, how_to_raise
+from .runtime.strict import strict_attribute, strict_attribute_value
+from .runtime.trace import StatementInfo, traced_builtin
 from .runtime.values import compare, condition, equals, to_int, to_text
 from .syntax import ast
 
@@ -198,10 +200,14 @@ def _sized(ctx, value):
     return value
 
 
-def compile_ast(tree: ast.Template, max_depth: int | None = None) -> Compiled:
+def compile_ast(tree: ast.Template, max_depth: int | None = None, *, trace: bool = False,
+                strict: bool = False) -> Compiled:
     """Generate and compile the template's code; nesting deeper than ``max_depth`` (default: the
-    nesting_depth limit) is an AmpscriptSyntaxError."""
-    return _Generator(tree, DEFAULT_LIMITS.nesting_depth if max_depth is None else max_depth).build()
+    nesting_depth limit) is an AmpscriptSyntaxError. ``trace`` adds calls to the render's tracer
+    (ampy.runtime.trace) around statements and builtins; ``strict`` makes unknown attributes errors
+    (ampy.runtime.strict). Without them the code is exactly the plain variant's."""
+    return _Generator(tree, DEFAULT_LIMITS.nesting_depth if max_depth is None else max_depth,
+                      trace, strict).build()
 
 
 def too_deep_error(limit: int) -> str:
@@ -220,9 +226,13 @@ class _Func:
 
 
 class _Generator:
-    def __init__(self, tree: ast.Template, max_depth: int):
+    def __init__(self, tree: ast.Template, max_depth: int, trace: bool = False, strict: bool = False):
         self.tree = tree
         self.max_depth = max_depth
+        self.trace = trace
+        self.strict = strict
+        self._next_stmt = None                 # traced: the statement after the one being written
+        self._line_starts: list[int] | None = None
         self.deepest = 0                       # the deepest nesting seen, and where
         self.deepest_node: ast.Node | None = None
         self.filename = f"<ampy-template-{next(_counter)}>"
@@ -280,6 +290,8 @@ class _Generator:
         self._emit("attr = ctx.attribute")
         if statements:
             self._emit("w = ctx.out.append")
+        if self.trace:
+            self._emit("T = ctx.tracer")
         return name
 
     def _close(self) -> None:
@@ -304,6 +316,9 @@ class _Generator:
         self._emit("V = ctx.vars")
         self._emit("w = ctx.out.append")
         self._emit("attr = ctx.attribute")
+        if self.trace:
+            self._emit("T = ctx.tracer")
+            self._emit(f"T.names({self._const(_spellings(self.tree))})")
         self._saved.append((None, 0, 0, 0))
         try:
             self.body(self.tree.body, 0)  # top-level statements; each IF/FOR/call nests one deeper
@@ -352,6 +367,8 @@ class _Generator:
             if pending:
                 self._emit(f"w({''.join(pending)!r})")
                 pending = []
+            if self.trace:
+                self._next_stmt = stmts[i + 1] if i + 1 < n else None
             self.stmt(s, depth)
             i += 1
         if pending:
@@ -374,6 +391,10 @@ class _Generator:
 
     def stmt(self, s, depth: int) -> None:
         self.expr_base = depth
+        if self.trace:
+            info = self._const(self._statement_info(s))
+            if not isinstance(s, ast.For):  # a FOR reports each iteration, from inside the loop
+                self._emit(f"T.stmt(ctx, {info})", s)
         if isinstance(s, ast.Inline):
             e = s.expr
             if isinstance(e, ast.Str):
@@ -381,7 +402,10 @@ class _Generator:
             else:
                 self._emit(f"w({self.text(e, depth)})", s)
         elif isinstance(s, ast.AttrOut):
-            self._emit(f"w(_tt(attr({s.name.lower()!r}, {s.name!r})))", s)
+            if self.strict:
+                self._emit(f"w(_tt({self._site(strict_attribute, s, '')}(ctx, {s.name.lower()!r}, {s.name!r})))", s)
+            else:
+                self._emit(f"w(_tt(attr({s.name.lower()!r}, {s.name!r})))", s)
         elif isinstance(s, ast.SetVar):
             key = s.name.lower()
             onto = self._concat_onto(s.expr, key, depth)
@@ -408,6 +432,8 @@ class _Generator:
             self._emit(f"for {counter} in {rng}(ctx, {self.expr(s.start, depth)}, {self.expr(s.end, depth)}, "
                        f"{s.down!r}):", s)
             self.ind += 1
+            if self.trace:
+                self._emit(f"T.stmt(ctx, {info})", s)
             self._emit(f"V[{s.var.lower()!r}] = {counter}", s)
             self.ind -= 1
             self.loops += 1
@@ -419,7 +445,7 @@ class _Generator:
     def _concat_onto(self, e, key: str, depth: int) -> str | None:
         """``SET @s = Concat(@s, ...)`` appends to @s in place (linear in a loop, not quadratic),
         when nothing among the other arguments can change variables meanwhile."""
-        if not (isinstance(e, ast.Call) and e.name.lower() == "concat" and e.args
+        if self.trace or not (isinstance(e, ast.Call) and e.name.lower() == "concat" and e.args
                 and isinstance(e.args[0], ast.Variable) and e.args[0].name.lower() == key):
             return None
         b = self._builtin(e)
@@ -462,6 +488,8 @@ class _Generator:
         if isinstance(node, ast.Variable):
             return f"V.get({node.name.lower()!r})"
         if isinstance(node, ast.Attribute):
+            if self.strict:
+                return f"{self._site(strict_attribute, node, '')}(ctx, {node.name.lower()!r}, {node.name!r})"
             return f"attr({node.name.lower()!r}, {node.name!r})"
         if isinstance(node, ast.Call):
             return self.call(node, depth)
@@ -521,14 +549,26 @@ class _Generator:
             return self.text(node.args[0], depth + 1)
         if key == "attributevalue" and isinstance(node.args[0], ast.Str) and node.args[0].value.strip():
             name = node.args[0].value.strip()  # a constant name: no need to normalise per call
+            if self.strict:
+                return f"(_t if (_t := {self._site(strict_attribute, node, '')}(ctx, {name.lower()!r}, " \
+                       f"{name!r})) is not None else '')"
             return f"(_t if (_t := attr({name.lower()!r}, {name!r})) is not None else '')"
         if key == "iif":
             c, t, f = (self.expr(a, depth + 1) for a in node.args)
             return f"({t} if (_c := {c}) is True else {f})"  # only a real boolean true selects t
-        alias = self._site(b.func, node, f"{b.name}: ")
+        func, prefix = b.func, f"{b.name}: "
+        if self.strict and key == "attributevalue":
+            func, prefix = strict_attribute_value, ""
+        if self.trace:  # called as alias(T, ...): the tracer times and records the call
+            func = traced_builtin(b, node, func)
+        alias = self._site(func, node, prefix)
+        if self.trace:
+            alias += "(T, "
+        else:
+            alias += "("
         if b.lazy:
             args = ", ".join(f"_Arg(lambda ctx: {self.expr(a, depth + 1)}, {self._const(a)})" for a in node.args)
-            return f"{alias}(ctx, ({args}{',' if n == 1 else ''}))"
+            return f"{alias}ctx, ({args}{',' if n == 1 else ''}))"
         parts = ["ctx"] if b.needs_context else []
         for i, a in enumerate(node.args):
             if i in b.out_params:
@@ -536,8 +576,51 @@ class _Generator:
             else:
                 parts.append(self.expr(a, depth + 1))
         if key in _GROWS_TEXT:
-            return f"{self._site(_sized, node, f'{b.name}: ')}(ctx, {alias}({', '.join(parts)}))"
-        return f"{alias}({', '.join(parts)})"
+            return f"{self._site(_sized, node, f'{b.name}: ')}(ctx, {alias}{', '.join(parts)}))"
+        return f"{alias}{', '.join(parts)})"
+
+    # ---- tracing
+    def _statement_info(self, s) -> StatementInfo:
+        """Where ``s`` is and its source text: from its start to the end of its line or the start
+        of the next statement, without a block closer."""
+        source = self.tree.source or ""
+        if self._line_starts is None:
+            starts = [0]
+            pos = source.find("\n")
+            while pos >= 0:
+                starts.append(pos + 1)
+                pos = source.find("\n", pos + 1)
+            self._line_starts = starts
+        starts = self._line_starts
+        start = starts[s.line - 1] + s.column - 1 if 0 < s.line <= len(starts) else len(source)
+        end = source.find("\n", start)
+        end = len(source) if end < 0 else end
+        nxt = self._next_stmt
+        if nxt is not None and 0 < nxt.line <= len(starts):
+            nxt_start = starts[nxt.line - 1] + nxt.column - 1
+            if start < nxt_start < end:
+                end = nxt_start
+        text = source[start:end].strip()
+        for opener, closer in (("%%[", "]%%"), ("%%=", "=%%"), ("<script", "</script>")):
+            if text.lower().endswith(closer) and opener not in text.lower():
+                text = text[:-len(closer)].rstrip()
+        return StatementInfo(self.tree.name, s.line, s.column, text)
+
+
+def _spellings(tree: ast.Template) -> dict[str, str]:
+    """Each variable's lower-cased key and its spelling as first written (for the trace)."""
+    found: dict[str, str] = {}
+    for node in ast.walk(tree.body):
+        names: tuple[str, ...] = ()
+        if isinstance(node, (ast.SetVar, ast.Variable)):
+            names = (node.name,)
+        elif isinstance(node, ast.VarDecl):
+            names = node.names
+        elif isinstance(node, ast.For):
+            names = (node.var,)
+        for name in names:
+            found.setdefault(name.lower(), name)
+    return found
 
 
 def _shift_lines(code, offset: int):

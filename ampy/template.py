@@ -30,7 +30,7 @@ def set_default_backend(factory) -> None:
 class Template:
     """A compiled AMPscript template; ``render`` may be called any number of times."""
 
-    __slots__ = ("name", "source", "tree", "_compiled")
+    __slots__ = ("name", "source", "tree", "_compiled", "_variants")
 
     def __init__(self, source: str, name: str = "<string>", *, limits: Limits | None = None):
         """Parse and compile; ``limits`` (default: the defaults) bounds the template's size and
@@ -43,6 +43,7 @@ class Template:
         self.source = source
         self.tree = parse(source, name)
         self._compiled = compile_ast(self.tree, limits.nesting_depth)
+        self._variants = None
 
     @classmethod
     def from_tree(cls, tree: ast.Template) -> Template:
@@ -51,14 +52,19 @@ class Template:
         tpl = cls.__new__(cls)
         tpl.name, tpl.source, tpl.tree = tree.name, tree.source, tree
         tpl._compiled = compile_ast(tree)
+        tpl._variants = None
         return tpl
 
     def render(self, *, attributes: Mapping[str, object] | None = None, backend=None, context: str = "page",
-               request=None, sms=None, settings=None, now=None, send=None, limits: Limits | None = None) -> str:
+               request=None, sms=None, settings=None, now=None, send=None, limits: Limits | None = None,
+               trace=None, strict: bool = False) -> str:
         """Render once with these subscriber attributes against ``backend``.
 
         A runtime error raises AmpscriptRuntimeError and nothing is returned (rule 8). The render
         runs under ``limits`` (default: the settings' ``[limits]``); going over one is such an error.
+        ``trace`` (a callable) receives one dict per executed statement and a last one with the
+        variables (see ampy.runtime.trace); ``strict`` makes an attribute the subscriber does not
+        have an error instead of an empty string.
         """
         if context != "page" and context not in RENDER_CONTEXTS:
             raise ValueError(f"render context must be one of {', '.join(RENDER_CONTEXTS)}, not {context!r}")
@@ -68,12 +74,23 @@ class Template:
             backend = _default_backend()
         if settings is None:
             settings = getattr(backend, "settings", None)  # a workspace backend carries its ampy.toml
+        tracer = None
+        if trace is not None:
+            from .runtime.trace import Tracer, TracingBackend
+
+            tracer = Tracer(trace)
+            backend = TracingBackend(backend, tracer)
         ctx = RenderContext(attributes=attributes, backend=backend, kind=context, name=self.name,
                             request=request, sms=sms, settings=settings, now=now, send=send, limits=limits)
+        if tracer is not None or strict:
+            ctx.tracer, ctx.strict = tracer, bool(strict)
         try:
             self.run(ctx)
         except Redirected:
             return ""  # Redirect(): HTTP 302, the page's output is thrown away
+        finally:
+            if tracer is not None:
+                tracer.finish(ctx)
         out = "".join(ctx.out)
         if len(out) > ctx.limits.output_size:  # loops check as they go; this catches the rest
             try:
@@ -85,9 +102,22 @@ class Template:
     def run(self, ctx: RenderContext) -> None:
         """Execute in an existing context (TreatAsContent, content blocks, the REPL)."""
         compiled = self._compiled
+        if ctx.tracer is not None or ctx.strict:
+            compiled = self._variant(ctx.tracer is not None, ctx.strict)
         if compiled.restricted:
             self.check_context(ctx.kind)
         compiled.run(ctx)
+
+    def _variant(self, trace: bool, strict: bool):
+        """The traced and/or strict compile of this template, made on first use and kept."""
+        variants = self._variants
+        if variants is None:
+            variants = self._variants = {}
+        compiled = variants.get((trace, strict))
+        if compiled is None:
+            compiled = variants[(trace, strict)] = compile_ast(self.tree, max(self._compiled.depth, 1) + 1,
+                                                               trace=trace, strict=strict)
+        return compiled
 
     def check_context(self, kind: str) -> None:
         """Raise AmpscriptRuntimeError at the first builtin this render context refuses."""

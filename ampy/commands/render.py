@@ -23,6 +23,7 @@ from ._common import (
     request_from,
     write_output,
 )
+from ._trace import Debugging, add_debug_options
 
 HELP = "render a template once per data-extension row (each row as the subscriber's attributes)"
 
@@ -40,6 +41,7 @@ def configure(p) -> None:
     p.add_argument("--out", metavar="DIR", help="write one file per row into DIR (default: stdout)")
     add_render_options(p, default_context="email")  # a send renders emails
     add_backend_options(p)
+    add_debug_options(p)
 
 
 def _key_column(wanted: str | None, rows: list[dict]) -> str | None:
@@ -66,6 +68,7 @@ def run(args) -> int:
         where = list(parse_pairs(args.where, "--where").items())
         request = request_from(args)
         overrides, row_limit = limit_overrides(args, rows=True)
+        debug = Debugging(args)
         backend = backend_from(args)
     except UsageError as e:
         return fail_usage(str(e))
@@ -100,7 +103,7 @@ def run(args) -> int:
             label = str(row.get(key) or n) if key else str(n)
             try:
                 output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request,
-                                    limits=limits)
+                                    limits=limits, **debug.render_options())
             except AmpscriptError as e:
                 failed += 1
                 print(f"row {n} ({label}): {e}", file=sys.stderr)
@@ -122,4 +125,5 @@ def run(args) -> int:
               file=sys.stderr)
     finally:
         backend.close()
+        debug.close()
     return 1 if failed else 0

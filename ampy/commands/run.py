@@ -19,6 +19,7 @@ from ._common import (
     sms_from,
     write_output,
 )
+from ._trace import Debugging, add_debug_options
 
 HELP = "render an AMPscript file (or - for stdin) to stdout"
 
@@ -31,6 +32,7 @@ def configure(p) -> None:
     add_render_options(p)
     add_limit_option(p)
     add_backend_options(p)
+    add_debug_options(p)
 
 
 def run(args) -> int:
@@ -45,6 +47,7 @@ def run(args) -> int:
         request = request_from(args)
         sms = sms_from(args)
         overrides, _ = limit_overrides(args)
+        debug = Debugging(args)
         backend = backend_from(args)
     except UsageError as e:
         return fail_usage(str(e))
@@ -53,12 +56,13 @@ def run(args) -> int:
     try:
         tpl = compile_template(source, name=name, limits=limits)
         output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request,
-                             sms=sms, limits=limits)
+                             sms=sms, limits=limits, **debug.render_options())
     except AmpscriptError as e:
         print(str(e), file=sys.stderr)
         return 1
     finally:
         backend.close()
+        debug.close()
     if request.redirect is not None:  # Redirect(): the page answers HTTP 302 and its output is discarded
         print(f"ampy: Redirect to {request.redirect} (HTTP 302; the page output is discarded)", file=sys.stderr)
     write_output(output)

@@ -15,7 +15,8 @@ class RenderContext:
     """Everything a compiled template and the builtins read or write during one render."""
 
     __slots__ = ("vars", "_raw_attrs", "_attrs", "out", "backend", "kind", "name", "request", "sms", "settings",
-                 "_now", "depth", "cache", "send", "limits", "deadline", "iterations_left", "_counted")
+                 "_now", "depth", "cache", "send", "limits", "deadline", "iterations_left", "_counted", "tracer",
+                 "strict")
 
     def __init__(self, *, attributes: Mapping[str, object] | None = None, backend=None, kind: str = "page",
                  name: str = "<string>", request=None, sms=None, settings=None, now: datetime | None = None,
@@ -41,6 +42,9 @@ class RenderContext:
         self.deadline = monotonic() + limits.wall_time
         self.iterations_left = limits.total_iterations
         self._counted: list | None = None   # [buffer, pieces counted, their size] (check_output)
+        # Set only for a traced / strict render: templates then run their traced / strict variant.
+        self.tracer = None          # ampy.runtime.trace.Tracer
+        self.strict = False
 
     @property
     def now(self) -> datetime:
@@ -75,6 +79,15 @@ class RenderContext:
         if value is _MISSING:
             return system_attribute(self, key)
         return value
+
+    def has_attribute(self, key: str, spelled: str | None = None) -> bool:
+        """Whether the subscriber has this attribute (strict mode) or a system string answers it."""
+        if spelled is not None and spelled in self._raw_attrs:
+            return True
+        attrs = self._attrs
+        if attrs is None:
+            attrs = self._attrs = _lower_keys(self._raw_attrs)
+        return key in attrs or system_attribute(self, key) is not None
 
     def start_next_render(self) -> None:
         """Begin another render in this same context (the REPL runs each input this way): a fresh
