@@ -369,19 +369,12 @@ def test_content_validation(backend):
         for a in actions
         if t
         in (
-            "AudienceDefinition",
-            "AudienceSegmentDefinition",
             "DataExtractActivity",
             "ExtractDefinition",
             "FileTransferActivity",
             "FileTrigger",
             "FilterActivity",
             "GroupDefinition",
-            "MessageSendActivity",
-            "PlatformApplication",
-            "ProgramManifestTemplate",
-            "SMSSendActivity",
-            "SystemEntityOperation",
         )
     ],
 )
