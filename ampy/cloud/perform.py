@@ -6,8 +6,9 @@ email's AMPscript); AudienceDefinition build/clone/totalcount/count and Audience
 Count (``audiences``), SMSSendActivity and MessageSendActivity start (``messaging``: SMS and push
 messages into the outbox, recorded as sends), ProgramManifestTemplate start (``programs``: a
 Campaign from its manifest), PlatformApplication publish/deploy (``platform_apps``) and
-SystemEntityOperation start (``entity_operations``: list recount, index rebuild, retention purge). Actions the service lists but the local account cannot carry out (audiences,
-file transfers, SMS, platform applications ...) answer an ``Error`` that says so; actions a type
+SystemEntityOperation start (``entity_operations``: list recount, index rebuild, retention purge).
+Actions the service lists but the local account cannot carry out (extracts, file transfers,
+filters, groups ...) answer an ``Error`` that says so; actions a type
 does not have answer the service's own message ``<action> is not an action that can be Performed
 on a <type>.`` Nothing is a silent no-op.
 """
