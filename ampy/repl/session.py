@@ -104,6 +104,7 @@ class Outcome:
     message: str | None = None
     error: str | None = None
     quit: bool = False
+    trace: str | None = None   # with :trace on, the executed statements (for stderr)
 
 
 def _echo_template(parsed: Template, stmt: ast.ExprStmt) -> Template:
@@ -147,6 +148,7 @@ class ReplSession:
         self._start_attributes = dict(attributes or {})
         self.attribute_names: dict[str, str] = {}   # lower-cased name -> spelling as given
         self.variable_names: dict[str, str] = {}    # lower-cased @name -> spelling first written
+        self.tracing = False                         # :trace on
         self.ctx = self._new_context(kind)
         for name, value in self._start_attributes.items():
             self.set_attribute(name, value)
@@ -221,17 +223,46 @@ class ReplSession:
         echo = mode == CODE and len(body) == 1 and isinstance(body[0], ast.ExprStmt)
         runner = _echo_template(tpl, body[0]) if echo else tpl
         self.ctx.start_next_render()  # each input is one render
+        traced = self._start_trace()
         try:
             runner.run(self.ctx)
             output = "".join(self.ctx.out)
         except Redirected as r:
             return Outcome(message=f"Redirect to {r.url} (HTTP 302; the output is discarded)")
+        except AmpscriptError as e:
+            if traced is None:
+                raise
+            return Outcome(error=self._describe(e, text, mode), trace=self._end_trace(traced))
         finally:
             self.ctx.out = []
             value = self.ctx.vars.pop(VALUE_KEY, None)
+        trace = self._end_trace(traced)
         if not echo or (value is None and isinstance(body[0].expr, ast.Call)):
-            return Outcome(output=output)   # a call run for its effect, like Output(...)
-        return Outcome(output=output, echo=format_value(value))
+            return Outcome(output=output, trace=trace)   # a call run for its effect, like Output(...)
+        return Outcome(output=output, echo=format_value(value), trace=trace)
+
+    def _start_trace(self):
+        """With :trace on, route this input's statements to a fresh tracer."""
+        if not self.tracing:
+            return None
+        from ..runtime.trace import Tracer, TracingBackend
+
+        records: list[dict] = []
+        tracer = Tracer(records.append)
+        self.ctx.tracer = tracer
+        self.ctx.backend = TracingBackend(self.backend, tracer)
+        return tracer, records
+
+    def _end_trace(self, traced) -> str | None:
+        if traced is None:
+            return None
+        from ..runtime.trace import format_record
+
+        tracer, records = traced
+        tracer.flush()
+        self.ctx.tracer = None
+        self.ctx.backend = self.backend
+        return "\n".join(format_record(r) for r in records if r["event"] == "statement") or None
 
     def _describe(self, err: AmpscriptError, text: str, mode: str) -> str:
         """The error with its position in the user's own input (not in the wrapped source)."""
@@ -420,6 +451,13 @@ class ReplSession:
     def describe_backend(self) -> str:
         return f"backend: {self.backend_name}" + (f" ({self.workspace})" if self.workspace else "")
 
+    def _cmd_trace(self, rest: str) -> Outcome:
+        if rest.lower() not in ("on", "off", ""):
+            return Outcome(error="usage: :trace on|off")
+        if rest:
+            self.tracing = rest.lower() == "on"
+        return Outcome(message=f"trace: {'on' if self.tracing else 'off'}")
+
     def _cmd_quit(self, rest: str) -> Outcome:
         return Outcome(quit=True)
 
@@ -454,6 +492,8 @@ META_COMMANDS = {
     "backend": (ReplSession._cmd_backend, ":backend local|soap [...]",
                 "switch backend (local [--workspace DIR | --data DIR --content DIR], soap [--profile NAME])"),
     "context": (ReplSession._cmd_context, ":context page|email|sms", "the render context"),
+    "trace": (ReplSession._cmd_trace, ":trace on|off",
+              "show each statement run, the variables it changed and its builtin calls (stderr)"),
     "quit": (ReplSession._cmd_quit, ":quit", "leave (also Ctrl-D)"),
     "exit": (ReplSession._cmd_quit, ":exit", "leave"),
     "q": (ReplSession._cmd_quit, ":q", "leave"),
@@ -462,7 +502,10 @@ META_COMMANDS = {
 
 def write_outcome(outcome: Outcome, out, err) -> None:
     """Print one input's results: the output (ended by a newline), then the echo or the command's
-    answer; errors go to ``err``."""
+    answer; the trace (first) and errors go to ``err``."""
+    if outcome.trace is not None:
+        err.write(outcome.trace + "\n")
+        err.flush()
     if outcome.output:
         out.write(outcome.output)
         if not outcome.output.endswith("\n"):

@@ -81,6 +81,8 @@ class Tracer:
         self._record = None
         before, now = self._before, self._vars or {}
         for key, value in now.items():
+            if key.startswith("@ "):  # a name no script can write: the REPL's own
+                continue
             old = before.get(key, _UNSET)
             if old is _UNSET or not _same(old, value):
                 record["changes"].append({"name": self._spell(key), "old": None if old is _UNSET else plain(old),
