@@ -115,7 +115,8 @@ def test_inline_segments(backend):
                             Segments=[obj("AudienceSegmentDefinition", Name="Platinum",
                                           DataSource=obj("DataExtension", Name="Subscribers"),
                                           DataFilter=simple("Tier", "equals", "Platinum"))])])
-    assert _done(backend, _perform(backend, "build", "AudienceDefinition", CustomerKey="inline"))["Status"] == "Complete"
+    built = _perform(backend, "build", "AudienceDefinition", CustomerKey="inline")
+    assert _done(backend, built)["Status"] == "Complete"
     assert _rows(backend) == [("S002", "Grace", "Platinum")]
 
 

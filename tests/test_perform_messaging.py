@@ -62,7 +62,8 @@ def _send(backend, job_id):
 
 
 def test_sms_start_renders_each_recipient_into_the_outbox_and_records_a_send(backend, root):
-    _sms(backend, "Hi %%FirstName%%, %%=v(Tier)=%% perks await. Job %%=v(jobid)=%% to %%MOBILE_NUMBER%% from %%SHORT_CODE%%")
+    _sms(backend, "Hi %%FirstName%%, %%=v(Tier)=%% perks await. Job %%=v(jobid)=%% to %%MOBILE_NUMBER%%"
+                  " from %%SHORT_CODE%%")
     result, status = _start(backend, "SMSSendActivity", "sms")
     job = result.task["ID"]
     assert (status["Status"], status["ErrorMsg"], status["ObjectType"], status["Action"]) == (
@@ -199,7 +200,8 @@ def test_a_campaign_runs_an_sms_send_and_definitions_files_declare_one(root):
         r = backend.api_perform("start", [obj("Campaign", CustomerKey="texts")])
         ioid = r.results[0].task["InteractionObjectID"]
         rows = wait_for_tasks(backend, ParentInteractionObjectID=ioid)
-        assert [(s["ObjectType"], s["Status"]) for s in rows] == [("Campaign", "Complete"), ("SMSSendActivity", "Complete")]
+        assert [(s["ObjectType"], s["Status"]) for s in rows] == [
+            ("Campaign", "Complete"), ("SMSSendActivity", "Complete")]
         assert len(_outbox(root, "sms")) == 3
     finally:
         backend.close()

@@ -59,7 +59,8 @@ def test_program_start_creates_a_campaign_ready_to_perform(backend, root):
     assert result.status_message == "ProgramManifestTemplate performed"
     assert _done(backend, result)["Status"] == "Complete"
     assert _detail(backend, result) == "Campaign spring (ID 2) created with 2 activities"
-    r = retrieve(backend, "Campaign", ["ID", "CustomerKey", "Name", "Description"], simple("CustomerKey", "equals", "spring"))
+    r = retrieve(backend, "Campaign", ["ID", "CustomerKey", "Name", "Description"],
+                 simple("CustomerKey", "equals", "spring"))
     assert [o.properties for o in r.results] == [
         {"ID": "2", "CustomerKey": "spring", "Name": "Spring program", "Description": "made from a manifest"}]
     started = _perform(backend, "start", "Campaign", CustomerKey="spring")
@@ -90,7 +91,8 @@ def test_a_program_that_cannot_be_made_creates_nothing(backend, manifest, messag
     "manifest, message",
     [
         ("", "The ProgramManifestTemplate has no Manifest."),
-        ("{nope", "The Manifest is not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+        ("{nope", "The Manifest is not valid JSON: Expecting property name enclosed in double quotes:"
+                  " line 1 column 2 (char 1)"),
         ("[]", "The Manifest must be a JSON object."),
         ('{"activities": []}', 'The Manifest has no "name".'),
         ('{"name": "x", "activities": "QueryDefinition:a"}',
@@ -122,7 +124,8 @@ def test_publish_and_deploy_are_versioned_status_changes(backend):
     early = _perform(backend, "deploy", "PlatformApplication", CustomerKey="pkg")
     assert (early.status_code, early.status_message) == (
         "Error", "The application has not been published; publish a version before deploying it.")
-    assert _done(backend, _perform(backend, "publish", "PlatformApplication", CustomerKey="pkg"))["Status"] == "Complete"
+    published = _perform(backend, "publish", "PlatformApplication", CustomerKey="pkg")
+    assert _done(backend, published)["Status"] == "Complete"
     assert _app(backend) == {"CustomerKey": "pkg", "Status": "Published", "Version": "1", "PublishedVersion": "1",
                              "DeployedVersion": ""}
     deployed = _perform(backend, "deploy", "PlatformApplication", CustomerKey="pkg")

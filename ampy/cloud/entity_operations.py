@@ -91,7 +91,9 @@ def rebuild_indexes(cloud, operation: ApiObject, task_id: int) -> None:
             db.execute(f"REINDEX {table}")
             rows = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     except sqlite3.IntegrityError:
-        raise TaskFailed(f"'{info.name}' has rows with the same primary key; its indexes were left as they were.") from None
+        raise TaskFailed(
+            f"'{info.name}' has rows with the same primary key; its indexes were left as they were."
+        ) from None
     cloud.tasks.set_detail(task_id, f"indexes of {info.name} rebuilt ({rows} row(s))")
 
 
