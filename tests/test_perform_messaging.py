@@ -221,3 +221,26 @@ def test_sms_start_over_the_soap_server(root):
         (send,) = _send(soap, result.task["ID"])
         assert [send.get(p) for p in ("Status", "NumberSent", "MissingAddresses")] == ["Complete", "3", "1"]
     assert [m.rsplit("\n", 1)[1] for m in _outbox(root, "sms").values()] == ["Yo Ada", "Yo Grace", "Yo Edsger"]
+
+
+def test_an_activity_deleted_before_its_task_runs_ends_in_error(backend, root):
+    import threading
+
+    _sms(backend, "Hi")
+    gate, inside = threading.Event(), threading.Event()
+    backend.cloud.runner.submit(lambda worker: (inside.set(), gate.wait(10)))
+    assert inside.wait(10)
+    result = backend.api_perform("start", [obj("SMSSendActivity", CustomerKey="sms")]).results[0]
+    backend.api_delete([obj("SMSSendActivity", CustomerKey="sms")])
+    gate.set()
+    (status,) = wait_for_tasks(backend, TaskID=result.task["ID"])
+    assert (status["Status"], status["ErrorMsg"]) == ("Error", "The SMSSendActivity was deleted before it ran.")
+    assert _outbox(root, "sms") == {}
+
+
+def test_a_broken_recipient_file_is_a_clear_task_error(backend, root):
+    with open(os.path.join(root, "dataextensions", "Broken.csv"), "w", encoding="utf-8") as f:
+        f.write("SubscriberKey,MobileNumber\nS1,+1,extra\n")
+    _sms(backend, "Hi", SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="Broken")])
+    _, status = _start(backend, "SMSSendActivity", "sms")
+    assert (status["Status"], status["ErrorMsg"]) == ("Error", "Broken.csv: line 2 has 3 fields, the header has 2")

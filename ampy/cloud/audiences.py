@@ -199,7 +199,7 @@ def plan(cloud, action: str, stored: ApiObject, given: ApiObject):
     counter = _counter(action)
     try:
         count = counter(cloud, stored)
-    except TaskFailed as e:
+    except (TaskFailed, BackendError) as e:
         raise ObjectError(str(e), 2) from None
 
     def work(worker, current: ApiObject, task_id: int) -> None:

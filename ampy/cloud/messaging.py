@@ -28,6 +28,7 @@ import os
 from dataclasses import dataclass
 
 from ..api.model import ApiObject
+from ..backends.base import BackendError
 from ..runtime.dates import system_now
 from .objects import as_list, now_text, text
 from .sends import SendJob, _check_flags, _entry_members, _finish_send, _subscribers_by_key
@@ -181,7 +182,10 @@ def run_message_send(cloud, definition: ApiObject, task_id: int) -> None:
         needed = "ShortCode" if channel is SMS else "ApplicationID"
         raise TaskFailed(f"The {definition.type} has no {needed}.")
     parts = _compile(cloud, definition, channel)
-    found = targets(cloud, definition)
+    try:
+        found = targets(cloud, definition)
+    except BackendError as e:  # the store refused (a broken CSV, a locked file): say why
+        raise TaskFailed(str(e)) from None
     name = text(definition.get("Name")) or text(definition.get("CustomerKey"))
     job = SendJob(task_id, system_now(), "", name)
     send = ApiObject(

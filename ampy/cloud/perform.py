@@ -16,7 +16,7 @@ on a <type>.`` Nothing is a silent no-op.
 from __future__ import annotations
 
 from ..api.model import ApiObject
-from ..backends.base import ApiResult
+from ..backends.base import ApiResult, BackendError
 from .objects import ObjectError, text
 from .tasks import TaskCanceled, TaskFailed, TaskTable, run_task
 
@@ -140,8 +140,10 @@ def perform_one(cloud, action: str, definition: ApiObject) -> ApiResult:
     object_id = text(stored.get("ObjectID"))
 
     def job(worker) -> None:
-        current = _reload(worker, type_name, object_id)
-        run_task(worker.tasks, task_id, lambda: work(worker, current, task_id, overrides))
+        # reloaded inside the task: a definition deleted meanwhile ends the task in Error
+        run_task(
+            worker.tasks, task_id, lambda: work(worker, _reload(worker, type_name, object_id), task_id, overrides)
+        )
 
     cloud.runner.submit(job)
     message = (
@@ -160,7 +162,7 @@ def perform_one(cloud, action: str, definition: ApiObject) -> ApiResult:
 
 def _planner(type_name: str):
     """``plan(cloud, action, stored, given) -> (message, work, result object)`` of the types whose actions
-    are not activity starts; ``work(worker, current, task_id)`` runs as the task (None: no work)."""
+    are not activity starts; ``work(worker, current, task_id)`` runs as the task."""
     if type_name in ("AudienceDefinition", "AudienceSegmentDefinition"):
         from .audiences import plan
     elif type_name == "ProgramManifestTemplate":
@@ -189,8 +191,10 @@ def _perform_planned(cloud, type_name: str, action: str, definition: ApiObject, 
     def job(worker) -> None:
         def run() -> None:
             current = _reload(worker, type_name, object_id)
-            if work is not None:
+            try:
                 work(worker, current, task_id)
+            except BackendError as e:  # the store refused (a broken CSV, a locked file): say why
+                raise TaskFailed(str(e)) from None
 
         run_task(worker.tasks, task_id, run)
 
