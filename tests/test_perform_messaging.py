@@ -97,6 +97,7 @@ def test_sms_exclusions_and_a_named_number_field(backend, root):
         backend.store.insert_row("Texts", [("SubscriberKey", key), ("Cell", cell)])
     _sms(backend, "Hello", MobileNumberField="cell", SendDefinitionList=[
         obj("SendDefinitionList", CustomObjectID="Texts"),
+        obj("SendDefinitionList", List=obj("List", ID="2"), IsTestObject="true"),  # left out: QA1 not counted
         obj("SendDefinitionList", SendDefinitionListType="ExclusionList", List=obj("List", ID="3"))])
     result, status = _start(backend, "SMSSendActivity", "sms")
     assert status["Status"] == "Complete"

@@ -2,10 +2,11 @@
 
 Recipients come from the activity's ``SendDefinitionList`` like an email send's (a ``List`` or a
 sendable data extension named by ``CustomObjectID``, minus ``ExclusionList`` entries, minus
-subscribers whose status is not Active). An SMS goes to the recipient's mobile number (the column
-``MobileNumberField`` names, else ``MobileNumber``, ``Mobile`` or ``Phone``), a push message to its
-device (``DeviceIDField``, else ``DeviceID`` or ``DeviceToken``); a recipient without one is
-counted missing, a number or device seen before is counted a duplicate.
+subscribers whose status is not Active; entries marked ``IsTestObject`` are left out). An SMS
+goes to the recipient's mobile number (the column ``MobileNumberField`` names, else
+``MobileNumber``, ``Mobile`` or ``Phone``), a push message to its device (``DeviceIDField``, else
+``DeviceID`` or ``DeviceToken``); a recipient without one is counted missing, a number or device
+seen before is counted a duplicate.
 
 The ``Message`` (and a push's ``Title``) is AMPscript rendered per recipient with the recipient's
 attributes: an SMS in the ``sms`` context (MobileConnect: ``MSG(0)`` is empty, the short code and
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from ..api.model import ApiObject
 from ..backends.base import BackendError
 from ..runtime.dates import system_now
-from .objects import as_list, now_text, text
+from .objects import as_list, now_text, text, truthy
 from .sends import SendJob, _check_flags, _entry_members, _finish_send, _subscribers_by_key
 from .tasks import TaskCanceled, TaskFailed
 
@@ -88,7 +89,10 @@ def targets(cloud, definition: ApiObject) -> Targets:
     sources, exclusions = [], []
     for entry in entries:
         kind = (text(entry.get("SendDefinitionListType")) or "SourceList").lower()
-        (exclusions if kind in ("exclusionlist", "optoutlist") else sources).append(entry)
+        if kind in ("exclusionlist", "domainexclusion", "optoutlist"):
+            exclusions.append(entry)
+        elif not truthy(entry.get("IsTestObject")):  # test lists are for email test sends only
+            sources.append(entry)
     if not sources:
         raise TaskFailed(f"The {definition.type} has no SendDefinitionList to send to.")
     excluded = {r.subscriber_key.lower() for e in exclusions for r in _entry_members(cloud, e, subscribers)}
