@@ -77,3 +77,25 @@ def lookup(name: str) -> Builtin | None:
 def all_builtins() -> list[Builtin]:
     _load()
     return sorted(_REGISTRY.values(), key=lambda b: b.name.lower())
+
+
+def contexts_text(b: Builtin) -> str:
+    """Where a function may be used, e.g. ``page, sms (refused in email: 10005: ...)``."""
+    if b.contexts == ALL_CONTEXTS:
+        return "page, email, sms"
+    allowed = [k for k in ("page", "email", "sms") if k in b.contexts]
+    refused = [k for k in ("page", "email", "sms") if k not in b.contexts]
+    why = f": {b.context_error}" if b.context_error else ""
+    head = ", ".join(allowed) if allowed else "none"
+    return f"{head} (refused in {', '.join(refused)}{why})"
+
+
+def describe(b: Builtin) -> str:
+    """The documentation of one builtin (``ampy functions NAME``, editor hovers): signature,
+    category, argument count, contexts, docstring."""
+    doc = b.doc or "(no description)"
+    return (f"{b.signature}\n\n"
+            f"  category:   {b.category}\n"
+            f"  arguments:  {b.arity_text()}\n"
+            f"  contexts:   {contexts_text(b)}\n\n"
+            f"{doc}\n")

@@ -169,8 +169,8 @@ def test_untraced_code_is_the_plain_variant():
 def test_repl_trace_on_and_off():
     session = ReplSession()
     out, err = io.StringIO(), io.StringIO()
-    status = run_script(session, ':trace on\nSET @a = 1\nSET @b = Concat(@a, "x")\n@b\n:trace off\nSET @c = 2\n:trace\n',
-                        out, err)
+    script = ':trace on\nSET @a = 1\nSET @b = Concat(@a, "x")\n@b\n:trace off\nSET @c = 2\n:trace\n'
+    status = run_script(session, script, out, err)
     assert status == 0
     assert out.getvalue() == 'trace: on\n"1x"\ntrace: off\ntrace: off\n'
     assert err.getvalue() == ('<repl>:1: SET @a = 1\n    @a: (unset) -> 1\n'

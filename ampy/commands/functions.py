@@ -9,6 +9,9 @@ from __future__ import annotations
 import difflib
 import sys
 
+# One function's documentation is also the language server's hover text, so it lives with the registry.
+from ..registry import contexts_text, describe  # noqa: F401
+
 HELP = "list the builtin functions, or show the documentation of one"
 
 # The official reference's category order; categories not listed here follow alphabetically.
@@ -68,29 +71,6 @@ def listing(builtins) -> str:
     sig_w = min(max(len(b.signature) for b in builtins), SIGNATURE_COLUMN_MAX)
     lines = [f"{b.name:<{name_w}}  {b.signature:<{sig_w}}  {b.category}" for b in builtins]
     return "\n".join(lines) + "\n"
-
-
-def contexts_text(b) -> str:
-    """Where a function may be used, e.g. ``page, sms (refused in email: 10005: ...)``."""
-    from ..registry import ALL_CONTEXTS
-
-    if b.contexts == ALL_CONTEXTS:
-        return "page, email, sms"
-    allowed = [k for k in ("page", "email", "sms") if k in b.contexts]
-    refused = [k for k in ("page", "email", "sms") if k not in b.contexts]
-    why = f": {b.context_error}" if b.context_error else ""
-    head = ", ".join(allowed) if allowed else "none"
-    return f"{head} (refused in {', '.join(refused)}{why})"
-
-
-def describe(b) -> str:
-    """The documentation of one builtin: signature, category, argument count, contexts, docstring."""
-    doc = b.doc or "(no description)"
-    return (f"{b.signature}\n\n"
-            f"  category:   {b.category}\n"
-            f"  arguments:  {b.arity_text()}\n"
-            f"  contexts:   {contexts_text(b)}\n\n"
-            f"{doc}\n")
 
 
 def _category_key(category: str) -> tuple[int, str]:
