@@ -167,3 +167,26 @@ def test_build_over_the_soap_server(root):
         count = soap.api_perform("count", [obj("AudienceDefinition", CustomerKey="spring")]).results[0]
         assert (count.status_code, count.status_message) == ("OK", "3")
         assert [r["SubscriberKey"] for r in soap.lookup("Audience", [])] == ["S001", "S005", "S004"]
+
+
+def test_a_script_sets_up_a_segment_and_counts_it(backend):
+    import ampy
+
+    source = """%%[
+set @seg = CreateObject("AudienceSegmentDefinition")
+SetObjectProperty(@seg, "CustomerKey", "boston")
+SetObjectProperty(@seg, "Name", "Boston")
+set @de = CreateObject("DataExtension")
+SetObjectProperty(@de, "CustomerKey", "Subscribers")
+SetObjectProperty(@seg, "DataSource", @de)
+set @f = CreateObject("SimpleFilterPart")
+SetObjectProperty(@f, "Property", "City")
+SetObjectProperty(@f, "SimpleOperator", "equals")
+AddObjectArrayItem(@f, "Value", "Boston")
+SetObjectProperty(@seg, "DataFilter", @f)
+set @c = InvokeCreate(@seg, @cMsg, @cCode)
+set @seg = CreateObject("AudienceSegmentDefinition")
+SetObjectProperty(@seg, "CustomerKey", "boston")
+set @p = InvokePerform(@seg, "Count", @pMsg)
+]%%%%=v(@c)=%% %%=v(@cMsg)=%% / %%=v(@p)=%% %%=v(@pMsg)=%%"""
+    assert ampy.render(source, backend=backend) == "OK Created AudienceSegmentDefinition / OK 1"
