@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("run", "render", "check", "functions", "repl", "serve", "init")
+COMMANDS = ("run", "render", "check", "functions", "repl", "serve", "init", "lsp")
 
 
 def build_parser() -> argparse.ArgumentParser:
