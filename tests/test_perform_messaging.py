@@ -24,7 +24,7 @@ def backend(root):
 
 
 def _sms(backend, message, key="sms", **props):
-    props.setdefault("SendDefinitionList", [obj("SendDefinitionList", CustomObjectID="SmsSubscribers")])
+    props.setdefault("SendDefinitionList", [obj("SendDefinitionList", CustomObjectID="TextSubscribers")])
     props.setdefault("ShortCode", "55555")
     r = backend.api_create([obj("SMSSendActivity", CustomerKey=key, Name="Spring SMS", Message=message, **props)])
     assert r.results[0].status_code == "OK", r.results[0].status_message
@@ -192,7 +192,7 @@ def test_a_campaign_runs_an_sms_send_and_definitions_files_declare_one(root):
         json.dump([
             {"Type": "SMSSendActivity", "CustomerKey": "Declared", "Name": "Declared", "ShortCode": "777",
              "Message": "Hi %%FirstName%%",
-             "SendDefinitionList": [{"CustomObjectID": "SmsSubscribers"}]},
+             "SendDefinitionList": [{"CustomObjectID": "TextSubscribers"}]},
             {"Type": "Campaign", "CustomerKey": "texts", "Name": "Texts",
              "Activities": ["SMSSendActivity:Declared"]},
         ], f)
@@ -212,7 +212,7 @@ def test_sms_start_over_the_soap_server(root):
     with served(root) as (soap, account):
         r = soap.api_create([obj(
             "SMSSendActivity", CustomerKey="soap-sms", Name="Over SOAP", ShortCode="4242", Message="Yo %%FirstName%%",
-            SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="SmsSubscribers")])])
+            SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="TextSubscribers")])])
         assert (r.overall_status, r.results[0].status_message) == ("OK", "Created SMSSendActivity")
         r = soap.api_perform("start", [obj("SMSSendActivity", CustomerKey="soap-sms")])
         result = r.results[0]
