@@ -7,7 +7,6 @@ scanner (ampy.repl.completion) or plain patterns, never with the real parser.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 

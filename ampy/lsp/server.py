@@ -13,6 +13,7 @@ from .analysis import Analyzer
 from .workspace import WorkspaceIndex, find_workspace
 
 DEBOUNCE_SECONDS = 0.25   # diagnostics wait for a pause in typing
+_SNIPPET, _PLAIN = types.InsertTextFormat.Snippet, types.InsertTextFormat.PlainText
 _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 
 
@@ -150,7 +151,7 @@ def build_server() -> AmpscriptServer:
             items.append(types.CompletionItem(
                 label=item.label, kind=types.CompletionItemKind(item.kind), detail=item.detail or None,
                 text_edit=edit, sort_text=f"{i:05d}",
-                insert_text_format=types.InsertTextFormat.Snippet if item.snippet else types.InsertTextFormat.PlainText))
+                insert_text_format=_SNIPPET if item.snippet else _PLAIN))
         return types.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
