@@ -57,6 +57,12 @@ CREATABLE = frozenset(
         "ProgramManifestTemplate",
         "PlatformApplication",
         "SystemEntityOperation",
+        # extracts, file transfers, file triggers, filter activities, groups
+        "ExtractDefinition",
+        "FileTransferActivity",
+        "FileTrigger",
+        "FilterActivity",
+        "GroupDefinition",
     }
 )
 READ_ONLY = frozenset({"Send", "SentEvent", "OpenEvent", "ClickEvent", "BounceEvent", "UnsubEvent"})

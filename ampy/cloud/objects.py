@@ -283,6 +283,11 @@ _KEYED_TYPES = frozenset(
         "ProgramManifestTemplate",
         "PlatformApplication",
         "SystemEntityOperation",
+        "ExtractDefinition",
+        "FileTransferActivity",
+        "FileTrigger",
+        "FilterActivity",
+        "GroupDefinition",
     }
 )
 

@@ -17,11 +17,6 @@ _EXTRA_TYPES: dict[str, tuple[PropertyInfo, ...]] = {
         PropertyInfo("Email", "Email", None),
         PropertyInfo("Subscribers", "Subscriber", None, repeated=True),
     ),
-    "ExtractDefinition": (),
-    "FileTransferActivity": (),
-    "FileTrigger": (),
-    "FilterActivity": (),
-    "GroupDefinition": (),
 }
 _EXTRA_BY_LOWER = {name.lower(): name for name in _EXTRA_TYPES}
 
