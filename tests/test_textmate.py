@@ -85,7 +85,8 @@ def test_scopes_of_a_small_document(tokenize, tmp_path):
         ("(", "punctuation.definition.arguments.begin.ampscript"), ("Concat", "support.function.builtin.ampscript"),
         ("(", "punctuation.definition.arguments.begin.ampscript"), ("@a", "variable.other.readwrite.ampscript"),
         (",", "punctuation.separator.arguments.ampscript"), ("FirstName", "variable.other.attribute.ampscript"),
-        (")", "punctuation.definition.arguments.end.ampscript"), (")", "punctuation.definition.arguments.end.ampscript"),
+        (")", "punctuation.definition.arguments.end.ampscript"),
+        (")", "punctuation.definition.arguments.end.ampscript"),
         ("ELSEIF", "keyword.control.ampscript"), ("not", "keyword.operator.logical.ampscript"),
         ("true", "constant.language.boolean.ampscript"), ("THEN", "keyword.control.ampscript"),
         ("MyFn", "entity.name.function.ampscript"), ("(", "punctuation.definition.arguments.begin.ampscript"),
@@ -111,7 +112,8 @@ def test_scopes_of_a_small_document(tokenize, tmp_path):
 
 
 def test_the_samples_tokenize_with_the_expected_scopes(tokenize):
-    samples = sorted((ROOT / "samples").glob("*.amp")) + sorted((ROOT / "samples" / "workspace" / "content").glob("*.html"))
+    samples = sorted((ROOT / "samples").glob("*.amp"))
+    samples += sorted((ROOT / "samples" / "workspace" / "content").glob("*.html"))
     result = tokenize(*samples)
     assert set(result) == {str(s) for s in samples}
     for path, lines in result.items():
