@@ -7,6 +7,7 @@ import asyncio
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from .. import __version__
 from .analysis import Analyzer
@@ -83,8 +84,8 @@ def _client_position(doc, line: int, column: int) -> types.Position:
         types.Position(line0, char)
 
 
-def diagnostics_for(server: AmpscriptServer, uri: str) -> list[types.Diagnostic]:
-    doc = server.workspace.get_text_document(uri)
+def diagnostics_for(server: AmpscriptServer, doc: TextDocument) -> list[types.Diagnostic]:
+    uri = doc.uri
     name = to_fs_path(uri) or uri
     found = []
     for d in lint(doc.source, name, server.workspace_root(uri)):
@@ -99,15 +100,37 @@ def diagnostics_for(server: AmpscriptServer, uri: str) -> list[types.Diagnostic]
 
 
 def publish(server: AmpscriptServer, uri: str) -> None:
+    """Lint the document in a worker thread (requests keep being answered meanwhile) and publish
+    the findings, unless the document changed in the meantime (a newer lint is then on its way)."""
     server._pending.pop(uri, None)
     try:
         doc = server.workspace.get_text_document(uri)
-        found = diagnostics_for(server, uri)
-    except Exception as e:  # noqa: BLE001 - a linter failure must not end the session
-        server.window_log_message(types.LogMessageParams(types.MessageType.Error, f"ampy lint failed: {e}"))
+    except Exception:  # noqa: BLE001 - closed meanwhile
         return
-    server.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found))
+    version, loop = doc.version, asyncio.get_running_loop()
+    # the worker reads a copy: the loop goes on applying edits to the live document
+    snapshot = TextDocument(uri, doc.source, version, position_codec=doc.position_codec)
+
+    def work() -> None:
+        try:
+            found = diagnostics_for(server, snapshot)
+        except Exception as e:  # noqa: BLE001 - a linter failure must not end the session
+            loop.call_soon_threadsafe(server.window_log_message,
+                                      types.LogMessageParams(types.MessageType.Error, f"ampy lint failed: {e}"))
+            return
+        loop.call_soon_threadsafe(_send, server, uri, version, found)
+
+    server.thread_pool.submit(work)
+
+
+def _send(server: AmpscriptServer, uri: str, version, found: list) -> None:
+    try:
+        current = server.workspace.get_text_document(uri).version
+    except Exception:  # noqa: BLE001
+        return
+    if current == version and uri not in server._pending:
+        server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=found))
 
 
 def build_server() -> AmpscriptServer:
