@@ -6,9 +6,12 @@ email's AMPscript); AudienceDefinition build/clone/totalcount/count and Audience
 Count (``audiences``), SMSSendActivity and MessageSendActivity start (``messaging``: SMS and push
 messages into the outbox, recorded as sends), ProgramManifestTemplate start (``programs``: a
 Campaign from its manifest), PlatformApplication publish/deploy (``platform_apps``) and
-SystemEntityOperation start (``entity_operations``: list recount, index rebuild, retention purge).
-Actions the service lists but the local account cannot carry out (extracts, file transfers,
-filters, groups ...) answer an ``Error`` that says so; actions a type
+SystemEntityOperation start (``entity_operations``: list recount, index rebuild, retention purge);
+DataExtractActivity and ExtractDefinition start (``extracts``: data extension and tracking extracts
+into ``safehouse/``), FileTransferActivity start (``filetransfers``: safehouse and ftp folders),
+FileTrigger start (``filetriggers``: an import per new file in ``ftp/Import``), FilterActivity
+start (``filter_activities``) and GroupDefinition start (``groups``: a group list of subscribers).
+Actions the service reserves for future use answer an ``Error`` that says so; actions a type
 does not have answer the service's own message ``<action> is not an action that can be Performed
 on a <type>.`` Nothing is a silent no-op.
 """
@@ -57,7 +60,22 @@ ACTIVITY_TYPES = (
     "ImportDefinition",
     "SMSSendActivity",
     "MessageSendActivity",
+    "DataExtractActivity",
+    "ExtractDefinition",
+    "FileTransferActivity",
+    "FileTrigger",
+    "FilterActivity",
+    "GroupDefinition",
 )
+# The start work of extracts, file activities, filters and groups: (module, function).
+_FILE_AND_FILTER_WORK = {
+    "DataExtractActivity": (".extracts", "run_extract"),
+    "ExtractDefinition": (".extracts", "run_extract"),
+    "FileTransferActivity": (".filetransfers", "run_file_transfer"),
+    "FileTrigger": (".filetriggers", "run_file_trigger"),
+    "FilterActivity": (".filter_activities", "run_filter_activity"),
+    "GroupDefinition": (".groups", "run_group_definition"),
+}
 
 
 def _work(cloud, type_name: str):
@@ -78,6 +96,13 @@ def _work(cloud, type_name: str):
         from .messaging import run_message_send
 
         return lambda c, d, task_id, overrides: run_message_send(c, d, task_id)
+    started = _FILE_AND_FILTER_WORK.get(type_name)
+    if started is not None:
+        module, function = started
+        from importlib import import_module
+
+        work = getattr(import_module(module, __package__), function)
+        return lambda c, d, task_id, overrides: work(c, d, task_id)
     raise ObjectError(f"{type_name} cannot be started by the local account.", 8)
 
 

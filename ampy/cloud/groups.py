@@ -1,0 +1,124 @@
+"""GroupDefinition start: the subscribers matching its criteria become the members of a group.
+
+The candidates are the subscribers of the account, or the active members of the list its
+``DataSource`` names; ``DataFilter`` (SimpleFilterPart / ComplexFilterPart, the operators of
+Retrieve) keeps those whose ``SubscriberKey``, ``EmailAddress``, ``Status`` or attributes match
+(no filter: every candidate).
+
+The group is a List of the account (``ListClassification`` ``Group``), retrievable like any list:
+the one ``Group`` names (ID, CustomerKey or ListName), else the list with the definition's
+CustomerKey, created on first start with the definition's Name. Each start replaces the members:
+matching subscribers get an active membership, everyone else loses theirs, in one transaction.
+"""
+
+from __future__ import annotations
+
+from ..api.model import ApiObject
+from ..backends.base import BackendError
+from .filter_activities import list_rows
+from .objects import ObjectError, as_list, text
+from .retrieve import compile_filter, filter_properties
+from .tasks import TaskFailed
+
+
+def _candidates(cloud, definition: ApiObject) -> tuple[list[str], list[dict]]:
+    source = definition.get("DataSource")
+    if isinstance(source, ApiObject) and (
+        source.type == "List" or any(text(source.get(p)) for p in ("ID", "ListName", "CustomerKey"))
+    ):
+        return list_rows(cloud, source)
+    columns = ["SubscriberKey", "EmailAddress", "Status"]
+    rows = []
+    for sub in cloud.objects.all("Subscriber"):
+        row = {
+            "SubscriberKey": text(sub.get("SubscriberKey")),
+            "EmailAddress": text(sub.get("EmailAddress")),
+            "Status": text(sub.get("Status")) or "Active",
+        }
+        for attr in as_list(sub.get("Attributes")):
+            if isinstance(attr, ApiObject) and text(attr.get("Name")):
+                name = text(attr.get("Name"))
+                known = next((c for c in columns if c.lower() == name.lower()), None)
+                if known is None:
+                    columns.append(name)
+                    known = name
+                row.setdefault(known, text(attr.get("Value")))
+        rows.append(row)
+    return columns, rows
+
+
+def members(cloud, definition: ApiObject) -> list[str]:
+    """SubscriberKeys of the subscribers the definition selects, in the account's order."""
+    columns, rows = _candidates(cloud, definition)
+    lowered = {c.lower(): c for c in columns}
+    filt = definition.get("DataFilter")
+    label = text(definition.get("Name")) or text(definition.get("CustomerKey"))
+    for prop in filter_properties(filt):
+        if prop.lower() not in lowered:
+            raise TaskFailed(f"GroupDefinition '{label}': '{prop}' is not a subscriber property or attribute.")
+    try:
+        keep = compile_filter(filt, lambda row, p: row.get(lowered.get(p.lower(), p)))
+    except ObjectError as e:
+        raise TaskFailed(f"GroupDefinition '{label}': {e.message}") from None
+    return [r["SubscriberKey"] for r in rows if keep(r)]
+
+
+def _group_list(cloud, definition: ApiObject) -> tuple[ApiObject, bool]:
+    ref = definition.get("Group")
+    if isinstance(ref, ApiObject) and any(text(ref.get(p)) for p in ("ID", "CustomerKey", "ListName", "ObjectID")):
+        found = cloud.find_list(ref)
+        if found is None:
+            raise TaskFailed("The Group list the GroupDefinition names does not exist.")
+        return found, False
+    key = text(definition.get("CustomerKey"))
+    found = cloud.find_list(ApiObject("List", {"CustomerKey": key}))
+    if found is not None:
+        return found, False
+    group = ApiObject(
+        "List",
+        {
+            "ListName": text(definition.get("Name")) or key,
+            "CustomerKey": key,
+            "Type": "Private",
+            "ListClassification": "Group",
+            "Description": f"Group built by the GroupDefinition '{key}'",
+        },
+    )
+    return group, True
+
+
+def run_group_definition(cloud, definition: ApiObject, task_id: int) -> None:
+    wanted = {k.lower() for k in members(cloud, definition)}
+    try:
+        with cloud.store.transaction():
+            group, new = _group_list(cloud, definition)
+            if new:
+                group = cloud.objects.insert(group)
+            group_id = text(group.get("ID"))
+            added = removed = 0
+            for sub in cloud.objects.all("Subscriber"):
+                key = text(sub.get("SubscriberKey"))
+                lists = as_list(sub.get("Lists"))
+                mine = [m for m in lists if isinstance(m, ApiObject) and text(m.get("ID")) == group_id]
+                if key.lower() in wanted:
+                    if mine and all((text(m.get("Status")) or "Active") == "Active" for m in mine):
+                        continue
+                    added += not mine
+                    kept = [m for m in lists if not any(m is x for x in mine)]
+                    kept.append(ApiObject("SubscriberList", {"ID": group_id, "Status": "Active"}))
+                elif mine:
+                    removed += 1
+                    kept = [m for m in lists if not any(m is x for x in mine)]
+                else:
+                    continue
+                rowid = cloud.objects.find(ApiObject("Subscriber", {"SubscriberKey": key}))[0]
+                sub.set("Lists", kept)
+                cloud.objects.replace(rowid, sub)
+    except (BackendError, ObjectError) as e:
+        message = getattr(e, "message", None) or str(e)
+        raise TaskFailed(f"Building the group failed, nothing was changed: {message}") from None
+    cloud.tasks.set_detail(
+        task_id,
+        f"{len(wanted)} member(s) in group '{text(group.get('ListName'))}' (List ID {group_id}):"
+        f" {added} added, {removed} removed",
+    )
