@@ -378,12 +378,13 @@ def test_content_validation(backend):
         )
     ],
 )
-def test_actions_the_local_account_cannot_do_say_so(backend, type_name, action):
+def test_extract_file_filter_and_group_actions_look_for_their_definition(backend, type_name, action):
+    # no longer refused as unsupported: the local account runs them (tests/test_perform_*.py)
     _, result = _perform(backend, action, type_name, CustomerKey="x")
     assert (result.status_code, result.status_message, result.error_code) == (
         "Error",
-        f"{type_name} {action} is not supported by the local account.",
-        8,
+        f"Unable to find the {type_name} to perform (CustomerKey 'x').",
+        2,
     )
 
 
