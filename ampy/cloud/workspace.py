@@ -12,6 +12,8 @@
                                 send definitions, campaigns, queries, imports ...)
       imports/                  files ImportDefinitions load (their FileSpec)
       outbox/                   sent email as .eml files when no [smtp] is configured
+      safehouse/                files extracts write (created on first use)
+      ftp/Import, ftp/Export    folders file transfers and file triggers use (created on first use)
       .ampy/store.sqlite        the store (SQLite, WAL), created on first use
 
 Definitions files hold a JSON list of objects written as plain property maps with a ``Type``:
