@@ -184,3 +184,15 @@ def test_trace_file_that_cannot_be_written_is_a_usage_error(folder):
     p = ampy_cli("run", "--trace=no/such/dir/t.jsonl", "t.amp", cwd=folder)
     assert p.returncode == 2
     assert "--trace no/such/dir/t.jsonl: cannot write the file: No such file or directory" in p.stderr
+
+
+def test_repl_traces_a_loaded_file(tmp_path):
+    script = tmp_path / "load.amp"
+    script.write_text('%%[\nSET @who = "Ann"\n]%%Hi %%=v(@who)=%%', encoding="utf-8")
+    session = ReplSession()
+    session.execute(":trace on")
+    outcome = session.execute(f":load {script}")
+    assert outcome.output == "Hi Ann"
+    assert outcome.trace == (f'{script}:2: SET @who = "Ann"\n    @who: (unset) -> "Ann"\n'
+                             f"{script}:3: %%=v(@who)=%%")
+    assert session.ctx.tracer is None

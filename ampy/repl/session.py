@@ -241,27 +241,29 @@ class ReplSession:
             return Outcome(output=output, trace=trace)   # a call run for its effect, like Output(...)
         return Outcome(output=output, echo=format_value(value), trace=trace)
 
-    def _start_trace(self):
+    def _start_trace(self, ctx: RenderContext | None = None):
         """With :trace on, route this input's statements to a fresh tracer."""
         if not self.tracing:
             return None
         from ..runtime.trace import Tracer, TracingBackend
 
+        ctx = ctx or self.ctx
         records: list[dict] = []
         tracer = Tracer(records.append)
-        self.ctx.tracer = tracer
-        self.ctx.backend = TracingBackend(self.backend, tracer)
+        ctx.tracer = tracer
+        ctx.backend = TracingBackend(self.backend, tracer)
         return tracer, records
 
-    def _end_trace(self, traced) -> str | None:
+    def _end_trace(self, traced, ctx: RenderContext | None = None) -> str | None:
         if traced is None:
             return None
         from ..runtime.trace import format_record
 
+        ctx = ctx or self.ctx
         tracer, records = traced
         tracer.flush()
-        self.ctx.tracer = None
-        self.ctx.backend = self.backend
+        ctx.tracer = None
+        ctx.backend = self.backend
         return "\n".join(format_record(r) for r in records if r["event"] == "statement") or None
 
     def _describe(self, err: AmpscriptError, text: str, mode: str) -> str:
@@ -289,13 +291,20 @@ class ReplSession:
             self._remember_names(tpl.tree)
             self.ctx.start_next_render()  # each input is one render
             ctx = self.ctx
+        traced = self._start_trace(ctx)
         try:
             tpl.run(ctx)
-            return Outcome(output="".join(ctx.out))
+            return Outcome(output="".join(ctx.out), trace=self._end_trace(traced, ctx))
         except Redirected as r:
             return Outcome(message=f"Redirect to {r.url} (HTTP 302; the output is discarded)")
+        except AmpscriptError as e:
+            if traced is None:
+                raise
+            return Outcome(error=str(e), trace=self._end_trace(traced, ctx))
         finally:
             ctx.out = []
+            if traced is not None:
+                ctx.tracer, ctx.backend = None, self.backend
 
     # ---- meta commands -------------------------------------------------------------------
     def _meta(self, line: str) -> Outcome:
