@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -50,26 +51,27 @@ def lint(source: str, name: str, workspace: str | None) -> list:
     return lint_source(source, name, workspace=workspace)
 
 
-def _syntax_only(source: str, name: str) -> list:
-    from dataclasses import dataclass
+@dataclass(frozen=True)
+class _Finding:
+    """A finding shaped like ampy.lint's Diagnostic (1-based, end exclusive)."""
 
+    code: str
+    severity: str
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+def _syntax_only(source: str, name: str) -> list:
     from ..errors import AmpscriptSyntaxError
     from ..template import Template
-
-    @dataclass(frozen=True)
-    class Diagnostic:
-        code: str
-        severity: str
-        message: str
-        line: int
-        column: int
-        end_line: int
-        end_column: int
 
     try:
         Template(source, name)
     except AmpscriptSyntaxError as e:
-        return [Diagnostic("E001", "error", e.message, e.line, e.column, e.line, e.column + 1)]
+        return [_Finding("E001", "error", e.message, e.line, e.column, e.line, e.column + 1)]
     return []
 
 
