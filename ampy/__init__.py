@@ -38,7 +38,8 @@ def render(source: str, *, attributes: Mapping[str, object] | None = None, data_
     """Render ``source`` once. ``backend`` overrides ``data_dir``/``content_dir``. ``limits``
     (an ``ampy.Limits``) replaces the settings' ``[limits]`` for this compile and render.
 
-    Extra keyword options are passed to Template.render (``context="email"``, ``request=...``).
+    Extra keyword options are passed to Template.render (``context="email"``, ``request=...``,
+    ``strict=True``, ``trace=callback``).
     """
     if backend is None and (data_dir is not None or content_dir is not None):
         from .backends.local import folder_backend
