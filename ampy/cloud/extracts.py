@@ -212,7 +212,7 @@ def _encode(body: str, encoding: str) -> bytes:
         return body.encode(encoding)
     except UnicodeEncodeError as e:
         bad = e.object[e.start : e.end]
-        raise TaskFailed(f"The value character {bad!r} cannot be written in {encoding}.") from None
+        raise TaskFailed(f"A value holds {bad!r}, which {encoding} cannot encode; nothing was written.") from None
 
 
 def _write_output(folder: str, name: str, data: bytes, zip_: bool) -> str:
