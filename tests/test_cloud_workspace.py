@@ -225,3 +225,30 @@ def test_sample_perform_sms_send(tmp_path):
             "To: +14155550102\nFrom: 55555\nSubscriber-Key: S002\nJob-ID: 1\n\n"
             "Hi Grace, your Platinum perks are waiting. Reply STOP to opt out."
         )
+
+
+def test_sample_perform_filter_activity(tmp_path):
+    root = new_workspace(tmp_path)
+    expected = (
+        "Create filter definition: OK Created FilterDefinition\nCreate filter activity: OK Created FilterActivity\n"
+        "Perform: OK FilterActivity performed\nTask status: Complete\n"
+        "GoldSubscribers: S001 Ada (Gold) S004 Edsger (Gold) S002 Grace (Platinum)\n"
+    )
+    assert _run("perform_filter_activity.amp", root) == expected
+    assert _run("perform_filter_activity.amp", root) == expected  # runs again: the destination is overwritten
+
+
+def test_sample_perform_data_extract(tmp_path):
+    root = new_workspace(tmp_path)
+    assert _run("perform_data_extract.amp", root) == (
+        "Create extract: OK Created DataExtractActivity\nCreate transfer: OK Created FileTransferActivity\n"
+        "Perform: OK Campaign performed\nCampaign: Complete\nDataExtractActivity: Complete\n"
+        "FileTransferActivity: Complete\n"
+        "Produced: ftp/Export/subscribers.csv (tab-delimited, with a header line)\n"
+    )
+    assert os.listdir(os.path.join(root, "safehouse")) == []
+    with open(os.path.join(root, "ftp", "Export", "subscribers.csv"), "rb") as f:
+        lines = f.read().split(b"\r\n")
+    assert lines[:2] == [b"SubscriberKey\tEmailAddress\tFirstName\tLastName\tTier\tCity",
+                         b"S001\tada@example.com\tAda\tLovelace\tGold\tLondon"]
+    assert (len(lines), lines[-1]) == (7, b"")
