@@ -92,7 +92,7 @@ def test_a_data_extension_extract_writes_every_row_with_headers(backend, root):
         '2,Zoë,"says ""hi""",3/4/2026 10:15:00 AM\r\n'
         "3,Alan,,3/31/2026 11:00:00 PM\r\n"
         "4,Grace,later,4/1/2026 12:00:00 AM\r\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def test_an_extract_definition_takes_a_date_range_delimiter_qualifier_and_encoding(backend, root):
@@ -114,7 +114,8 @@ def test_a_zipped_extract(backend, root):
     assert (status["Status"], detail) == ("Complete", "1 row(s) of Visits written to safehouse/visits.zip")
     with zipfile.ZipFile(os.path.join(root, "safehouse", "visits.zip")) as archive:
         assert archive.namelist() == ["visits.csv"]
-        assert archive.read("visits.csv") == b"Id\tWho\tNote\tSeenAt\r\n1\tAda\tlikes, commas\t2/14/2026 12:00:00 AM\r\n"
+        assert archive.read("visits.csv") == (
+            b"Id\tWho\tNote\tSeenAt\r\n1\tAda\tlikes, commas\t2/14/2026 12:00:00 AM\r\n")
 
 
 @pytest.mark.parametrize("params, message", [
@@ -324,7 +325,8 @@ def test_definitions_files_declare_them(tmp_path):
     b = open_workspace(root)
     try:
         status, detail = _start(b, "DataExtractActivity", "subs")
-        assert (status["Status"], detail) == ("Complete", "5 row(s) of Subscribers written to safehouse/Subscribers.csv")
+        assert (status["Status"], detail) == (
+            "Complete", "5 row(s) of Subscribers written to safehouse/Subscribers.csv")
         assert _read(root, "safehouse", "Subscribers.csv").split(b"\r\n")[0] == (
             b"S001,ada@example.com,Ada,Lovelace,Gold,London")
     finally:

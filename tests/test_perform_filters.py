@@ -109,7 +109,8 @@ def test_a_failing_filter_activity(backend, props, message):
 
 def test_a_filter_on_an_unknown_field_fails(backend):
     backend.api_create([
-        obj("FilterDefinition", CustomerKey="odd", Name="Odd", DataSource=obj("DataExtension", CustomerKey="Subscribers"),
+        obj("FilterDefinition", CustomerKey="odd", Name="Odd",
+            DataSource=obj("DataExtension", CustomerKey="Subscribers"),
             DataFilter=simple("Shoe", "equals", "42")),
         obj("FilterActivity", CustomerKey="odd-fa", FilterDefinition=obj("FilterDefinition", CustomerKey="odd"),
             DestinationObject=obj("DataExtension", CustomerKey="Odd"), CreateDestination="true")])
@@ -149,7 +150,8 @@ def test_a_group_over_every_subscriber_into_a_named_list(backend):
     backend.api_create([obj("GroupDefinition", CustomerKey="all-gold", Name="All gold",
                             DataFilter=simple("Tier", "equals", "Gold"), Group=obj("List", CustomerKey="Suppression"))])
     status, detail = _start(backend, "GroupDefinition", "all-gold")
-    assert (status["Status"], detail) == ("Complete", "1 member(s) in group 'Suppression' (List ID 3): 1 added, 1 removed")
+    assert (status["Status"], detail) == (
+        "Complete", "1 member(s) in group 'Suppression' (List ID 3): 1 added, 1 removed")
     assert _members(backend, "3") == ["S001"]
 
 

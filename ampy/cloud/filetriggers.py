@@ -93,7 +93,9 @@ def run_file_trigger(cloud, trigger: ApiObject, task_id: int) -> None:
                 continue
             child = None
             if target_type == "ImportDefinition":
-                child = cloud.tasks.add("ImportDefinition", target_key, "start", ioid=target_ioid, parent_ioid=trigger_ioid)
+                child = cloud.tasks.add(
+                    "ImportDefinition", target_key, "start", ioid=target_ioid, parent_ioid=trigger_ioid
+                )
             db.execute(
                 "INSERT INTO ampy_trigger_file (trigger_id, file_name, size, mtime_ns, taken_at, task_id)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
