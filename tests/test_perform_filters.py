@@ -137,6 +137,10 @@ def test_a_group_definition_materializes_its_members_into_a_group_list(backend):
     assert [(g.get("ID"), g.get("ListName"), g.get("CustomerKey")) for g in groups.results] == [
         ("4", "Named people", "named-people")]
     assert _members(backend, "4") == ["S001", "S002", "S003"]
+    members = retrieve(backend, "ListSubscriber", ["ListID", "SubscriberKey", "Status"],
+                       simple("ListID", "equals", "4"))
+    assert [(m.get("ListID"), m.get("SubscriberKey"), m.get("Status")) for m in members.results] == [
+        ("4", "S001", "Active"), ("4", "S002", "Active"), ("4", "S003", "Active")]
     # narrowed: the next start removes who no longer matches and creates no second list
     backend.api_update([obj("GroupDefinition", CustomerKey="named-people", DataFilter=simple("Tier", "isNotNull"))])
     status, detail = _start(backend, "GroupDefinition", "named-people")
@@ -189,6 +193,9 @@ def test_filter_and_group_over_the_soap_server(root):
         assert [r["SubscriberKey"] for r in soap.lookup("GoldOrLondon", [])] == ["S001", "S004"]
         groups = retrieve(soap, "List", ["ListName"], simple("ListClassification", "equals", "Group"))
         assert [g.get("ListName") for g in groups.results] == ["Named people"]
+        members = retrieve(soap, "ListSubscriber", ["SubscriberKey", "Status"], simple("ListID", "equals", "4"))
+        assert [(m.get("SubscriberKey"), m.get("Status")) for m in members.results] == [
+            ("S001", "Active"), ("S002", "Active"), ("S003", "Active")]
 
 
 def test_a_script_creates_and_starts_a_filter_activity(backend):

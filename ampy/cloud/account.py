@@ -296,6 +296,10 @@ class LocalCloud:
             pool = self.des.all_objects()
         elif canonical == "DataExtensionField":
             pool = self.des.all_fields()
+        elif canonical == "ListSubscriber":
+            from .groups import list_subscribers
+
+            pool = list_subscribers(self)
         elif canonical in CREATABLE or canonical in READ_ONLY:
             pool = self.objects.all(canonical)
         else:

@@ -9,6 +9,8 @@ The group is a List of the account (``ListClassification`` ``Group``), retrievab
 the one ``Group`` names (ID, CustomerKey or ListName), else the list with the definition's
 CustomerKey, created on first start with the definition's Name. Each start replaces the members:
 matching subscribers get an active membership, everyone else loses theirs, in one transaction.
+Memberships of lists and groups are retrievable as ``ListSubscriber`` objects (ListID,
+SubscriberKey, Status).
 """
 
 from __future__ import annotations
@@ -122,3 +124,22 @@ def run_group_definition(cloud, definition: ApiObject, task_id: int) -> None:
         f"{len(wanted)} member(s) in group '{text(group.get('ListName'))}' (List ID {group_id}):"
         f" {added} added, {removed} removed",
     )
+
+
+def list_subscribers(cloud) -> list[ApiObject]:
+    """Every membership of a list or group as a ListSubscriber, by subscriber then list."""
+    out = []
+    for sub in cloud.objects.all("Subscriber"):
+        for membership in as_list(sub.get("Lists")):
+            if isinstance(membership, ApiObject) and text(membership.get("ID")):
+                out.append(
+                    ApiObject(
+                        "ListSubscriber",
+                        {
+                            "ListID": text(membership.get("ID")),
+                            "SubscriberKey": text(sub.get("SubscriberKey")),
+                            "Status": text(membership.get("Status")) or "Active",
+                        },
+                    )
+                )
+    return out
