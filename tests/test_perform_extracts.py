@@ -45,7 +45,7 @@ def _setup(b, store):
             Parameters=[param("DECustomerKey", "Visits"), param("OutputFileName", "march.txt"),
                         param("HasColumnHeaders", "false"), param("ColumnDelimiter", "pipe"),
                         param("TextQualified", "true"), param("Encoding", "utf-16"),
-                        param("StartDate", "2026-03-01"), param("EndDate", "2026-03-31 23:59:59"),
+                        param("StartDate", "2026-03-01"), param("EndDate", "2026-03-31"),
                         param("_AsyncID", "0")]),
         obj("ExtractDefinition", CustomerKey="tracking", Name="Tracking", ExtractType="Tracking",
             Parameters=[param("OutputFileName", "tracking.zip"), param("ExtractSent", "true"),

@@ -14,7 +14,8 @@ Data extension extract:
   any codec name Python knows, e.g. ``ascii``, ``iso-8859-1``, ``windows-1252``: a value the
   encoding cannot hold fails the extract);
 - ``StartDate`` / ``EndDate`` keep the rows whose ``DateField`` (default: the data extension's only
-  Date field) falls in the range, both ends included; a row without a readable date is left out;
+  Date field) falls in the range, both ends included (an EndDate without a time takes in that
+  whole day); a row without a readable date is left out;
 - ``Zip`` true writes ``<OutputFileName without extension>.zip`` holding the file; an
   OutputFileName ending in ``.zip`` zips too. ``_AsyncID`` is accepted (every local extract runs
   as a task anyway).
@@ -37,8 +38,10 @@ import csv
 import io
 import os
 import zipfile
+from datetime import time, timedelta
 
 from ..api.model import ApiObject
+from ..backends.base import BackendError
 from ..runtime.dates import parse_date
 from .fields import field_type
 from .filetransfers import discard, folder_path, plain_name, temp_path
@@ -146,7 +149,7 @@ def _in_range(info, rows: list[dict], params: dict[str, str]) -> list[dict]:
     if field:
         try:
             column = info.column(field)
-        except Exception:  # noqa: BLE001 - the store's BackendError names no parameter; say which
+        except BackendError:
             raise TaskFailed(f"The DateField '{field}' is not a field of '{info.name}'.") from None
     else:
         dated = [c for c in info.columns if field_type(info, c) == "Date"]
@@ -173,6 +176,8 @@ def _bound(params: dict[str, str], name: str):
     if value is None:
         label = "StartDate" if name == "startdate" else "EndDate"
         raise TaskFailed(f"The {label} '{raw}' is not a date.")
+    if name == "enddate" and ":" not in raw and value.time() == time(0):
+        return value + timedelta(days=1, microseconds=-1)  # a day without a time: all of that day
     return value
 
 
