@@ -113,7 +113,7 @@ def run_group_definition(cloud, definition: ApiObject, task_id: int) -> None:
                     kept = [m for m in lists if not any(m is x for x in mine)]
                 else:
                     continue
-                rowid = cloud.objects.find(ApiObject("Subscriber", {"SubscriberKey": key}))[0]
+                rowid = cloud.objects.find(ApiObject("Subscriber", {"ID": text(sub.get("ID"))}))[0]
                 sub.set("Lists", kept)
                 cloud.objects.replace(rowid, sub)
     except (BackendError, ObjectError) as e:
