@@ -151,3 +151,27 @@ def test_document_symbols_are_blocks_with_their_variables(client, workspace):
     assert [(c["name"], c["kind"], c["detail"], c["range"]["start"]) for c in r[0]["children"]] == [
         ("@a", 13, "SET", {"line": 1, "character": 4}), ("@b", 13, "SET", {"line": 2, "character": 0})]
     assert r[1]["children"] == []
+
+
+def test_the_workspace_can_be_named_for_documents_outside_it(workspace, tmp_path):
+    outside = tmp_path / "drafts" / "x.amp"
+    text = '%%[ SET @v = Lookup("Ord'
+    for args, options in ((("--workspace", str(workspace)), None), ((), {"workspace": str(workspace)})):
+        c = LspClient(*args, cwd=str(tmp_path))
+        try:
+            c.initialize(tmp_path.as_uri(), options)
+            c.open(outside.as_uri(), text)
+            r = c.request("textDocument/completion", {"textDocument": {"uri": outside.as_uri()},
+                                                      "position": {"line": 0, "character": len(text)}})
+            assert [i["label"] for i in r["items"]] == ["Orders"]
+        finally:
+            assert c.close() == 0
+    c = LspClient(cwd=str(tmp_path))   # no workspace: no data extension names, functions still
+    try:
+        c.initialize(tmp_path.as_uri())
+        c.open(outside.as_uri(), text)
+        r = c.request("textDocument/completion", {"textDocument": {"uri": outside.as_uri()},
+                                                  "position": {"line": 0, "character": len(text)}})
+        assert r["items"] == []
+    finally:
+        assert c.close() == 0
