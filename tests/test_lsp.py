@@ -175,3 +175,46 @@ def test_the_workspace_can_be_named_for_documents_outside_it(workspace, tmp_path
         assert r["items"] == []
     finally:
         assert c.close() == 0
+
+
+def test_linter_findings_become_lsp_diagnostics(monkeypatch, workspace):
+    """The linter's contract: 1-based lines and columns in characters, end exclusive; the protocol's:
+    0-based, in UTF-16 units. A stand-in ampy.lint checks the conversion and what is passed in."""
+    import sys
+    import types as pytypes
+    from dataclasses import dataclass
+
+    from pygls.workspace import TextDocument
+
+    from ampy.lsp.server import AmpscriptServer, diagnostics_for
+
+    @dataclass(frozen=True)
+    class Diagnostic:
+        code: str
+        severity: str
+        message: str
+        line: int
+        column: int
+        end_line: int
+        end_column: int
+
+    calls = []
+
+    def lint_source(source, name="<string>", *, workspace=None, context=None, de=None):
+        calls.append((source, name, workspace))
+        return [Diagnostic("W101", "warning", "Output of a variable prints nothing: use v()", 2, 3, 2, 13),
+                Diagnostic("E002", "error", "block opened here is never closed", 1, 4, 1, 7)]
+
+    fake = pytypes.ModuleType("ampy.lint")
+    fake.lint_source = lint_source
+    monkeypatch.setitem(sys.modules, "ampy.lint", fake)
+    path = workspace / "content" / "w.html"
+    text = "😀😀 %%[\n  Output(@v)\n"
+    doc = TextDocument(path.as_uri(), text, 3)
+    found = diagnostics_for(AmpscriptServer(), doc)
+    assert calls == [(text, str(path), str(workspace))]
+    assert [(d.code, d.severity, d.message, d.source) for d in found] == [
+        ("W101", 2, "Output of a variable prints nothing: use v()", "ampy"),
+        ("E002", 1, "block opened here is never closed", "ampy")]
+    assert [((d.range.start.line, d.range.start.character), (d.range.end.line, d.range.end.character))
+            for d in found] == [((1, 2), (1, 12)), ((0, 5), (0, 8))]
