@@ -1,13 +1,12 @@
-"""``ampy render FILE --de NAME``: render a template once per row of a data extension, with
-that row as the subscriber's attributes (what a send does, without sending)."""
+"""``ampy render FILE --de NAME``: render a template once per row of an audience (a data extension, a
+CSV or a Parquet file), with that row as the subscriber's attributes (what a send does, without
+sending). Large audiences render in worker processes (``--jobs``) or on a Dask cluster
+(``--engine dask``); the output keeps the audience's order whatever the engine."""
 
 from __future__ import annotations
 
-import os
-import re
 import sys
 
-from ..textfiles import encodable
 from ._common import (
     UsageError,
     add_backend_options,
@@ -25,105 +24,108 @@ from ._common import (
 )
 from ._trace import Debugging, add_debug_options
 
-HELP = "render a template once per data-extension row (each row as the subscriber's attributes)"
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
+HELP = "render a template once per audience row (each row as the subscriber's attributes)"
 
 
 def configure(p) -> None:
-    p.add_argument("file", help="the .amp template, or - to read stdin")
-    p.add_argument("--de", required=True, metavar="NAME", help="data extension holding the subscribers")
+    p.add_argument("file", help="the .amp template (the HTML body), or - to read stdin")
+    src = p.add_argument_group("the audience (one of)")
+    src.add_argument("--de", metavar="NAME", help="data extension holding the subscribers")
+    src.add_argument("--csv", metavar="FILE", help="a CSV file of subscribers (header row = attribute names)")
+    src.add_argument("--parquet", metavar="FILE", help="a Parquet file of subscribers (needs pyarrow)")
     p.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
-                   help="only rows whose column equals the value (repeatable, case-insensitive)")
+                   help="with --de: only rows whose column equals the value (repeatable, case-insensitive)")
     add_limit_option(p, rows=True)
     p.add_argument("--key", metavar="COLUMN",
                    help="column naming each output file, any case (default: the row number)")
-    p.add_argument("--out", metavar="DIR", help="write one file per row into DIR (default: stdout)")
+    p.add_argument("--out", metavar="PATH",
+                   help="html/eml: write one file per row into this folder (html default: stdout); "
+                        "jsonl: the file to write (default: stdout)")
+    p.add_argument("--format", choices=("html", "jsonl", "eml"), default="html",
+                   help="html: the rendered body; jsonl: one JSON object per row (key, subject, html, text, "
+                        "error); eml: complete messages as a send delivers them (needs --out)")
+    p.add_argument("--subject", metavar="TEXT", help="the subject line, AMPscript allowed (jsonl, eml)")
+    p.add_argument("--text", metavar="FILE", help="the text body template (jsonl, eml)")
+    p.add_argument("--from", dest="sender", metavar="'NAME <ADDRESS>'", default="ampy <noreply@example.com>",
+                   help="the From of --format eml messages (default: %(default)s)")
+    run_group = p.add_argument_group("how it runs")
+    run_group.add_argument("--jobs", type=int, metavar="N",
+                           help="worker processes (default: one per core; 1 renders in this process)")
+    run_group.add_argument("--batch-size", type=int, metavar="N",
+                           help="rows per batch sent to a worker (default: 500); an audience of one batch "
+                                "renders in this process")
+    run_group.add_argument("--engine", choices=("local", "dask"), default="local",
+                           help="local processes (default) or a Dask cluster (pip install 'ampy[dask]')")
+    run_group.add_argument("--scheduler", metavar="ADDRESS",
+                           help="with --engine dask: the scheduler of an existing cluster, e.g. tcp://host:8786 "
+                                "(default: start a local cluster of --jobs workers)")
     add_render_options(p, default_context="email")  # a send renders emails
     add_backend_options(p)
     add_debug_options(p)
 
 
-def _key_column(wanted: str | None, rows: list[dict]) -> str | None:
-    """The row column ``--key`` names, matched case-insensitively as Marketing Cloud matches field
-    names; a column the data extension does not have is a UsageError listing those it has."""
-    if not wanted or not rows:
-        return None
-    columns = list(rows[0])
-    for column in columns:
-        if column.casefold() == wanted.casefold():
-            return column
-    raise UsageError(f"--key {wanted}: no such column; the columns are {', '.join(columns)}")
-
-
 def run(args) -> int:
-    from ..backends.base import BackendError
-    from ..errors import AmpscriptError
-    from ..runtime.system_attributes import subscriber_attributes
-    from ..template import compile_template
+    from ..audience.run import AudienceRender, OptionError, RenderFailed
 
     try:
-        source = read_source(args.file)
-        shared = attributes_from(args)
-        where = list(parse_pairs(args.where, "--where").items())
-        request = request_from(args)
-        overrides, row_limit = limit_overrides(args, rows=True)
-        debug = Debugging(args)
-        backend = backend_from(args)
+        plan = _plan(args)
     except UsageError as e:
         return fail_usage(str(e))
-    name = "<stdin>" if args.file == "-" else args.file
-    limits = limits_for(backend, overrides)
-    failed = 0
     try:
-        try:
-            tpl = compile_template(source, name=name, limits=limits)
-            rows = backend.lookup(args.de, where, limit=row_limit)
-        except AmpscriptError as e:
-            print(str(e), file=sys.stderr)
-            return 1
-        except BackendError as e:  # a missing DE or unreadable CSV
-            print(f"ampy: {e}", file=sys.stderr)
-            return 1
-        try:
-            key = _key_column(args.key, rows)
-        except UsageError as e:
-            return fail_usage(str(e))
-        if args.out:
-            if os.path.exists(args.out) and not os.path.isdir(args.out):
-                return fail_usage(f"--out {args.out} is a file; give a folder for the rendered files")
-            try:
-                os.makedirs(args.out, exist_ok=True)
-            except OSError as e:
-                return fail_usage(f"--out {args.out}: cannot create the folder: {e.strerror}")
-        written: set[str] = set()
-        for n, row in enumerate(rows, start=1):
-            attrs = dict(shared)
-            attrs.update(subscriber_attributes(row))
-            label = str(row.get(key) or n) if key else str(n)
-            try:
-                output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request,
-                                    limits=limits, **debug.render_options())
-            except AmpscriptError as e:
-                failed += 1
-                print(f"row {n} ({label}): {e}", file=sys.stderr)
-                continue
-            if args.out:
-                stem = _UNSAFE.sub("_", label)
-                if stem in written:  # two rows share a key value: keep both files
-                    stem = f"{stem}-{n}"
-                written.add(stem)
-                path = os.path.join(args.out, f"{stem}.html")
-                try:
-                    with open(path, "w", encoding="utf-8", newline="") as f:
-                        f.write(encodable(output))
-                except OSError as e:
-                    return fail_usage(f"cannot write {path}: {e.strerror}")
-            else:
-                write_output(output if output.endswith("\n") else output + "\n")
-        print(f"rendered {len(rows) - failed} of {len(rows)} row(s)" + (f", {failed} failed" if failed else ""),
-              file=sys.stderr)
-    finally:
-        backend.close()
-        debug.close()
-    return 1 if failed else 0
+        return AudienceRender(**plan).run()
+    except (UsageError, OptionError) as e:
+        return fail_usage(str(e))
+    except RenderFailed as e:
+        print(str(e), file=sys.stderr)
+        return 1
+
+
+def _plan(args) -> dict:
+    from email.utils import parseaddr
+
+    from ..audience.engines import BATCH_SIZE, default_jobs
+
+    chosen = [flag for flag, value in (("--de", args.de), ("--csv", args.csv), ("--parquet", args.parquet))
+              if value]
+    if len(chosen) != 1:
+        raise UsageError("give the audience as one of --de NAME, --csv FILE or --parquet FILE"
+                         if not chosen else f"give one audience, not {' and '.join(chosen)}")
+    if args.where and not args.de:
+        raise UsageError("--where filters a data extension (--de)")
+    if args.format == "eml" and not args.out:
+        raise UsageError("--format eml writes one message per row: give the folder with --out")
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise UsageError("--batch-size must be 1 or more")
+    if args.scheduler and args.engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
+    sender = parseaddr(args.sender)
+    if "@" not in sender[1]:
+        raise UsageError(f"--from {args.sender}: no email address")
+    debug = Debugging(args)
+    if (debug.target is not None or debug.show_vars) and (jobs > 1 or args.engine == "dask"):
+        jobs, engine = 1, "local"  # trace records go to this process's stderr or file
+    else:
+        engine = args.engine
+    overrides, row_limit = limit_overrides(args, rows=True)
+    return {
+        "source": read_source(args.file),
+        "name": "<stdin>" if args.file == "-" else args.file,
+        "subject": args.subject,
+        "text": read_source(args.text) if args.text else None,
+        "attributes": attributes_from(args),
+        "where": list(parse_pairs(args.where, "--where").items()),
+        "request": request_from(args),
+        "overrides": overrides,
+        "row_limit": row_limit,
+        "debug": debug,
+        "backend_factory": lambda: backend_from(args),
+        "limits_for": limits_for,
+        "de": args.de, "csv_path": args.csv, "parquet_path": args.parquet,
+        "key": args.key, "out": args.out, "format": args.format, "sender": sender,
+        "context": args.context, "jobs": jobs, "engine": engine, "scheduler": args.scheduler,
+        "batch_size": args.batch_size or BATCH_SIZE,
+        "write": write_output,
+    }

@@ -1,0 +1,146 @@
+"""The worker function: render one batch of audience rows. The same function runs in-process, in
+``multiprocessing`` workers and on Dask workers; each process compiles the templates and opens the
+store once (cached per spec) and keeps nothing of a batch after returning it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+
+from ..errors import AmpscriptError
+from ..runtime.system_attributes import subscriber_attributes
+
+#: the parts a row renders, in the order of a jsonl line
+PARTS = ("subject", "html", "text")
+
+
+@dataclass
+class RenderSpec:
+    """Everything a worker needs, picklable: template sources, options and where the data is."""
+
+    html: str
+    name: str
+    subject: str | None = None  # AMPscript text of the subject line (None: no subject)
+    text: str | None = None     # AMPscript source of the text body (None: no text part)
+    context: str = "email"
+    attributes: dict = field(default_factory=dict)  # shared attributes under each row's own
+    key: str | None = None        # the row column naming the output (None: the row number)
+    store_path: str | None = None  # a SQLite store file (None: no data extensions)
+    content_dir: str | None = None
+    workspace: str | None = None
+    settings: object = None
+    limits: object = None
+    request: object = None
+    strict: bool = False
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)  # one compile per process and spec
+
+
+@dataclass
+class RowResult:
+    """One rendered row: its 1-based number in the audience, its key and its parts, or its error."""
+
+    n: int
+    key: str
+    subject: str | None = None
+    html: str | None = None
+    text: str | None = None
+    error: str | None = None
+    to: str = ""  # the row's email address (for .eml output)
+
+
+class _Renderer:
+    """The compiled templates and the backend of one spec in one process."""
+
+    def __init__(self, spec: RenderSpec, backend=None, options: dict | None = None):
+        from ..template import compile_template
+
+        self.spec = spec
+        self.options = {"strict": spec.strict, **(options or {})}
+        self.parts = {
+            part: compile_template(source, name=f"{spec.name}:{part}" if part != "html" else spec.name,
+                                   limits=spec.limits)
+            for part, source in (("subject", spec.subject), ("html", spec.html), ("text", spec.text))
+            if source is not None
+        }
+        self.own_backend = backend is None
+        self.backend = _open_backend(spec) if backend is None else backend
+
+    def render(self, start: int, rows: list[dict]) -> list[RowResult]:
+        spec, backend, parts, options = self.spec, self.backend, self.parts, self.options
+        out = []
+        for n, row in enumerate(rows, start=start):
+            key = str(row.get(spec.key) or n) if spec.key else str(n)
+            attrs = dict(spec.attributes)
+            attrs.update(subscriber_attributes(row))
+            result = RowResult(n, key, to=_email_of(row))
+            try:
+                for part, tpl in parts.items():
+                    setattr(result, part, tpl.render(attributes=attrs, backend=backend, context=spec.context,
+                                                     request=spec.request, limits=spec.limits,
+                                                     **options))
+            except AmpscriptError as e:
+                result.subject = result.html = result.text = None
+                result.error = str(e)
+            except Exception as e:  # a bug must not lose the row: report it with the row
+                result.subject = result.html = result.text = None
+                result.error = f"{spec.name}: internal error: {type(e).__name__}: {e}"
+            out.append(result)
+        return out
+
+
+def _email_of(row: dict) -> str:
+    for column, value in row.items():
+        if column.lower() in ("emailaddress", "email address", "email", "emailaddr"):
+            return "" if value is None else str(value)
+    return ""
+
+
+def _open_backend(spec: RenderSpec):
+    from .readonly import ReadOnlyBackend
+
+    path = spec.store_path
+    if path and not os.path.exists(path):
+        # a Dask worker on another machine finds an uploaded store in its own folder
+        path = _worker_file(os.path.basename(path)) or path
+    return ReadOnlyBackend(None, spec.content_dir, store_path=path or ":memory:", workspace=spec.workspace,
+                           settings=spec.settings)
+
+
+def _worker_file(name: str) -> str | None:
+    try:
+        from distributed import get_worker
+
+        candidate = os.path.join(get_worker().local_directory, name)
+    except (ImportError, ValueError):
+        return None
+    return candidate if os.path.exists(candidate) else None
+
+
+_renderers: dict[str, _Renderer] = {}
+
+
+def render_batch(spec: RenderSpec, start: int, rows: list[dict]) -> list[RowResult]:
+    """Render ``rows`` (row ``start`` of the audience first); compiles once per spec and process."""
+    renderer = _renderers.get(spec.token)
+    if renderer is None:
+        renderer = _renderers[spec.token] = _Renderer(spec)
+    return renderer.render(start, rows)
+
+
+def prime_renderer(spec: RenderSpec, backend, options: dict | None = None) -> None:
+    """Render ``spec`` in this process against ``backend`` (a local one seen read-only), with extra
+    render options (a trace callback cannot cross processes)."""
+    from ..backends.local import LocalBackend
+    from .readonly import read_only_view
+
+    if isinstance(backend, LocalBackend):
+        backend = read_only_view(backend)
+    _renderers[spec.token] = _Renderer(spec, backend, options)
+
+
+def close_renderers() -> None:
+    for renderer in _renderers.values():
+        if renderer.own_backend:
+            renderer.backend.close()
+    _renderers.clear()
