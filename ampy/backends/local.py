@@ -65,6 +65,8 @@ class LocalBackend(Backend):
     # Retrieve may run beside other calls: the store serialises its own statements, and objects are
     # built after its lock is released (ampy serve then need not queue small reads behind a large one).
     concurrent_retrieve = True
+    # lookup/row_count take a per-render ``fresh_token``: a CSV is checked for changes once per render.
+    per_render_freshness = True
 
     def __init__(
         self,
@@ -189,8 +191,10 @@ class LocalBackend(Backend):
         case_sensitive: bool = False,
         order_by: Sequence[tuple[str, bool]] = (),
         limit: int | None = None,
+        fresh_token: object = None,
     ) -> list[Row]:
-        return self.store.lookup(de, filters, case_sensitive=case_sensitive, order_by=order_by, limit=limit)
+        return self.store.lookup(de, filters, case_sensitive=case_sensitive, order_by=order_by, limit=limit,
+                                 fresh_token=fresh_token)
 
     def insert_row(self, de: str, values: Pairs) -> int:
         return self.store.insert_row(de, values)
@@ -204,8 +208,8 @@ class LocalBackend(Backend):
     def delete_rows(self, de: str, filters: Pairs) -> int:
         return self.store.delete_rows(de, filters)
 
-    def row_count(self, de: str) -> int:
-        return self.store.row_count(de)
+    def row_count(self, de: str, fresh_token: object = None) -> int:
+        return self.store.row_count(de, fresh_token)
 
     def claim_row(
         self, de: str, claimed_column: str, claimant_column: str, claimant_value: object, claimant_pairs: Pairs

@@ -15,7 +15,7 @@ import os
 from ..api.model import ApiObject
 from ..backends.base import ApiResponse, ApiResult, BackendError
 from . import types
-from .dataext import DataExtensions, deo_target
+from .dataext import DataExtensions, deo_target, filtered_rows
 from .objects import ObjectError, ObjectRepository, as_list, identity_of, merge, normalise, now_text, text
 from .retrieve import (
     Pager,
@@ -282,7 +282,7 @@ class LocalCloud:
                 raise ObjectError("Retrieve DataExtensionObject rows as DataExtensionObject[<name or key>].")
             info = self.des.resolve(target)
             return self._retrieve_pairs(
-                self.store.lookup(info.name, ()), info.columns, wanted, filt,
+                filtered_rows(self.store, info, filt), info.columns, wanted, filt,
                 f"DataExtensionObject[{info.name}]", strict_nulls=True, rows=True,
             )
         canonical = types.canonical_type(object_type)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
+from .dataext import filtered_rows
 from .objects import ObjectError, text
 from .retrieve import compile_filter, filter_properties
 
@@ -38,5 +39,5 @@ def execute_filter(
         keep = compile_filter(definition.get("DataFilter"), lambda row, p: row.get(lowered.get(p.lower(), p)))
     except ObjectError as e:
         raise BackendError(f"Data filter '{key}': {e.message}") from None
-    rows = [r for r in cloud.store.lookup(info.name, (), order_by=order_by) if keep(r)]
+    rows = [r for r in filtered_rows(cloud.store, info, definition.get("DataFilter"), order_by) if keep(r)]
     return rows[:limit] if limit is not None else rows

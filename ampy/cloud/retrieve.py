@@ -210,7 +210,7 @@ def _compare(left: str, right: str, as_dates: bool) -> int:
         a, b = parse_number(left), parse_number(right)
         if a is not None and b is not None:
             return (a > b) - (a < b)
-    if as_dates or (_looks_like_date(left) and _looks_like_date(right)):
+    if as_dates or (looks_like_date(left) and looks_like_date(right)):
         da, db = _as_date(left), _as_date(right)
         if da is not None and db is not None:
             da, db = da.replace(tzinfo=None), db.replace(tzinfo=None)
@@ -219,7 +219,7 @@ def _compare(left: str, right: str, as_dates: bool) -> int:
     return (a_s > b_s) - (a_s < b_s)
 
 
-def _looks_like_date(value: str) -> bool:
+def looks_like_date(value: str) -> bool:
     return bool(re.match(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", value))
 
 

@@ -15,6 +15,7 @@ creates the tables and hands out transactions.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -65,6 +66,23 @@ def _fold(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def _casefold(value):
+    """The key a Retrieve filter's text comparison uses (``str.casefold``: ß matches ss)."""
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _claim_free(column: str) -> str:
+    """The condition of a row ClaimRow may still hand out (written once, so the partial index
+    made from it and the query that wants it match term for term)."""
+    return f"(COALESCE({column}, '') = '' OR lower({column}) IN ('false', '0'))"
+
+
+def index_name(table: str, kind: str, terms: Sequence[str]) -> str:
+    """A deterministic index name: the same column set gets the same index in every process."""
+    digest = hashlib.sha1("\0".join(terms).encode()).hexdigest()[:16]
+    return f"{table}_{kind}_{digest}"
+
+
 class DataExtensionInfo:
     __slots__ = ("columns", "customer_key", "meta", "name", "primary_keys", "source", "table")
 
@@ -106,6 +124,7 @@ class DataStore:
         self._lock = threading.RLock()
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=busy_timeout)
         self.db.create_function("ampy_fold", 1, _fold, deterministic=True)
+        self.db.create_function("ampy_casefold", 1, _casefold, deterministic=True)
         self.db.create_function("ampy_sort_key", 2, sort_key, deterministic=True)
         if path != ":memory:":
             with self._busy_is_clear():
@@ -117,6 +136,13 @@ class DataStore:
         self._schema_version = -1
         self._dir_stamp: object = None
         self._csv_files: dict[str, str] = {}
+        # Read paths: the render token each DE was last checked for freshness under, the SQL of
+        # each lookup shape, the indexes known to exist and row counts by write counters.
+        self._fresh: dict[str, object] = {}
+        self._plans: dict[tuple, tuple] = {}
+        self._indexes: set[str] = set()
+        self._index_failed: set[str] = set()
+        self._counts: dict[str, tuple] = {}
 
     def _create_tables(self) -> None:
         with self.transaction():
@@ -167,7 +193,7 @@ class DataStore:
             except BaseException:
                 self._depth = 0
                 self.db.execute("ROLLBACK")
-                self._info.clear()  # a rolled-back CREATE/DROP must not stay cached
+                self._forget()  # a rolled-back CREATE/DROP must not stay cached
                 raise
             self._depth = 0
             self.db.execute("COMMIT")
@@ -197,8 +223,17 @@ class DataStore:
         task runner may have re-imported a CSV or dropped a DE)."""
         version = self.db.execute("PRAGMA schema_version").fetchone()[0]
         if version != self._schema_version:
-            self._info.clear()
+            self._forget()
             self._schema_version = version
+
+    def _forget(self) -> None:
+        """Drop every cached fact about tables (their names may now mean other tables)."""
+        self._info.clear()
+        self._fresh.clear()
+        self._plans.clear()
+        self._indexes.clear()
+        self._index_failed.clear()
+        self._counts.clear()
 
     # ---- catalogue -------------------------------------------------------------------------
     def _scan_dir(self) -> None:
@@ -223,10 +258,17 @@ class DataStore:
         self._csv_files = files
         self._dir_stamp = stamp
 
-    def info(self, de: str) -> DataExtensionInfo:
-        """The data extension named ``de``, importing or refreshing it from its CSV."""
+    def info(self, de: str, fresh_token: object = None) -> DataExtensionInfo:
+        """The data extension named ``de``, importing or refreshing it from its CSV.
+
+        With a ``fresh_token`` (one object per render), the CSV and schema are checked only on
+        the first call under that token: a render sees one version of each data extension."""
         key = de.strip().lower()
         with self._lock:
+            if fresh_token is not None and self._fresh.get(key) is fresh_token:
+                info = self._info.get(key)
+                if info is not None:
+                    return info
             self._scan_dir()
             path = self._csv_files.get(key)
             if path is not None:
@@ -239,6 +281,8 @@ class DataStore:
                     raise BackendError(f"Data extension '{de}' does not exist")
                 info = _info_from_row(row)
                 self._info[key] = info
+            if fresh_token is not None:
+                self._fresh[key] = fresh_token
             return info
 
     def find(self, ref: str) -> DataExtensionInfo | None:
@@ -271,7 +315,7 @@ class DataStore:
         with self.transaction():
             self.db.execute(f"DROP TABLE IF EXISTS {_quote(info.table)}")
             self.db.execute("DELETE FROM ampy_de WHERE key=?", (info.name.lower(),))
-        self._info.pop(info.name.lower(), None)
+        self._forget()
 
     def update_meta(
         self,
@@ -306,7 +350,7 @@ class DataStore:
                     info.name.lower(),
                 ),
             )
-        self._info.pop(info.name.lower(), None)
+        self._forget()
         return self.info(final)
 
     def names(self) -> list[str]:
@@ -429,27 +473,60 @@ class DataStore:
                     json.dumps(meta),
                 ),
             )
-        self._info.pop(key, None)
+        self._forget()
         if source is None:
             return self.info(name)
         return DataExtensionInfo(name, tbl, columns, list(primary_keys), customer_key, meta, source)
 
+    # ---- indexes ---------------------------------------------------------------------------
+    def _ensure_index(self, info: DataExtensionInfo, kind: str, terms: Sequence[str],
+                      where: str | None = None) -> None:
+        """Create (once, ``IF NOT EXISTS``) the index a read needs. It is kept with the store, so
+        later processes find it; a store that cannot be written (read-only, or busy past the
+        timeout) is read without it."""
+        name = index_name(info.table, kind, [*terms, where or ""])
+        if name in self._indexes or name in self._index_failed:
+            return
+        try:
+            if not self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?", (name,)
+            ).fetchone():
+                with self.transaction():
+                    self.db.execute(
+                        f"CREATE INDEX IF NOT EXISTS {_quote(name)} ON {_quote(info.table)}"
+                        f" ({', '.join(terms)}){' WHERE ' + where if where else ''}"
+                    )
+        except (sqlite3.OperationalError, StoreBusy):
+            self._index_failed.add(name)
+            return
+        self._indexes.add(name)
+
+    def _index_columns(self, info: DataExtensionInfo, columns: Sequence[str], case_sensitive: bool) -> None:
+        """The index an equality filter on ``columns`` is answered from: on the folded values
+        (exactly the ``ampy_fold`` the query compares) or, for the CS variants, the values."""
+        if not columns:
+            return
+        ordered = sorted({c for c in columns}, key=str.lower)
+        if case_sensitive:
+            self._ensure_index(info, "cs", [_quote(c) for c in ordered])
+        elif {c.lower() for c in ordered} != {k.lower() for k in info.primary_keys}:
+            # (the primary key's unique index is already on its folded values)
+            self._ensure_index(info, "ci", [f"ampy_fold({_quote(c)})" for c in ordered])
+
+    def ensure_lookup_index(self, de: str, columns: Sequence[str], *, case_sensitive: bool = False) -> None:
+        """Create the index lookups on ``columns`` use now (e.g. before the store is shipped
+        read-only to workers that cannot create it)."""
+        with self._lock:
+            info = self.info(de)
+            self._index_columns(info, [info.column(c) for c in columns], case_sensitive)
+
     # ---- rows ------------------------------------------------------------------------------
     def _where(self, info: DataExtensionInfo, filters: Pairs, case_sensitive: bool) -> tuple[str, list]:
-        clauses, params = [], []
-        for col, value in filters:
-            column = info.column(col)
-            c = _quote(column)
-            v = filter_value(info, column, value)
-            if v is None:
-                clauses.append(f"{c} IS NULL")
-            elif case_sensitive:
-                clauses.append(f"{c} = ?")
-                params.append(v)
-            else:
-                clauses.append(f"ampy_fold({c}) = ?")
-                params.append(v.lower())
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        columns = [info.column(col) for col, _ in filters]
+        values = [filter_value(info, column, value) for column, (_, value) in zip(columns, filters, strict=True)]
+        self._index_columns(info, columns, case_sensitive)
+        where = _where_sql(columns, values, case_sensitive)
+        return (" WHERE " + where if where else ""), _where_params(values, case_sensitive)
 
     def lookup(
         self,
@@ -459,19 +536,61 @@ class DataStore:
         case_sensitive: bool = False,
         order_by: Sequence[tuple[str, bool]] = (),
         limit: int | None = None,
+        fresh_token: object = None,
     ) -> list[dict]:
+        """Rows matching every (column, value) pair, in the DE's order or ``order_by``.
+
+        ``fresh_token``: see ``info``. The SQL of each shape of call is built once and the
+        filter is answered from an index (created on first use)."""
+        with self._lock:
+            try:
+                return self._lookup(de, filters, case_sensitive, tuple(order_by), limit, fresh_token)
+            except sqlite3.OperationalError as e:
+                if fresh_token is None or "no such table" not in str(e):
+                    raise
+                # Another connection replaced the table during this render: read it afresh.
+                self._forget()
+                return self._lookup(de, filters, case_sensitive, tuple(order_by), limit, None)
+
+    def _lookup(self, de, filters, case_sensitive, order_by, limit, fresh_token) -> list[dict]:
+        info = self.info(de, fresh_token)
+        shape = (info.name.lower(), tuple(c.lower() for c, _ in filters), case_sensitive, order_by, limit)
+        plan = self._plans.get(shape)
+        if plan is None or plan[0] is not info:
+            columns = [info.column(c) for c, _ in filters]
+            order = ", ".join(self._order_term(info, c, desc) for c, desc in order_by)
+            select = (
+                f"SELECT {', '.join(_quote(c) for c in info.columns) or '_rowid'} FROM {_quote(info.table)}"
+            )
+            tail = f" ORDER BY {order + ', ' if order else ''}_rowid"
+            if limit is not None:
+                tail += f" LIMIT {int(limit)}"
+            self._index_columns(info, columns, case_sensitive)
+            plan = self._plans[shape] = (info, columns, select, tail, {})
+        _, columns, select, tail, by_nulls = plan
+        values = [filter_value(info, column, value) for column, (_, value) in zip(columns, filters, strict=True)]
+        nulls = tuple(v is None for v in values)
+        sql = by_nulls.get(nulls)
+        if sql is None:
+            where = _where_sql(columns, values, case_sensitive)
+            sql = by_nulls[nulls] = select + (where and " WHERE " + where) + tail
+        cols = info.columns
+        return [dict(zip(cols, r, strict=False))
+                for r in self.db.execute(sql, _where_params(values, case_sensitive))]
+
+    def casefold_candidates(self, de: str, column: str, value: str) -> list[dict]:
+        """Rows whose ``column`` casefolds to ``value.casefold()`` (what a Retrieve filter's text
+        ``equals`` keeps), in the DE's order, found through an index on the casefolded column."""
         with self._lock:
             info = self.info(de)
-            where, params = self._where(info, filters, case_sensitive)
-            order = ", ".join(self._order_term(info, c, desc) for c, desc in order_by)
+            own = info.column(column)
+            term = f"ampy_casefold({_quote(own)})"
+            self._ensure_index(info, "cf", [term])
             sql = (
-                f"SELECT {', '.join(_quote(c) for c in info.columns) or '_rowid'} FROM {_quote(info.table)}"
-                f"{where} ORDER BY {order + ', ' if order else ''}_rowid"
+                f"SELECT {', '.join(_quote(c) for c in info.columns)} FROM {_quote(info.table)}"
+                f" WHERE {term} = ? ORDER BY _rowid"
             )
-            if limit is not None:
-                sql += f" LIMIT {int(limit)}"
-            cols = info.columns
-            return [dict(zip(cols, r, strict=False)) for r in self.db.execute(sql, params)]
+            return [dict(zip(info.columns, r, strict=False)) for r in self.db.execute(sql, (value.casefold(),))]
 
     @staticmethod
     def _order_term(info: DataExtensionInfo, column: str, desc: bool) -> str:
@@ -480,10 +599,20 @@ class DataStore:
         kind = field_type(info, own).replace("'", "")
         return f"ampy_sort_key({_quote(own)}, '{kind}') {'DESC' if desc else 'ASC'}"
 
-    def row_count(self, de: str) -> int:
+    def row_count(self, de: str, fresh_token: object = None) -> int:
+        """COUNT(*) over a narrow index, remembered until this or another connection writes."""
         with self._lock:
-            info = self.info(de)
-            return self.db.execute(f"SELECT COUNT(*) FROM {_quote(info.table)}").fetchone()[0]
+            info = self.info(de, fresh_token)
+            stamp = (self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
+            known = self._counts.get(info.table)
+            if known is not None and known[0] == stamp:
+                return known[1]
+            self._ensure_index(info, "n", ["_rowid"])
+            n = self.db.execute(f"SELECT COUNT(*) FROM {_quote(info.table)}").fetchone()[0]
+            # (read after any index creation above, which itself counts as a change)
+            stamp = (self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
+            self._counts[info.table] = (stamp, n)
+            return n
 
     def _write(self, fn):
         try:
@@ -593,10 +722,11 @@ class DataStore:
             ).fetchone()
             if held is not None:
                 return dict(zip(info.columns, held[1:], strict=False))
+            # The rows still free sit in a partial index, so the first is found without
+            # stepping over every row already claimed.
+            self._ensure_index(info, "free", ["_rowid"], where=_claim_free(claimed))
             free = self.db.execute(
-                f"SELECT _rowid FROM {_quote(info.table)} "
-                f"WHERE (COALESCE({claimed}, '') = '' OR lower({claimed}) IN ('false', '0')) "
-                f"ORDER BY _rowid LIMIT 1"
+                f"SELECT _rowid FROM {_quote(info.table)} WHERE {_claim_free(claimed)} ORDER BY _rowid LIMIT 1"
             ).fetchone()
             if free is None:
                 return None
@@ -614,6 +744,22 @@ class DataStore:
     def close(self) -> None:
         with self._lock:
             self.db.close()
+
+
+def _where_sql(columns: Sequence[str], values: Sequence[object], case_sensitive: bool) -> str:
+    """The equality terms of a lookup, spelled as its index is: ``ampy_fold(col)`` (also for
+    NULL, which folds to NULL) or, case-sensitively, the column itself."""
+    terms = []
+    for column, value in zip(columns, values, strict=True):
+        c = _quote(column) if case_sensitive else f"ampy_fold({_quote(column)})"
+        terms.append(f"{c} IS NULL" if value is None else f"{c} = ?")
+    return " AND ".join(terms)
+
+
+def _where_params(values: Sequence[object], case_sensitive: bool) -> list:
+    if case_sensitive:
+        return [v for v in values if v is not None]
+    return [v.lower() for v in values if v is not None]
 
 
 def read_csv(path: str) -> tuple[list[str], list[list[str | None]]]:

@@ -34,8 +34,19 @@ def _read(ctx, de: str, filters, *, case_sensitive: bool = False, order_by=(), l
     rows = cache.get(key)
     if rows is None:
         rows = cache[key] = ctx.backend.lookup(de, filters, case_sensitive=case_sensitive, order_by=order_by,
-                                               limit=limit)
+                                               limit=limit, **_freshness(ctx))
     return rows
+
+
+def _freshness(ctx) -> dict:
+    """The render's token for backends that check a CSV's freshness once per render ({} for
+    the others): every read of one render sees the same version of the data."""
+    if not getattr(ctx.backend, "per_render_freshness", False):
+        return {}
+    token = ctx.cache.get("de.fresh")
+    if token is None:
+        token = ctx.cache["de.fresh"] = object()
+    return {"fresh_token": token}
 
 
 def _de_name(de) -> str:
@@ -297,7 +308,7 @@ def claim_row_value(ctx, de, return_column, claimed_col, fallback, claimant_col,
          signature="DataExtensionRowCount(de)")
 def data_extension_row_count(ctx, de):
     """Number of rows in the named data extension."""
-    return ctx.backend.row_count(_de_name(de))
+    return ctx.backend.row_count(_de_name(de), **_freshness(ctx))
 
 
 def _filter_key(key) -> str:
