@@ -19,8 +19,11 @@ KEYWORDS = frozenset(
     "var set if then elseif else endif for to downto do next and or not true false".split())
 
 # Where template text stops: a block, an inline expression, an attribute or a script tag.
+# A personalization string may hold spaces (%%First Name%%): a letter or _ first, then letters,
+# digits, _, - and single spaces, no space at either end, at most 100 characters (the longest
+# attribute name Marketing Cloud accepts); anything else between %% pairs (`100%% off %%`) is text.
 _OPENER = re.compile(
-    r"%%\[|%%=|%%[A-Za-z_][A-Za-z0-9_\-]*%%"
+    r"%%\[|%%=|%%(?=[^%]{1,100}%%)[A-Za-z_][A-Za-z0-9_\-]*(?: [A-Za-z0-9_\-]+)*%%"
     r"|%%(?:MSG|MMS_CONTENT_URL)\(\d+\)(?:\.[A-Za-z]+(?:\(\d+\))?)?%%"
     r"|<script\b(?=[^>]*\brunat\s*=\s*[\"']?server\b)(?=[^>]*\blanguage\s*=\s*[\"']?ampscript\b)[^>]*>",
     re.IGNORECASE,
@@ -74,18 +77,24 @@ def tokenize(source: str, name: str = "<string>") -> list[Tok]:
     return list(iter_tokens(source, name))
 
 
-def iter_tokens(source: str, name: str = "<string>"):
+def iter_tokens(source: str, name: str = "<string>", recover=None):
     """``tokenize`` as it goes: the tokens of each text run or block as soon as it is scanned (the
-    parser holds only what it has not reduced yet, not every token of a large template)."""
+    parser holds only what it has not reduced yet, not every token of a large template).
+
+    ``recover``, when given, receives each scanning error instead of it being raised, and scanning
+    goes on past it (the linter reports every error of a file)."""
     lines = _Lines(source)
     toks: list[Tok] = []
     n = len(source)
     pos = 0
 
-    def error(msg: str, at: int, incomplete: bool = False) -> AmpscriptSyntaxError:
+    def error(msg: str, at: int, incomplete: bool = False) -> None:
         line, col = lines.at(at)
         err = AmpscriptSyntaxError(msg, incomplete=incomplete)
-        return err.locate(name, source, line, col)  # type: ignore[return-value]
+        err.locate(name, source, line, col)
+        if recover is None:
+            raise err
+        recover(err)
 
     def add(kind: str, value: str, at: int) -> None:
         line, col = lines.at(at)
@@ -109,16 +118,16 @@ def iter_tokens(source: str, name: str = "<string>"):
                 pos = b.end()
                 continue
             add("BLOCK_OPEN", opener, start)
-            pos = _code(source, m.end(), "block_close", add, error)
+            pos = _code(source, m.end(), "block_close", add, error, start)
         elif opener == "%%=":
             add("INLINE_OPEN", opener, start)
-            pos = _code(source, m.end(), "inline_close", add, error)
+            pos = _code(source, m.end(), "inline_close", add, error, start)
         elif opener.startswith("%%"):
             add("ATTR_OUT", opener[2:-2], start)
             pos = m.end()
         else:
             add("BLOCK_OPEN", opener, start)
-            pos = _code(source, m.end(), "script_close", add, error)
+            pos = _code(source, m.end(), "script_close", add, error, start)
     yield from toks
 
 
@@ -126,15 +135,38 @@ _CLOSERS = {"block_close": ("BLOCK_CLOSE", "]%%"), "inline_close": ("INLINE_CLOS
             "script_close": ("BLOCK_CLOSE", "</script>")}
 
 
-def _code(source: str, pos: int, closer: str, add, error) -> int:
-    """Scan code until the closer of this mode; return the position after it."""
+_ARITHMETIC = {"+": "Add", "-": "Subtract", "*": "Multiply", "/": "Divide", "%": "Mod"}
+_OPERAND = re.compile(r"\s*(@?@?[A-Za-z0-9_.]+|\"[^\"\r\n]*\"|'[^'\r\n]*')")
+_WHAT_CLOSES = {"block_close": "']%%'", "inline_close": "'=%%'", "script_close": "'</script>'"}
+
+
+def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int:
+    """Scan code until the closer of this mode; return the position after it. ``error`` raises,
+    or records and returns (then scanning resumes past the problem)."""
     n = len(source)
     match = _CODE.match
-    opened_at = pos
+    last = ""  # the previous token's source text, for the arithmetic hint
+
+    def never_closed(at: int) -> int:
+        error(f"Missing {_WHAT_CLOSES[closer]}: the block opened here is never closed", opened_at,
+              incomplete=at >= n)
+        add(_CLOSERS[closer][0], "", at)  # recovering: the parser sees the block end where it stopped
+        return at
+
     while pos < n:
         m = match(source, pos)
         if m is None:
-            raise error(f"Unexpected character {source[pos]!r}", pos)
+            ch = source[pos]
+            if source.startswith("%%", pos) or (ch == "<" and source.startswith("<script", pos)):
+                return never_closed(pos)  # another block starts: this one was left open
+            if ch in _ARITHMETIC:
+                right = _OPERAND.match(source, pos + 1)
+                use = f"{_ARITHMETIC[ch]}({last or 'a'}, {right.group(1) if right else 'b'})"
+                error(f"AMPscript has no arithmetic operators: use {use}", pos)
+            else:
+                error(f"Unexpected character {ch!r}", pos)
+            pos += 1
+            continue
         kind = m.lastgroup
         if kind == "ws":
             pos = m.end()
@@ -142,14 +174,18 @@ def _code(source: str, pos: int, closer: str, add, error) -> int:
         if kind == "comment":
             end = source.find("*/", m.end())
             if end < 0:
-                raise error("Unterminated comment", pos, incomplete=True)
+                error("Unterminated comment", pos, incomplete=True)
+                return never_closed(n)
             pos = end + 2
             continue
         if kind in _CLOSERS:
             if kind != closer:
                 if kind == "inline_close":  # `@a =%%` is impossible elsewhere; read as `=` then `%%`
-                    raise error("Unexpected '=%%'", pos)
-                raise error(f"Unexpected {_CLOSERS[kind][1]!r}", pos)
+                    error("Unexpected '=%%'", pos)
+                else:
+                    error(f"Unexpected {_CLOSERS[kind][1]!r}", pos)
+                pos = m.end()
+                continue
             add(_CLOSERS[kind][0], m.group(0), pos)
             return m.end()
         if kind == "string":
@@ -159,7 +195,8 @@ def _code(source: str, pos: int, closer: str, add, error) -> int:
             while True:
                 j = source.find(quote, i)
                 if j < 0:
-                    raise error("Unterminated string", pos, incomplete=True)
+                    error("Unterminated string", pos, incomplete=True)
+                    return never_closed(n)
                 parts.append(source[i:j])
                 if source.startswith(quote, j + 1):  # a doubled quote is an escaped quote
                     parts.append(quote)
@@ -167,15 +204,16 @@ def _code(source: str, pos: int, closer: str, add, error) -> int:
                     continue
                 break
             add("STRING", "".join(parts), pos)
+            last = source[pos:j + 1]
             pos = j + 1
             continue
+        last = m.group(0)
         if kind == "name":
-            word = m.group(0)
+            word = last
             low = word.lower()
             add(low.upper() if low in KEYWORDS else "NAME", word, pos)
             pos = m.end()
             continue
-        add(_SIMPLE[kind], m.group(0), pos)
+        add(_SIMPLE[kind], last, pos)
         pos = m.end()
-    what = {"block_close": "']%%'", "inline_close": "'=%%'", "script_close": "'</script>'"}[closer]
-    raise error(f"Missing {what} to close this block", max(opened_at - 3, 0), incomplete=True)
+    return never_closed(n)
