@@ -3,6 +3,11 @@
 ``Msg``, ``Verb``, ``Noun``, ``Nouns`` and ``MMS_Content_URL`` exist only inside a MobileConnect
 message: a page or email using them is refused before anything runs. The three conversation
 functions run anywhere but only act in an ``sms`` render; elsewhere they return false.
+
+Conversations persist in the local cloud's store (``ampy.cloud.sms_conversations``). An inbound
+message from a mobile number to a code with an active conversation is routed to the
+conversation's next keyword: ``Verb()`` is that keyword, ``Nouns()``/``Noun(n)`` read the whole
+text the subscriber sent, and ``Msg(0)`` stays the text as sent.
 """
 
 from __future__ import annotations
@@ -20,7 +25,48 @@ SMS_ONLY_ERROR = "only inside a MobileConnect message"
 def _message(ctx) -> SmsMessage:
     if ctx.sms is None:
         ctx.sms = SmsMessage()   # an sms render without a message: an empty one
-    return ctx.sms
+    message = ctx.sms
+    if not message.routed:
+        # Consulted once per message: an open conversation decides the keyword of this reply.
+        message.routed = True
+        code, number = message.short_code.strip(), message.mobile_number.strip()
+        if code and number:
+            conv = _stored(ctx, message, code, number)
+            if conv is not None and conv.active:
+                message.routed_keyword = conv.next_keyword
+    return message
+
+
+def _store(ctx):
+    """The store conversations persist in: the local cloud's; None for a backend without one."""
+    return getattr(ctx.backend, "store", None)
+
+
+def _stored(ctx, message: SmsMessage, code: str, number: str) -> SmsConversation | None:
+    """The conversation of a pair, from this message's state or else from the store."""
+    conv = message.conversations.get((code, number))
+    if conv is None:
+        store = _store(ctx)
+        if store is not None:
+            from ..cloud.sms_conversations import load
+
+            conv = load(store, code, number)
+            if conv is not None:
+                message.conversations[(code, number)] = conv
+    return conv
+
+
+def _save(ctx, conv: SmsConversation) -> None:
+    store = _store(ctx)
+    if store is not None:
+        from ..cloud.sms_conversations import save
+
+        save(store, conv)
+
+
+def _active(ctx, from_code, to_number) -> SmsConversation | None:
+    conv = _stored(ctx, _message(ctx), _code(from_code, "from code"), _code(to_number, "mobile number"))
+    return conv if conv is not None and conv.active else None
 
 
 def _position(value) -> int:
@@ -83,7 +129,9 @@ def create_sms_conversation(ctx, from_code, to_number, next_keyword, app):
     if to_text(app).strip().upper() != "MOBILECONNECT":
         raise FunctionError(f"the app must be \"MOBILECONNECT\", got \"{to_text(app)}\"")
     key = (_code(from_code, "from code"), _code(to_number, "mobile number"))
-    _message(ctx).conversations[key] = SmsConversation(key[0], key[1], _code(next_keyword, "next keyword"))
+    conv = SmsConversation(key[0], key[1], _code(next_keyword, "next keyword"))
+    _message(ctx).conversations[key] = conv
+    _save(ctx, conv)
     return True
 
 
@@ -93,10 +141,11 @@ def end_sms_conversation(ctx, from_code, to_number):
     """Closes the active conversation; false outside SMS or when none is open."""
     if ctx.kind != "sms":
         return False
-    conv = _message(ctx).conversation(_code(from_code, "from code"), _code(to_number, "mobile number"))
+    conv = _active(ctx, from_code, to_number)
     if conv is None:
         return False
     conv.active = False
+    _save(ctx, conv)
     return True
 
 
@@ -106,8 +155,9 @@ def set_sms_conversation_next_keyword(ctx, from_code, to_number, keyword):
     """Sets the keyword for the next reply in an open conversation; false outside SMS or without one."""
     if ctx.kind != "sms":
         return False
-    conv = _message(ctx).conversation(_code(from_code, "from code"), _code(to_number, "mobile number"))
+    conv = _active(ctx, from_code, to_number)
     if conv is None:
         return False
     conv.next_keyword = _code(keyword, "keyword")
+    _save(ctx, conv)
     return True

@@ -28,16 +28,25 @@ class SmsMessage:
     short_code: str = ""
     mms_urls: list[str] = field(default_factory=list)
     conversations: dict[tuple[str, str], SmsConversation] = field(default_factory=dict)
+    # The next keyword of the conversation this message answers ('' outside one): the message is
+    # then read as if the subscriber had typed that keyword before the text.
+    routed_keyword: str = ""
+    routed: bool = False   # whether the stored conversation has been consulted yet
 
     @property
     def keyword(self) -> str:
-        """The first word of the message (``Verb()``)."""
+        """The first word of the message (``Verb()``), or the conversation's next keyword."""
+        if self.routed_keyword:
+            return self.routed_keyword
         words = self.text.split(None, 1)
         return words[0] if words else ""
 
     @property
     def nouns(self) -> str:
-        """Everything after the keyword, outer whitespace removed (``Nouns()``)."""
+        """Everything after the keyword, outer whitespace removed (``Nouns()``); the whole text
+        when a conversation routed the message."""
+        if self.routed_keyword:
+            return self.text.strip()
         words = self.text.split(None, 1)
         return words[1].strip() if len(words) > 1 else ""
 
