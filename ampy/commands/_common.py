@@ -40,7 +40,8 @@ def add_render_options(p: argparse.ArgumentParser, *, default_context: str = "pa
                    help="the page is a Smart Capture form post (IsNullDefault returns its default)")
     s = p.add_argument_group("MobileConnect message (SMS functions, with --context sms)")
     s.add_argument("--sms-text", metavar="TEXT",
-                   help="the inbound message text (MSG(0)); its first word is the keyword")
+                   help="the inbound message text (MSG(0)); its first word is the keyword, unless an "
+                        "open conversation with this number and code routes it to its next keyword")
     s.add_argument("--mobile-number", metavar="NUMBER", default="", help="the sender's mobile number")
     s.add_argument("--short-code", metavar="CODE", default="", help="the code the message was sent to")
     s.add_argument("--mms-url", action="append", default=[], metavar="URL", help="an MMS attachment URL (repeatable)")
