@@ -29,6 +29,7 @@ from .objects import as_list, now_text, text, truthy
 from .tasks import TaskCanceled, TaskFailed
 
 _CHECK_EVERY = 50  # recipients between looks at the cancel / pause flags
+_PROGRESS_FROM = 1000  # sends at least this large report their progress in the task's detail
 
 
 @dataclass
@@ -357,27 +358,22 @@ def send_email(
     rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
     delivery = Delivery(cloud, task_id)
     sent, errored, events, first_error = 0, 0, [], ""
+    total = len(aud.recipients)
+    renders = _renders(cloud, parts, aud, job, name, task_id, subject=subject, email=email)
     try:
-        for i, r in enumerate(aud.recipients):
+        for i, (r, (rendered, error)) in enumerate(zip(aud.recipients, renders)):
             if i % _CHECK_EVERY == 0:
                 _check_flags(cloud, task_id, rowid)
-            attrs = dict(r.attributes)
-            attrs.setdefault("emailaddr", r.email)
-            attrs.setdefault("_subscriberkey", r.subscriber_key)
-            attrs.setdefault("subscriberkey", r.subscriber_key)
-            attrs.update({"jobid": str(task_id), "_emailid": job.email_id, "emailname_": name})
-            try:
-                rendered = {
-                    part: tpl.render(attributes=attrs, backend=cloud.backend, context="email", send=job)
-                    for part, tpl in parts.items()
-                }
-            except AmpscriptError as e:
+                if i and total >= _PROGRESS_FROM:  # AsyncActivityStatus shows how far a long send is
+                    cloud.tasks.set_detail(task_id, f"{i} of {total} rendered, {sent} sent, {errored} errored")
+            if error is not None:
+                message, skip_subscriber = error
                 errored += 1
-                if getattr(e, "skip_subscriber", True) is False:
+                if not skip_subscriber:
                     # RaiseError without skipSubscriber stops the whole job; what was sent stays sent.
                     _finish_send(cloud, rowid, stored, "Error", sent, errored, events)
-                    raise TaskFailed(f"RaiseError stopped the send at {r.subscriber_key}: {e.message}") from None
-                first_error = first_error or f"{r.subscriber_key}: {e.message}"
+                    raise TaskFailed(f"RaiseError stopped the send at {r.subscriber_key}: {message}") from None
+                first_error = first_error or f"{r.subscriber_key}: {message}"
                 continue
             if delivery.deliver(_message(rendered, from_name, from_address, r.email)):
                 sent += 1
@@ -398,12 +394,44 @@ def send_email(
         _finish_send(cloud, rowid, stored, "Canceled", sent, errored, events)
         raise
     finally:
+        renders.close()
         delivery.close()
     _finish_send(cloud, rowid, stored, "Complete", sent, errored, events)
     detail = f"{sent} sent, {errored} errored"
     if first_error:
         detail += f" (first error: {first_error})"
     cloud.tasks.set_detail(task_id, detail)
+
+
+def _send_attributes(r: Recipient, task_id: int, job: SendJob, name: str) -> dict:
+    attrs = dict(r.attributes)
+    attrs.setdefault("emailaddr", r.email)
+    attrs.setdefault("_subscriberkey", r.subscriber_key)
+    attrs.setdefault("subscriberkey", r.subscriber_key)
+    attrs.update({"jobid": str(task_id), "_emailid": job.email_id, "emailname_": name})
+    return attrs
+
+
+def _renders(cloud, parts: dict, aud: Audience, job: SendJob, name: str, task_id: int, *, subject: str,
+             email: ApiObject):
+    """(rendered parts, None) or (None, (message, skip_subscriber)) per recipient, in order: in this
+    process, or in worker processes for a large audience (see ampy.audience.sending)."""
+    from ..audience.sending import parallel_jobs, render_in_workers, spec_for
+    from ..errors import AmpscriptError
+
+    attributes = (_send_attributes(r, task_id, job, name) for r in aud.recipients)
+    jobs = parallel_jobs(cloud, len(aud.recipients))
+    if jobs > 1:
+        sources = {"Subject": subject, "HTMLBody": text(email.get("HTMLBody")), "TextBody": text(email.get("TextBody"))}
+        spec = spec_for(cloud, {part: sources[part] for part in parts}, name, job)
+        yield from render_in_workers(spec, attributes, jobs)
+        return
+    for attrs in attributes:
+        try:
+            yield {part: tpl.render(attributes=attrs, backend=cloud.backend, context="email", send=job)
+                   for part, tpl in parts.items()}, None
+        except AmpscriptError as e:
+            yield None, (e.message, getattr(e, "skip_subscriber", True) is not False)
 
 
 def _check_flags(cloud, task_id: int, rowid: int) -> None:
