@@ -159,9 +159,10 @@ def test_invalid_formats_are_echoed(pattern):
     assert format_dotnet(WED, pattern) == pattern
 
 
-def test_local_values_convert_for_rfc1123_and_carry_the_offset():
-    assert format_dotnet(WED, "r", local=True) == "Wed, 04 Mar 2026 19:05:09 GMT"
-    assert format_dotnet(dt.datetime(2026, 3, 4, 20, 0), "R", local=True) == "Thu, 05 Mar 2026 02:00:00 GMT"
+def test_local_values_carry_the_offset_and_rfc1123_does_not_convert():
+    # The reference's token table: r and u do not convert a server-time value.
+    assert format_dotnet(WED, "r", local=True) == "Wed, 04 Mar 2026 13:05:09 GMT"
+    assert format_dotnet(dt.datetime(2026, 3, 4, 20, 0), "R", local=True) == "Wed, 04 Mar 2026 20:00:00 GMT"
     assert format_dotnet(WED, "o", local=True) == "2026-03-04T13:05:09.0000000-06:00"
     assert format_dotnet(WED, "%K", local=True) == "-06:00"
     assert format_dotnet(WED, "u", local=True) == "2026-03-04 13:05:09Z"   # u never converts
@@ -212,7 +213,7 @@ def test_format_date_dialect_tokens(args, expected):
         ("D", "Wednesday, March 4, 2026"),
         ("M", "March 4"),
         ("m", "March 4"),
-        ("r", "Wed, 04 Mar 2026 19:05:09 GMT"),      # RFC 1123 in GMT: system time + 6 hours
+        ("r", "Wed, 04 Mar 2026 13:05:09 GMT"),      # RFC 1123 of the server time, not converted
         ("s", "2026-03-04T13:05:09"),
         ("u", "2026-03-04 13:05:09Z"),
         ("t", "1:05 PM"),

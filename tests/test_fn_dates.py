@@ -252,7 +252,7 @@ DATE = '"3/4/2026 1:05:09 PM"'
     (', "D"', "Wednesday, March 4, 2026"),
     (', "M"', "March 4"),
     (', "y"', "March 2026"),
-    (', "r"', "Wed, 04 Mar 2026 19:05:09 GMT"),
+    (', "r"', "Wed, 04 Mar 2026 13:05:09 GMT"),   # the reference: r does not convert server time
     (', "s"', "2026-03-04T13:05:09"),
     (', "u"', "2026-03-04 13:05:09Z"),
     (', "t"', "1:05 PM"),

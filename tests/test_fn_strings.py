@@ -268,7 +268,7 @@ def test_arbitrary_text_only_ever_raises_ampscript_errors(text, other, start, co
     ('%%=Format("1234.555", "N2")=%%', "1,234.56"),
     ('%%=Format(2.5, "F0")=%%', "3"),
     ('%%=Format(-1234.5, "C")=%%', "($1,234.50)"),
-    ('%%=Format(0.5, "P0")=%%', "50 %"),
+    ('%%=Format(0.5, "P0")=%%', "50%"),  # the reference: no space before % in en-US
     ('%%=Format(1234.5, "#,##0.0")=%%', "1,234.5"),
     ('%%=Format(42, "D4")=%%', "0042"),
     ('%%=Format(1234.5, "N2", "", "de-DE")=%%', "1.234,50"),

@@ -224,7 +224,7 @@ def test_random_errors(source):
     ('%%=FormatNumber(1234.5, "F3")=%%', "1234.500"),
     ('%%=FormatNumber(-1234.56, "C")=%%', "($1,234.56)"),
     ('%%=FormatNumber(1234.56, "C0")=%%', "$1,235"),
-    ('%%=FormatNumber(0.125, "P1")=%%', "12.5 %"),
+    ('%%=FormatNumber(0.125, "P1")=%%', "12.5%"),
     ('%%=FormatNumber(42, "D5")=%%', "00042"),
     ('%%=FormatNumber(255, "X")=%%', "FF"),
     ('%%=FormatNumber(1234.5, "#,##0.00")=%%', "1,234.50"),

@@ -89,7 +89,7 @@ class DateCulture:
 _CURRENCY_NEGATIVE_OVERRIDES = {"en-US": ("(¤", ")")}
 
 # en-US: .NET Framework's PercentPositivePattern/NegativePattern 0 ("n %", "-n %"); CLDR has "n%".
-_PERCENT_OVERRIDES = {"en-US": (("", " %"), ("-", " %"))}
+_PERCENT_OVERRIDES = {"en-US": (("", "%"), ("-", "%"))}  # the reference shows 12.35%, no space
 
 # fr-FR: Windows/.NET Framework 4.x groups digits with U+00A0; CLDR has U+202F.
 _GROUP_OVERRIDES = {"fr-FR": "\u00a0"}

@@ -224,8 +224,9 @@ def _format_standard(dt: _dt.datetime, letter: str, info: DateCulture, local: bo
     if spec is None:
         raise DateFormatError(f"unknown standard date format {letter!r}")
     tokens, invariant, to_utc = spec
-    # U always converts to UTC (.NET treats an unspecified value as local); r only a local value.
-    if to_utc or (local and letter in "rR"):
+    # U converts to UTC (.NET treats an unspecified value as local); r and u print the value as it
+    # is, GMT/Z suffix included (the reference: they do not convert a server-time value).
+    if to_utc:
         dt = dt - SYSTEM_UTC_OFFSET
     return _render(tokens, dt, date_culture(_INVARIANT) if invariant else info, local)
 
@@ -235,7 +236,7 @@ def format_dotnet(dt: _dt.datetime, pattern: str | None, culture: str | None = N
     """Format *dt* like .NET Framework's ``DateTime.ToString(pattern, culture)``.
 
     *local* marks the value as system local time (DateTimeKind.Local) rather than Unspecified:
-    r then converts to GMT and K/o print the -06:00 offset. An unknown culture formats as en-US;
+    K/o print the -06:00 offset; r and u never convert. An unknown culture formats as en-US;
     an invalid pattern is returned unchanged.
     """
     info = date_culture(culture)
@@ -252,6 +253,8 @@ def format_dotnet(dt: _dt.datetime, pattern: str | None, culture: str | None = N
 
 # Single letters that select .NET standard formats in a FormatDate pattern ("S" is read as "s").
 _DIALECT_STANDARD = frozenset("dDfFgGmMoOrRstTuUyY")
+# Named patterns of the reference's FormatDate table (any case) and the standard format each is.
+_DIALECT_NAMED = {"l": "D", "long": "D", "sortable": "s"}
 
 
 def _dialect_field(kind: str, count: int) -> tuple[str, int]:
@@ -299,8 +302,9 @@ def _tokenize_dialect(text: str, time_part: bool) -> tuple[tuple[str, object], .
 
 
 def _dialect_part(dt: _dt.datetime, pattern: str, info: DateCulture, time_part: bool) -> str:
-    if pattern.lower() in ("l", "long"):
-        return _format_standard(dt, "D", info, True)
+    named = _DIALECT_NAMED.get(pattern.lower())
+    if named:
+        return _format_standard(dt, named, info, True)
     if len(pattern) == 1:
         if time_part and pattern in "hH":
             raise ValueError(f"FormatDate time format {pattern!r} is not a valid format")
@@ -323,8 +327,9 @@ def format_date_ampscript(dt: _dt.datetime, date_pattern: str | None = None, tim
       m/mm minutes, s/ss seconds, t/tt AM/PM designator, f... fraction, z/zz/zzz offset (-06:00).
       Other characters pass through verbatim.
     - A one-letter pattern selects a .NET standard format (d short date, D long date, M "March 4",
-      y "October 2017", t/T, g/G, f/F, s, u, U, o, and r = RFC 1123 in GMT, i.e. system time +6 h);
-      "l" or "long" (any case) is the long date.
+      y "October 2017", t/T, g/G, f/F, s or S sortable, u universal sortable, U, o round-trip, and
+      r RFC 1123); r and u print the server time as it is (no conversion), U converts to UTC.
+      Named patterns (any case): "l" or "long" the long date, "sortable" the s format.
     - Raises ``ValueError`` for "h" or "H" alone as the time pattern (AMPscript aborts the render).
     """
     info = date_culture(locale)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -528,6 +529,20 @@ def _parse_pattern(pattern: str) -> tuple[str, int | None] | _Custom | None:
     if spec[0].upper() not in _STANDARD_LETTERS:
         return None
     return spec
+
+
+def parse_grouped(text: str, culture: str | None = None) -> float | None:
+    """A number written with the culture's group separators (en-US ``1,234.56``, de-DE
+    ``1.234,56``) as a float; None when the text is not such a number. Groups must be whole
+    (three digits after each separator), as .NET's ``NumberStyles.AllowThousands`` reads them."""
+    info = number_culture(culture)
+    group = re.escape(info.group)
+    decimal = re.escape(info.decimal)
+    m = re.fullmatch(rf"\s*([+-]?)(\d{{1,3}}(?:{group}\d{{3}})+)(?:{decimal}(\d+))?\s*", text)
+    if m is None:
+        return None
+    digits = m.group(2).replace(info.group, "")
+    return float(f"{m.group(1)}{digits}.{m.group(3) or '0'}")
 
 
 def format_number(value: Number, pattern: str | None, culture: str | None = None) -> str:

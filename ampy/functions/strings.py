@@ -283,9 +283,12 @@ MAX_CHAR_REPEAT = 10_000_000
 
 @builtin("Char", min_args=1, max_args=2, category=CAT, needs_context=True, signature="Char(code, [repeat])")
 def char(ctx, code, repeat=None):
-    """The character for a numeric code, repeated ``repeat`` times."""
+    """The character for a numeric code (above 65535 wrapped to 16 bits, as .NET's (char) cast),
+    repeated ``repeat`` times."""
     c = to_int(code, "character code")
-    if c < 0 or c > 0x10FFFF or 0xD800 <= c <= 0xDFFF:
+    if c > 0xFFFF:
+        c &= 0xFFFF
+    if c < 0 or 0xD800 <= c <= 0xDFFF:
         raise FunctionError(f"{c} is not a valid character code")
     n = 1 if repeat is None else to_int(repeat, "repeat count")
     if n < 0:
@@ -307,11 +310,18 @@ def format_value(ctx, value, pattern, data_format=None, culture=None):
 
 def _format(ctx, value, pattern, data_format, culture) -> str:
     kind = "" if data_format is None else to_text(data_format).strip().lower()
-    if kind not in ("", "date"):
-        # The live engine only takes "Date" or "" (the documented "Number" aborts).
-        raise FunctionError(f'"{to_text(data_format)}" is not a valid data format (use "Date" or "")')
+    if kind not in ("", "date", "numeric"):
+        # The reference's types are "Date" and "Numeric"; the live engine aborts on "Number".
+        raise FunctionError(f'"{to_text(data_format)}" is not a valid data format (use "Date", "Numeric" or "")')
     pattern_text = to_text(pattern)
     culture_name = ctx.settings.culture if culture is None or to_text(culture) == "" else to_text(culture)
+    if kind == "numeric":
+        from .utilities import number_arg
+
+        try:
+            return format_number(number_arg(value, culture_name, "value"), pattern_text, culture_name)
+        except ValueError as exc:
+            raise FunctionError(str(exc)) from None
     if kind == "date":
         return format_dotnet(_format_date_arg(ctx, value), pattern_text, culture_name, local=True)
     if isinstance(value, datetime):

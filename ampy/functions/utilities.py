@@ -7,7 +7,7 @@ import binascii
 import random
 import uuid
 
-from ..dotnet.numbers import format_currency, format_number
+from ..dotnet.numbers import format_currency, format_number, parse_grouped
 from ..errors import FunctionError
 from ..registry import NOT_EMAIL, builtin
 from ..runtime.charsets import decode_bytes, encode_text
@@ -15,6 +15,7 @@ from ..runtime.values import (
     DB_NULL,
     iif_condition,
     is_empty,
+    parse_number,
     to_bool,
     to_int,
     to_number,
@@ -104,6 +105,15 @@ def raise_error(message, skip=None, code=None, number=None, preserve=None):
     raise ScriptRaisedError(to_text(message), to_bool(skip), to_text(code), to_text(number), to_bool(preserve))
 
 
+def number_arg(value, culture: str, what: str):
+    """A numeric argument that may be written with the culture's group separators."""
+    if isinstance(value, str) and parse_number(value) is None:
+        grouped = parse_grouped(value, culture)
+        if grouped is not None:
+            return grouped
+    return to_number(value, what)
+
+
 def _charset(value) -> str | None:
     return None if value is None else to_text(value)
 
@@ -154,9 +164,10 @@ def domain(value):
 @builtin("FormatNumber", min_args=2, max_args=3, category=CAT, needs_context=True,
          signature="FormatNumber(number, pattern, [locale])")
 def format_number_builtin(ctx, value, pattern, locale=None):
-    """A number in a .NET numeric format (N2, C0, P, #,##0.00 ...), rounded half away from zero."""
-    number = to_number(value, "number")
+    """A number in a .NET numeric format (N2, C0, P, #,##0.00 ...), rounded half away from zero;
+    a number written with the locale's group separators (``1,234.56`` in en-US) is read too."""
     culture = ctx.settings.culture if locale is None or to_text(locale) == "" else to_text(locale)
+    number = number_arg(value, culture, "number")
     try:
         return format_number(number, to_text(pattern), culture)
     except ValueError as exc:
