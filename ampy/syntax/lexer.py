@@ -147,9 +147,10 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
     match = _CODE.match
     last = ""  # the previous token's source text, for the arithmetic hint
 
-    def never_closed(at: int) -> int:
-        error(f"Missing {_WHAT_CLOSES[closer]}: the block opened here is never closed", opened_at,
-              incomplete=at >= n)
+    def never_closed(at: int, told: bool = False) -> int:
+        if not told:  # an unterminated string or comment has been reported already
+            error(f"Missing {_WHAT_CLOSES[closer]}: the block opened here is never closed", opened_at,
+                  incomplete=at >= n)
         add(_CLOSERS[closer][0], "", at)  # recovering: the parser sees the block end where it stopped
         return at
 
@@ -159,7 +160,9 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
             ch = source[pos]
             if source.startswith("%%", pos) or (ch == "<" and source.startswith("<script", pos)):
                 return never_closed(pos)  # another block starts: this one was left open
-            if ch in _ARITHMETIC:
+            if ch in "\u201c\u201d\u2018\u2019":
+                error(f"Smart quote {ch!r} in code: AMPscript strings take straight quotes \" or '", pos)
+            elif ch in _ARITHMETIC:
                 right = _OPERAND.match(source, pos + 1)
                 use = f"{_ARITHMETIC[ch]}({last or 'a'}, {right.group(1) if right else 'b'})"
                 error(f"AMPscript has no arithmetic operators: use {use}", pos)
@@ -175,7 +178,7 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
             end = source.find("*/", m.end())
             if end < 0:
                 error("Unterminated comment", pos, incomplete=True)
-                return never_closed(n)
+                return never_closed(n, told=True)
             pos = end + 2
             continue
         if kind in _CLOSERS:
@@ -196,7 +199,7 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
                 j = source.find(quote, i)
                 if j < 0:
                     error("Unterminated string", pos, incomplete=True)
-                    return never_closed(n)
+                    return never_closed(n, told=True)
                 parts.append(source[i:j])
                 if source.startswith(quote, j + 1):  # a doubled quote is an escaped quote
                     parts.append(quote)

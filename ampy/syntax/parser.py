@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from importlib import resources
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -27,6 +26,8 @@ class _TokenFeed(Lexer):
 
 def _grammar_text() -> str:
     # Installed wheel: ampy/grammar/ampscript.lark; source checkout: <repo>/grammar/ampscript.lark.
+    from importlib import resources
+
     packaged = resources.files("ampy").joinpath("grammar/ampscript.lark")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
@@ -275,6 +276,7 @@ def _drive(toks):
     states, start, end, callbacks, shift = tables
     state_stack = [start]
     value_stack: list = []
+    prev = None
     for tok in _ended(toks):
         ttype = tok.type
         while True:
@@ -282,11 +284,14 @@ def _drive(toks):
             step = actions.get(ttype)
             if step is None:
                 expected = {t for t in actions if t.isupper()}
-                raise UnexpectedToken(tok, expected, state=state_stack[-1])
+                err = UnexpectedToken(tok, expected, state=state_stack[-1])
+                err.prev = prev  # for hints such as END IF -> ENDIF
+                raise err
             action, arg = step
             if action is shift:
                 state_stack.append(arg)
                 value_stack.append(tok)
+                prev = tok
                 break
             size = len(arg.expansion)
             if size:
@@ -328,43 +333,112 @@ def parse(source: str, name: str = "<string>") -> ast.Template:
     except UnexpectedToken as e:
         if e.token.type == "$END":
             raise _eof_error(source, name, tokenize(source, name), e) from None
-        expected = sorted(_describe(x) for x in (e.expected or ()) if not x.startswith("__"))
-        hint = f"; expected {', '.join(expected[:6])}" if expected and len(expected) <= 6 else ""
-        value = str(e.token)
-        shown = value if len(value) <= 30 else value[:27] + "..."
-        what = _describe(e.token.type)
-        what = what if what.startswith("'") else f"{what} {shown!r}"
-        err = AmpscriptSyntaxError(f"Unexpected {what}{hint}")
-        raise err.locate(name, source, e.token.line, e.token.column) from None
+        raise _slip(source, name, tokenize(source, name), e.token) or \
+            _unexpected(source, name, e.token, e.expected, getattr(e, "prev", None)) from None
     except (UnexpectedCharacters, UnexpectedInput) as e:  # pragma: no cover - the feed never does this
         err = AmpscriptSyntaxError(f"Syntax error: {e}")
         raise err.locate(name, source, getattr(e, "line", 1), getattr(e, "column", 1)) from None
     except Exception as e:  # VisitError wrapping _NextMismatch
-        inner = getattr(e, "orig_exc", e)
-        if isinstance(inner, _BadMember):
-            err = AmpscriptSyntaxError(
-                f"Only MSG(0) has members (MSG(0).VERB, MSG(0).NOUNS, MSG(0).NOUN(n)), not {inner.receiver}()")
-            raise err.locate(name, source, inner.member.line, inner.member.column) from None
-        if isinstance(inner, _LongNumber):
-            err = AmpscriptSyntaxError(
-                f"This number has {inner.digits:,} digits; a number can have at most {_MAX_INT_DIGITS:,}")
-            raise err.locate(name, source, inner.tok.line, inner.tok.column) from None
-        if isinstance(inner, _NextMismatch):
-            err = AmpscriptSyntaxError(f"NEXT {inner.got} does not match FOR {inner.want}")
-            raise err.locate(name, source, inner.tok.line, inner.tok.column) from None
-        raise
+        err = _reduction_error(source, name, e)
+        if err is None:
+            raise
+        raise err from None
     return ast.Template(body, name, source)
+
+
+def _reduction_error(source, name, e) -> AmpscriptSyntaxError | None:
+    """The syntax error a grammar action raised (a bad member, a huge number, a NEXT mismatch)."""
+    inner = getattr(e, "orig_exc", e)
+    if isinstance(inner, _BadMember):
+        err = AmpscriptSyntaxError(
+            f"Only MSG(0) has members (MSG(0).VERB, MSG(0).NOUNS, MSG(0).NOUN(n)), not {inner.receiver}()")
+        return err.locate(name, source, inner.member.line, inner.member.column)  # type: ignore[return-value]
+    if isinstance(inner, _LongNumber):
+        err = AmpscriptSyntaxError(
+            f"This number has {inner.digits:,} digits; a number can have at most {_MAX_INT_DIGITS:,}")
+        return err.locate(name, source, inner.tok.line, inner.tok.column)  # type: ignore[return-value]
+    if isinstance(inner, _NextMismatch):
+        err = AmpscriptSyntaxError(f"NEXT {inner.got} does not match FOR {inner.want}")
+        return err.locate(name, source, inner.tok.line, inner.tok.column)  # type: ignore[return-value]
+    return None
+
+
+# A token in a message: "Unexpected name 'x'" (the expected list keeps the articles).
+_TERMINAL_NOUNS = {"TEXT": "text", "ATTR_OUT": "attribute", "VARIABLE": "variable", "NAME": "name",
+                   "BRACKET_NAME": "attribute", "STRING": "string", "NUMBER": "number",
+                   "COMPOP": "comparison operator"}
+_ENDINGS = {"endfor": "NEXT", "endwhile": "NEXT", "end": None, "fi": "ENDIF", "elif": "ELSEIF",
+            "elsif": "ELSEIF"}
+
+
+def _unexpected(source, name, tok, expected, prev) -> AmpscriptSyntaxError:
+    """"Unexpected ..." for a token the grammar cannot take, with a hint for the usual slips."""
+    line, col = tok.line, tok.column
+    low = str(tok).lower()
+    prev_low = str(prev).lower() if prev is not None else ""
+    message = None
+    if tok.type in ("IF", "FOR") and prev is not None and prev.type == "NAME" and prev_low == "end":
+        right = "ENDIF" if tok.type == "IF" else "NEXT"
+        message = f"'END {tok.type}' is not AMPscript: did you mean {right}?"
+        line, col = prev.line, prev.column
+    elif tok.type == "NAME" and low in _ENDINGS and _ENDINGS[low]:
+        message = f"'{tok}' is not AMPscript: did you mean {_ENDINGS[low]}?"
+    elif tok.type in ("NAME", "STRING", "NUMBER", "VARIABLE") and prev is not None and prev.type == "NAME" \
+            and prev.line == tok.line and tok.type == "NAME":
+        message = (f"Unexpected name {str(tok)!r}: text needs quotes "
+                   f"('{prev} {tok}'), and a name alone is an attribute")
+    if message is None:
+        wanted = sorted(_describe(x) for x in (expected or ()) if not x.startswith("__"))
+        hint = f"; expected {', '.join(wanted[:6])}" if wanted and len(wanted) <= 6 else ""
+        value = str(tok)
+        shown = value if len(value) <= 30 else value[:27] + "..."
+        what = _TERMINAL_NOUNS.get(tok.type)
+        what = f"{what} {shown!r}" if what else _describe(tok.type)
+        message = f"Unexpected {what}{hint}"
+    err = AmpscriptSyntaxError(message)
+    return err.locate(name, source, line, col)  # type: ignore[return-value]
+
+
+def _slip(source, name, toks, before) -> AmpscriptSyntaxError | None:
+    """A keyword from another language (END IF, ENDFOR ...) before the token that failed: the real
+    cause, which the grammar reads as an attribute and so reports only later."""
+    prev = None
+    for t in toks:
+        if t is before or (t.line, t.column) >= (before.line, before.column):
+            break
+        low = str(t).lower() if t.type == "NAME" else ""
+        message = None
+        if t.type in ("IF", "FOR") and prev is not None and prev.type == "NAME" and str(prev).lower() == "end":
+            message = f"'END {t.type}' is not AMPscript: did you mean {'ENDIF' if t.type == 'IF' else 'NEXT'}?"
+            t = prev
+        elif low in _ENDINGS and _ENDINGS[low]:
+            message = f"'{t}' is not AMPscript: did you mean {_ENDINGS[low]}?"
+        if message:
+            err = AmpscriptSyntaxError(message)
+            return err.locate(name, source, t.line, t.column)  # type: ignore[return-value]
+        prev = t
+    return None
 
 
 def _eof_error(source, name, toks, e) -> AmpscriptSyntaxError:
     """The input ended early: say what is still open (IF, FOR or a call) at its position."""
+    end = Token("$END", "", len(source), 10 ** 9, 1)
+    slip = _slip(source, name, toks, end)
+    if slip is not None:
+        slip.incomplete = True
+        return slip
     depth: list = []
     for t in toks:
         if t.type in ("IF", "FOR", "LPAR"):
             depth.append(t)
         elif t.type in ("ENDIF", "NEXT", "RPAR") and depth:
             depth.pop()
-    if depth:
+    else_if = next((a for a, b in zip(toks, toks[1:]) if a.type == "ELSE" and b.type == "IF"), None)
+    if else_if is not None and depth and depth[-1].type == "IF":
+        # ELSE IF opens a nested IF, which then lacks its ENDIF
+        what = "'ELSE IF' opens a new IF that needs its own ENDIF: did you mean ELSEIF?"
+        line, col = else_if.line, else_if.column
+    elif depth:
         t = depth[-1]
         what = {"IF": "IF without ENDIF", "FOR": "FOR without NEXT", "LPAR": "'(' without ')'"}[t.type]
         line, col = t.line, t.column
@@ -374,3 +448,95 @@ def _eof_error(source, name, toks, e) -> AmpscriptSyntaxError:
         line, col = (last.line, last.column) if last else (1, 1)
     err = AmpscriptSyntaxError(what, incomplete=True)
     return err.locate(name, source, line, col)  # type: ignore[return-value]
+
+
+# Tokens where parsing can resume after an error: block delimiters, template text and the
+# keywords that begin or end a statement.
+_SYNC = frozenset({"BLOCK_OPEN", "BLOCK_CLOSE", "TEXT", "ATTR_OUT", "INLINE_OPEN", "SET", "VAR", "IF",
+                   "FOR", "ELSEIF", "ELSE", "ENDIF", "NEXT"})
+_QUIET_SHIFTS = 2  # tokens to shift after a recovery before another error is reported (no cascades)
+
+
+class _Placeholder:
+    """Stands in for a construct a grammar action refused while recovering."""
+
+    def __init__(self, tok):
+        self.line, self.column = getattr(tok, "line", 1), getattr(tok, "column", 1)
+
+
+def parse_all(source: str, name: str = "<string>", limit: int = 50):
+    """Parse on past errors: ``(tree or None, errors)`` with up to ``limit`` syntax errors in
+    source order. After an error the parser skips to the next block delimiter or statement keyword
+    and resumes there (panic mode over the same LALR tables as ``parse``)."""
+    errors: list[AmpscriptSyntaxError] = []
+    toks = list(iter_tokens(source, name, recover=errors.append))
+    tables = _tables()
+    if tables is None:  # pragma: no cover - a Lark without reachable tables: the first error only
+        try:
+            return parse(source, name), errors
+        except AmpscriptSyntaxError as e:
+            return None, sorted(errors + [e], key=lambda x: (x.line, x.column))[:limit]
+    states, start, end, callbacks, shift = tables
+    stream = list(_ended(toks))
+    state_stack, value_stack = [start], []
+    i, prev, quiet, last_resync, result = 0, None, 0, -1, None
+    while i < len(stream) and len(errors) < limit:
+        tok = stream[i]
+        ttype = tok.type
+        step = states[state_stack[-1]].get(ttype)
+        if step is None:
+            if ttype == "$END":
+                errors.append(_eof_error(source, name, toks, None))
+                break
+            if not quiet:
+                errors.append(_slip(source, name, toks, tok) or _unexpected(
+                    source, name, tok, {t for t in states[state_stack[-1]] if t.isupper()}, prev))
+            quiet = _QUIET_SHIFTS
+            j = i + 1 if i == last_resync else i  # never resume twice at the same token
+            while True:
+                ttype = stream[j].type
+                if ttype in _SYNC or ttype == "$END":
+                    k = len(state_stack)
+                    while k > 0 and ttype not in states[state_stack[k - 1]]:
+                        k -= 1
+                    if k > 0:
+                        del state_stack[k:]
+                        del value_stack[k - 1:]
+                        break
+                    if ttype == "$END":
+                        j = None
+                        break
+                j += 1
+            if j is None:
+                break
+            i = last_resync = j
+            continue
+        action, arg = step
+        if action is shift:
+            state_stack.append(arg)
+            value_stack.append(tok)
+            prev = tok
+            quiet = max(quiet - 1, 0)
+            i += 1
+            continue
+        size = len(arg.expansion)
+        children = value_stack[-size:] if size else []
+        if size:
+            del state_stack[-size:]
+            del value_stack[-size:]
+        try:
+            value = callbacks[arg](children)
+        except Exception as e:  # noqa: BLE001 - a refused construct, or one built on a placeholder
+            err = _reduction_error(source, name, e)
+            if err is not None:
+                errors.append(err)
+            value = _Placeholder(children[0] if children else tok)
+        state_stack.append(states[state_stack[-1]][arg.origin.name][1])
+        value_stack.append(value)
+        if ttype == "$END" and state_stack[-1] == end:
+            result = value_stack[-1]
+            break
+    unique = {(e.line, e.column, e.message): e for e in errors}  # a slip is found again after it
+    errors = sorted(unique.values(), key=lambda x: (x.line, x.column))
+    tree = ast.Template(result, name, source) if result is not None and not errors else None
+    return tree, errors[:limit]
