@@ -26,7 +26,6 @@ from types import CodeType
 
 from . import registry
 from .errors import AmpscriptError, AmpscriptRuntimeError, AmpscriptSyntaxError, FunctionError, Redirected
-from .functions.strings import concat, concat_onto
 from .limits import DEFAULT_LIMITS, how_to_raise
 from .runtime.strict import strict_attribute, strict_attribute_value
 from .runtime.trace import StatementInfo, traced_builtin
@@ -449,6 +448,8 @@ class _Generator:
                 and isinstance(e.args[0], ast.Variable) and e.args[0].name.lower() == key):
             return None
         b = self._builtin(e)
+        from .functions.strings import concat, concat_onto  # loaded by the lookup above anyway
+
         if b.func is not concat:
             return None
         for n in ast.walk(e.args[1:]):
@@ -529,7 +530,9 @@ class _Generator:
     def _builtin(self, node: ast.Call) -> registry.Builtin:
         b = registry.lookup(node.name)
         if b is None:
-            err = AmpscriptSyntaxError(f"Unknown function '{node.name}'")
+            close = registry.closest_names(node.name)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            err = AmpscriptSyntaxError(f"Unknown function '{node.name}'{hint}")
             raise err.locate(self.tree.name, self.tree.source, node.line, node.column)
         n = len(node.args)
         if n < b.min_args or (b.max_args is not None and n > b.max_args):

@@ -3,6 +3,11 @@
 Each builtin is declared once with ``@builtin``: canonical name, arity, the render contexts it is
 allowed in, and how it takes its arguments. Arity is checked here (at compile time), never by the
 functions themselves. Lookup is by lower-cased name.
+
+Function modules are imported on demand: ``ampy/functions/_index.py`` (generated from the
+declarations by ``scripts/gen_function_index.py``, checked by the tests) says which module declares
+each name, so compiling ``Add(1, 2)`` imports the math module only. Listing all builtins, or a name
+the index does not know, imports every module.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class Builtin:
 
 
 _REGISTRY: dict[str, Builtin] = {}
+_MODULE_OF: dict[str, str] = {}  # lower-cased name -> the module that declared it (for the index)
 _loaded = False
 
 
@@ -57,6 +63,7 @@ def builtin(name: str, *, min_args: int, max_args: int | None, category: str, si
             signature=signature or f"{name}({', '.join('arg' + str(i + 1) for i in range(min_args))})",
             doc=doc, contexts=contexts, context_error=context_error,
             needs_context=needs_context or lazy, lazy=lazy, out_params=out_params)
+        _MODULE_OF[key] = func.__module__
         return func
 
     return register
@@ -65,13 +72,34 @@ def builtin(name: str, *, min_args: int, max_args: int | None, category: str, si
 def _load() -> None:
     global _loaded
     if not _loaded:
+        from .functions import load_all
+
+        load_all()  # importing a module registers its builtins
         _loaded = True
-        from . import functions  # noqa: F401  (importing registers every category)
 
 
 def lookup(name: str) -> Builtin | None:
+    key = name.lower()
+    found = _REGISTRY.get(key)
+    if found is None and not _loaded:
+        from importlib import import_module
+
+        from .functions._index import MODULE_OF
+
+        module = MODULE_OF.get(key)
+        if module is not None:
+            import_module(f"{__package__}.functions.{module}")
+            found = _REGISTRY.get(key)
+        if found is None:
+            _load()
+            found = _REGISTRY.get(key)
+    return found
+
+
+def declaring_modules() -> dict[str, str]:
+    """Every builtin's lower-cased name -> the short name of the module declaring it."""
     _load()
-    return _REGISTRY.get(name.lower())
+    return {key: module.rsplit(".", 1)[-1] for key, module in sorted(_MODULE_OF.items())}
 
 
 def all_builtins() -> list[Builtin]:
@@ -99,3 +127,11 @@ def describe(b: Builtin) -> str:
             f"  arguments:  {b.arity_text()}\n"
             f"  contexts:   {contexts_text(b)}\n\n"
             f"{doc}\n")
+
+
+def closest_names(name: str, n: int = 3) -> list[str]:
+    """Builtin names close to a misspelled one ("PropperCase" -> ["ProperCase"]), as registered."""
+    import difflib
+
+    names = {b.name.lower(): b.name for b in all_builtins()}
+    return [names[c] for c in difflib.get_close_matches(name.lower(), list(names), n=n, cutoff=0.6)]

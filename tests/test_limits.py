@@ -378,7 +378,7 @@ def test_scanning_as_parsing_keeps_which_syntax_error_is_reported():
         '%%[ SET @a = ) ]%%\nok\n%%[ SET @b = "unterminated ]%%': ("<string>:3:14: Unterminated string", True),
         "%%[ SET @a = ) ]%%": ("<string>:1:14: Unexpected ')'", False),
         "%%[ IF 1 == 1 THEN ]%% x": ("<string>:1:5: IF without ENDIF", True),
-        "%%[ SET @a = 1 ": ("<string>:1:1: Missing ']%%' to close this block", True),
+        "%%[ SET @a = 1 ": ("<string>:1:1: Missing ']%%': the block opened here is never closed", True),
     }
     for source, (first_line, incomplete) in cases.items():
         with pytest.raises(AmpscriptSyntaxError) as info:

@@ -6,7 +6,6 @@ reference page (``reference_markdown``, written to docs/functions.md by scripts/
 
 from __future__ import annotations
 
-import difflib
 import sys
 
 # One function's documentation is also the language server's hover text, so it lives with the registry.
@@ -28,7 +27,7 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from ..registry import all_builtins, lookup
+    from ..registry import all_builtins, closest_names, lookup
 
     if args.markdown:
         sys.stdout.write(reference_markdown())
@@ -36,10 +35,8 @@ def run(args) -> int:
     if args.name:
         b = lookup(args.name.strip())
         if b is None:
-            names = [x.name for x in all_builtins()]
-            close = difflib.get_close_matches(args.name, names, n=3, cutoff=0.6) or \
-                difflib.get_close_matches(args.name.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
-            hint = f" (did you mean {', '.join(_canonical(c) for c in close)}?)" if close else ""
+            close = closest_names(args.name.strip())
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
             print(f"ampy: unknown function '{args.name}'{hint}", file=sys.stderr)
             return 2
         sys.stdout.write(describe(b))
@@ -54,13 +51,6 @@ def run(args) -> int:
             return 2
     sys.stdout.write(listing(builtins))
     return 0
-
-
-def _canonical(name: str) -> str:
-    from ..registry import lookup
-
-    b = lookup(name)
-    return b.name if b else name
 
 
 def listing(builtins) -> str:
