@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
 from ..errors import FunctionError
@@ -92,11 +93,50 @@ def _json_cell(value) -> object:
     return to_text(value)
 
 
-def _json_rows(document, path: str) -> Rowset:
-    from . import _jsonpath
+@functools.lru_cache(maxsize=256)
+def _json_path(path: str):
+    """The compiled JSONPath (RFC 9535 through python-jsonpath: filters ``[?(@.price < 10)]``,
+    slices, unions, ``..`` descent); compiled once per distinct path."""
+    import jsonpath
 
+    if not path.strip().startswith("$"):
+        raise ValueError(f"the JSONPath '{path}' must start with '$'")
+    try:
+        return jsonpath.compile(path.strip())
+    except jsonpath.JSONPathError as e:
+        reason = e.args[0] if e.args else str(e)
+        raise ValueError(f"the JSONPath '{path}' is not valid: {reason}") from None
+
+
+def _document_position(document, parts) -> tuple:
+    """Where a match sits in the document, as indexes along its path (ancestors sort first)."""
+    position, node = [], document
+    for part in parts:
+        if isinstance(node, dict):
+            position.append(list(node).index(part) if part in node else len(node))
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            position.append(part % len(node) if node else 0)
+            node = node[part] if -len(node) <= part < len(node) else None
+        else:
+            break
+    return tuple(position)
+
+
+def _json_rows(document, path: str) -> Rowset:
+    import jsonpath
+
+    try:
+        found = list(_json_path(path).finditer(document))
+    except jsonpath.JSONPathError as e:
+        reason = e.args[0] if e.args else str(e)
+        raise ValueError(f"the JSONPath '{path}' cannot be applied: {reason}") from None
+    if ".." in path:
+        # The engine (Json.NET's SelectTokens) scans descendants depth-first in document order;
+        # RFC 9535 lists a node's children before deeper matches, so put them back in that order.
+        found.sort(key=lambda m: _document_position(document, m.parts))
     rows = []
-    for match in _jsonpath.select(document, _jsonpath.parse(path)):
+    for match in (m.obj for m in found):
         # A path that hits an array yields a row per element.
         for item in (match if isinstance(match, list) else [match]):
             if isinstance(item, dict):
@@ -113,8 +153,6 @@ def build_rowset_from_json(source, path, empty_on_error):
     bad input gives an empty rowset when the flag is 1/true and aborts when it is 0/false."""
     import json
 
-    from ._jsonpath import JsonPathError
-
     try:
         text = to_text(source)
         if not text.strip():
@@ -124,7 +162,7 @@ def build_rowset_from_json(source, path, empty_on_error):
         except ValueError as e:
             raise ValueError(f"the JSON is not valid: {e}") from None
         return _json_rows(document, to_text(path))
-    except (ValueError, JsonPathError) as e:
+    except ValueError as e:
         if to_bool(empty_on_error):
             return Rowset()
         raise FunctionError(str(e)) from None
