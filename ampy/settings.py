@@ -45,6 +45,16 @@ class Settings:
 
 
 DEFAULT_SETTINGS = Settings()
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+
+
+def public_url(settings: Settings | None) -> str:
+    """``[server] public_url``: where ``ampy serve`` answers the links of delivered mail and
+    pages (click tracking, social sharing), without a trailing slash."""
+    raw = getattr(settings, "raw", None) or {}
+    server = raw.get("server", {}) if isinstance(raw, dict) else {}
+    url = server.get("public_url") if isinstance(server, dict) else None
+    return (url if isinstance(url, str) and url.strip() else DEFAULT_PUBLIC_URL).strip().rstrip("/")
 
 
 def load_settings(path: str) -> Settings:

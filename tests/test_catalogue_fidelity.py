@@ -533,7 +533,8 @@ def test_upsert_contact_channel_check(data_dir):
 
 
 def test_social_urls():
-    assert render("%%=GetSocialPublishURL(1, 'r')=%%") == "https://cloud.example.com/socialforward?network=1&region=r"
+    assert render("%%=GetSocialPublishURL(1, 'r')=%%") == \
+        "http://127.0.0.1:8080/_ampy/social/facebook?region=r&url=http%3A%2F%2F127.0.0.1%3A8080%2F"
     assert error("%%=GetSocialPublishURL(1, '')=%%") == "GetSocialPublishURL: the region is empty"
     assert error("%%=GetSocialPublishURLByName('Nope', 'US', 'r')=%%") == \
         "GetSocialPublishURLByName: unknown social network 'Nope'"

@@ -213,9 +213,9 @@ def test_upsert_contact_reports_bad_input_with_1_and_writes_nothing(args):
 
 def test_social_publish_urls():
     assert ampy.render("%%=GetSocialPublishURL(3, 'hero', 'utm_source', 'sf fwd')=%%") == \
-        "https://cloud.example.com/socialforward?network=3&region=hero&utm_source=sf+fwd"
+        "http://127.0.0.1:8080/_ampy/social/x?region=hero&url=http%3A%2F%2F127.0.0.1%3A8080%2F&utm_source=sf+fwd"
     assert ampy.render("%%=GetSocialPublishURLByName('Facebook', 'US', 'hero')=%%") == \
-        "https://cloud.example.com/socialforward?network=facebook&country=US&region=hero"
+        "http://127.0.0.1:8080/_ampy/social/facebook?country=US&region=hero&url=http%3A%2F%2F127.0.0.1%3A8080%2F"
 
 
 @pytest.mark.parametrize("call, message", [

@@ -25,6 +25,7 @@ from email.utils import formataddr, make_msgid
 
 from ..api.model import ApiObject
 from ..runtime.dates import system_now
+from .clicks import LinkTracker
 from .objects import as_list, now_text, text, truthy
 from .tasks import TaskCanceled, TaskFailed
 
@@ -357,6 +358,7 @@ def send_email(
     stored = cloud.objects.insert(send, api_id=task_id)
     rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
     delivery = Delivery(cloud, task_id)
+    links = LinkTracker(cloud, task_id)  # HTML links go out click-tracked through ampy serve
     sent, errored, events, first_error = 0, 0, [], ""
     total = len(aud.recipients)
     renders = _renders(cloud, parts, aud, job, name, task_id, subject=subject, email=email)
@@ -375,6 +377,7 @@ def send_email(
                     raise TaskFailed(f"RaiseError stopped the send at {r.subscriber_key}: {message}") from None
                 first_error = first_error or f"{r.subscriber_key}: {message}"
                 continue
+            rendered = links.rewrite(rendered, r.subscriber_key)
             if delivery.deliver(_message(rendered, from_name, from_address, r.email)):
                 sent += 1
                 events.append(

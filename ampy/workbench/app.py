@@ -3,6 +3,8 @@
 Routes
     ``/Service.asmx``, ``/etframework.wsdl``, ``/v2/token``, ``/api/v1/...``
                           the Partner API, token endpoint and campaign REST (``ampy.server.wsgi``)
+    ``/_ampy/click/...``, ``/_ampy/social/...``
+                          tracked links of local sends and social sharing links (``tracking.py``)
     ``/`` and ``/_ampy/...``
                           the workbench UI: email preview, views of the local cloud (``ui.py``)
     anything else         a CloudPage from the workspace's ``cloudpages/`` folder, else 404 (``pages.py``)
@@ -16,6 +18,7 @@ from html import escape as html_escape
 
 from .common import Csrf, host_of, html_page, is_loopback_host, respond
 from .pages import CloudPages
+from .tracking import Tracking, is_tracking_path
 from .ui import WorkbenchUI
 
 API_PATHS = frozenset({"/service.asmx", "/etframework.wsdl", "/v2/token"})
@@ -50,14 +53,17 @@ class WorkbenchApp:
             from .live import reload_snippet
 
             snippet = reload_snippet()
+        self.tracking = Tracking(self.backend)
         self.pages = CloudPages(workspace, self.backend, self.settings, max_body=self.max_body,
                                 public_url=api.public_url, reload_snippet=snippet)
 
     def route(self, path: str) -> str:
-        """Which part answers a path: ``"api"``, ``"ui"`` or ``"pages"``."""
+        """Which part answers a path: ``"api"``, ``"tracking"``, ``"ui"`` or ``"pages"``."""
         lowered = path.lower()
         if lowered in API_PATHS or lowered.startswith(API_PREFIX):
             return "api"
+        if is_tracking_path(path):
+            return "tracking"
         if path == "/" or path == UI_PREFIX.rstrip("/") or path.startswith(UI_PREFIX):
             return "ui"
         return "pages"
@@ -66,7 +72,9 @@ class WorkbenchApp:
         part = self.route(environ.get("PATH_INFO") or "/")
         if part == "api":
             return self.api(environ, start_response)
-        if self.local_only and not self.host_accepted(environ):
+        # Links in delivered mail are answered under any Host name (ampy.toml's public_url may name
+        # one --public-url does not): they only record a click and redirect to a stored target.
+        if self.local_only and part != "tracking" and not self.host_accepted(environ):
             host = html_escape(environ.get("HTTP_HOST") or "")
             body = html_page("Host not served", f"<h1>Host not served</h1><p>This workbench listens on a loopback "
                              f"address and answers only to localhost names, not to <code>{host}</code>. Open it "
@@ -74,7 +82,7 @@ class WorkbenchApp:
                              "<code>--public-url</code>.</p>")
             return respond(start_response, 403, body)
         try:
-            return (self.ui if part == "ui" else self.pages)(environ, start_response)
+            return {"ui": self.ui, "tracking": self.tracking}.get(part, self.pages)(environ, start_response)
         except Exception:   # never a traceback to the browser; the server log keeps it
             traceback.print_exc(file=environ.get("wsgi.errors") or sys.stderr)
             body = html_page("Internal error", "<h1>Internal error</h1><p>The server log has the details.</p>")
