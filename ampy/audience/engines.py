@@ -10,6 +10,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
+from .sources import Page
 from .worker import RenderSpec, RowResult, render_batch
 
 BATCH_SIZE = 500  # rows per batch: big enough to amortise a round trip, small enough to stream
@@ -24,7 +25,7 @@ def _numbered(batches: Iterable[list[dict]]) -> Iterator[tuple[int, list[dict]]]
     start = 1
     for batch in batches:
         yield start, batch
-        start += len(batch)
+        start += batch.take if isinstance(batch, Page) else len(batch)
 
 
 def _ordered(submit: Callable, result: Callable, batches, window: int) -> Iterator[list[RowResult]]:

@@ -12,7 +12,7 @@ from ..backends.base import BackendError
 from ..errors import AmpscriptError
 from . import engines, outputs
 from .progress import Progress
-from .sources import SourceError, open_source
+from .sources import DataExtensionSource, SourceError, open_source
 from .worker import RenderSpec, close_renderers, prime_renderer
 
 
@@ -53,8 +53,14 @@ class AudienceRender:
                 raise RenderFailed(f"ampy: {e}") from None
             key = _key_column(self.key, source.columns)
             output = self._output()
-            first = self._first_batches(source)
-            pooled = self.engine == "dask" or (self.jobs > 1 and len(first) > 1)
+            total = _count(source)
+            if isinstance(source, DataExtensionSource):  # workers read their pages from the store
+                pooled = self.engine == "dask" or (self.jobs > 1 and (total or 0) > self.batch_size)
+                batches = source.pages(self.batch_size) if pooled else source.batches(self.batch_size)
+            else:  # a file: read ahead, so an audience of one batch renders in this process
+                first = self._first_batches(source)
+                pooled = self.engine == "dask" or (self.jobs > 1 and len(first) > 1)
+                batches = chain(first, self._rest)
             store = getattr(backend, "store", None)
             if pooled and store is not None:
                 store.names()  # every CSV of the folder imported before workers read the store
@@ -66,8 +72,7 @@ class AudienceRender:
                 content_dir=getattr(backend, "content_dir", None), workspace=getattr(backend, "workspace", None),
                 settings=getattr(backend, "settings", None), limits=limits, request=self.request,
                 strict=bool(self.debug and self.debug.strict))
-            batches = chain(first, self._rest)
-            progress = Progress(_count(source))
+            progress = Progress(total)
             try:
                 return self._render(spec, backend, batches, output, progress, pooled)
             finally:
@@ -163,6 +168,9 @@ def _snapshot(store) -> str:
     try:
         with store.reading() as db:
             db.backup(target)
+        # WAL now, once: workers opening the copy together would each try to switch it, and that
+        # switch fails at once (no busy wait) when another connection has the file open
+        target.execute("PRAGMA journal_mode=WAL")
     finally:
         target.close()
     return path

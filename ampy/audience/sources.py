@@ -11,10 +11,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 
 class SourceError(Exception):
     """The audience cannot be read (a missing file, no pyarrow for Parquet ...)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows ``_rowid > after`` (``take`` of them) of a data extension: what a worker reads itself."""
+
+    de: str
+    where: tuple
+    after: int | None
+    take: int
 
 
 class DataExtensionSource:
@@ -25,6 +36,7 @@ class DataExtensionSource:
         self.info = store.info(de)  # imports or refreshes its CSV first; BackendError if missing
         self.columns = list(self.info.columns)
         self.limit = limit
+        self._where_pairs = tuple(where)
         self._where, self._params = store._where(self.info, list(where), False) if where else ("", [])
         self._select = (f"SELECT _rowid, {', '.join(quote_identifier(c) for c in self.columns) or '_rowid'}"
                         f" FROM {quote_identifier(self.info.table)}")
@@ -34,6 +46,28 @@ class DataExtensionSource:
             sql = f"SELECT COUNT(*) FROM {self._select.split(' FROM ', 1)[1]}{self._where}"
             total = db.execute(sql, self._params).fetchone()[0]
         return total if self.limit is None else min(total, self.limit)
+
+    def pages(self, size: int) -> Iterator[Page]:
+        """The audience as pages a worker reads itself from the store (only row ids are read here)."""
+        table = self._select.split(" FROM ", 1)[1]
+        sql = f"SELECT _rowid FROM {table}{self._where} ORDER BY _rowid"
+        if self.limit is not None:
+            sql += f" LIMIT {int(self.limit)}"
+        after = None
+        with self.store.reading() as db:
+            ids = [r[0] for r in db.execute(sql, self._params)]
+        for i in range(0, len(ids), size):
+            chunk = ids[i:i + size]
+            yield Page(self.info.name, self._where_pairs, after, len(chunk))
+            after = chunk[-1]
+
+    def page(self, after: int | None, take: int) -> list[dict]:
+        keyed = (" AND" if self._where else " WHERE") + " _rowid > ?"
+        sql = f"{self._select}{self._where}{keyed if after is not None else ''} ORDER BY _rowid LIMIT {int(take)}"
+        with self.store.reading() as db:
+            rows = db.execute(sql, [*self._params, after] if after is not None else self._params).fetchall()
+        cols = self.columns
+        return [dict(zip(cols, r[1:])) for r in rows]
 
     def batches(self, size: int) -> Iterator[list[dict]]:
         after, left, cols = None, self.limit, self.columns

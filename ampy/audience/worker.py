@@ -63,8 +63,19 @@ class _Renderer:
             for part, source in (("subject", spec.subject), ("html", spec.html), ("text", spec.text))
             if source is not None
         }
+        self.sources: dict = {}
         self.own_backend = backend is None
         self.backend = _open_backend(spec) if backend is None else backend
+
+    def rows_of(self, page) -> list[dict]:
+        """A page's rows, read here from this process's own connection to the store."""
+        from .sources import DataExtensionSource
+
+        source = self.sources.get((page.de, page.where))
+        if source is None:
+            source = self.sources[(page.de, page.where)] = DataExtensionSource(self.backend.store, page.de,
+                                                                               page.where)
+        return source.page(page.after, page.take)
 
     def render(self, start: int, rows: list[dict]) -> list[RowResult]:
         spec, backend, parts, options = self.spec, self.backend, self.parts, self.options
@@ -120,11 +131,19 @@ def _worker_file(name: str) -> str | None:
 _renderers: dict[str, _Renderer] = {}
 
 
-def render_batch(spec: RenderSpec, start: int, rows: list[dict]) -> list[RowResult]:
-    """Render ``rows`` (row ``start`` of the audience first); compiles once per spec and process."""
-    renderer = _renderers.get(spec.token)
-    if renderer is None:
-        renderer = _renderers[spec.token] = _Renderer(spec)
+def render_batch(spec: RenderSpec, start: int, rows) -> list[RowResult]:
+    """Render ``rows`` (a list of rows, or a ``Page`` of a data extension this process reads itself;
+    row ``start`` of the audience first); compiles once per spec and process."""
+    try:
+        renderer = _renderers.get(spec.token)
+        if renderer is None:
+            renderer = _renderers[spec.token] = _Renderer(spec)
+        if not isinstance(rows, list):
+            rows = renderer.rows_of(rows)
+    except Exception as e:  # no store or templates in this worker: every row fails, none is lost
+        count = rows.take if not isinstance(rows, list) else len(rows)
+        message = f"{spec.name}: this worker cannot render: {type(e).__name__}: {e}"
+        return [RowResult(n, str(n), error=message) for n in range(start, start + count)]
     return renderer.render(start, rows)
 
 
