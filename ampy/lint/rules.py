@@ -136,10 +136,18 @@ def _set_position(node: ast.SetVar) -> tuple:
     return (last[0], last[1] + 0.5)
 
 
+_INCLUDES = frozenset({"contentblockbykey", "contentblockbyname", "contentblockbyid", "contentarea",
+                       "contentareabyname", "treatascontent", "treatascontentarea"})
+
+
 def _variables(tree, nodes, out: Findings) -> None:
+    including = any(isinstance(n, ast.Call) and n.name.lower() in _INCLUDES for n in nodes)
+    # A content block reads what its including template set: files in a content/ folder.
+    content_block = "content" in tree.name.replace("\\", "/").lower().split("/")[:-1]
     sets: dict[str, tuple] = {}  # lower name -> first (line, col) it takes a value
     first_set_node: dict[str, object] = {}
     reads: dict[str, list] = {}
+    written: set[int] = set()  # Variable nodes in out-parameter positions
     for node in nodes:
         if isinstance(node, ast.SetVar):
             key = node.name.lower()
@@ -151,21 +159,37 @@ def _variables(tree, nodes, out: Findings) -> None:
             key = node.var.lower()
             pos = (node.line, node.column)
             if key not in sets or pos < sets[key]:
-                sets[key], first_set_node[key] = pos, node
+                sets[key], first_set_node[key] = pos, None  # a loop counter need not be read
         elif isinstance(node, ast.Variable):
+            if id(node) in written:
+                continue
             reads.setdefault(node.name.lower(), []).append(node)
+        elif isinstance(node, ast.Call):
+            b = registry.lookup(node.name)
+            for i in (b.out_params if b else ()):  # InvokeCreate(@obj, @status, @code) writes them
+                if i < len(node.args) and isinstance(node.args[i], ast.Variable):
+                    arg = node.args[i]
+                    written.add(id(arg))
+                    key, pos = arg.name.lower(), (node.line, node.column)
+                    if key not in sets or pos < sets[key]:
+                        sets[key] = pos
+                        first_set_node[key] = None  # out parameters need not be read
     # A variable named inside a string is read there (TreatAsContent, content blocks, %%=v(@x)=%%).
     in_strings = {m.lower() for n in nodes if isinstance(n, ast.Str) for m in re.findall(r"@@?\w+", n.value)}
     for key, found in reads.items():
         if key.startswith("@@"):
             continue  # system variables have values without a SET
         first = found[0]
+        if key not in sets and (including or content_block):
+            continue  # set by the including template, or by a content block this one includes
         if key not in sets or (first.line, first.column) < sets[key]:
             out.add("AMP106", f"{first.name} is read before any SET: it is empty here",
                     first.line, first.column, len(first.name))
     for key, node in first_set_node.items():
+        if node is None or including:
+            continue  # (a template that includes content blocks sets variables for them)
         if key not in reads and key not in in_strings and not key.startswith("@@"):
-            name = node.name if isinstance(node, ast.SetVar) else node.var
+            name = node.name
             line, col, length = _name_position(out.lines, node, name)
             out.add("AMP107", f"{name} is set but never read", line, col, length)
 
