@@ -361,7 +361,8 @@ def test_describe_and_execute(backend):
         "'Frobnicate' is not a valid Execute request name.",
     )
     r = backend.api_configure("create", [obj("List", ListName="x")])
-    assert r.results[0].status_message == "Configure create on List is not supported by the local account."
+    assert r.results[0].status_message == ("Configure on a List is not supported by the local account "
+                                           "(it configures PropertyDefinition profile attributes).")
     r = backend.api_extract([obj("ExtractRequest")])
     assert r.results[0].status_code == "Error"
 

@@ -368,30 +368,14 @@ class LocalCloud:
         return response
 
     def configure(self, action: str, configurations: list[ApiObject], options=None) -> ApiResponse:
-        response = ApiResponse(request_id=_request_id(), overall_status="Error")
-        for c in configurations:
-            response.results.append(
-                ApiResult(
-                    "Error",
-                    f"Configure {action} on {c.type} is not supported by the local account.",
-                    8,
-                    object=c,
-                )
-            )
-        return response
+        from .execute import configure_one
+
+        return _verb_response([configure_one(self, action, c) for c in configurations])
 
     def extract(self, requests: list[ApiObject]) -> ApiResponse:
-        response = ApiResponse(request_id=_request_id(), overall_status="Error")
-        for r in requests:
-            response.results.append(
-                ApiResult(
-                    "Error",
-                    "Extract is not supported by the local account; use a DataExtractActivity.",
-                    8,
-                    object=r,
-                )
-            )
-        return response
+        from .execute import extract_one
+
+        return _verb_response([extract_one(self, r) for r in requests])
 
     def describe(self, object_types: list[str]) -> ApiResponse:
         response = ApiResponse(request_id=_request_id())
@@ -488,6 +472,12 @@ def _activities_of(obj: ApiObject) -> dict | None:
             kind, _, key = text(p.get("Value")).partition(":")
             activities.append({"type": kind.strip(), "key": key.strip()})
     return {"activities": activities} if activities else None
+
+
+def _verb_response(results: list) -> ApiResponse:
+    """Configure/Extract: OK when every result is, else Error."""
+    status = "OK" if all(r.status_code == "OK" for r in results) else "Error"
+    return ApiResponse(request_id=_request_id(), overall_status=status, results=results)
 
 
 def _request_id() -> str:
