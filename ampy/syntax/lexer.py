@@ -140,6 +140,15 @@ _OPERAND = re.compile(r"\s*(@?@?[A-Za-z0-9_.]+|\"[^\"\r\n]*\"|'[^'\r\n]*')")
 _WHAT_CLOSES = {"block_close": "']%%'", "inline_close": "'=%%'", "script_close": "'</script>'"}
 
 
+_CLOSER_AHEAD = {"block_close": re.compile(r"\]%%"), "inline_close": re.compile(r"=%%"),
+                 "script_close": _SCRIPT_CLOSE}
+
+
+def _next_opener(source: str, pos: int) -> int:
+    m = _OPENER.search(source, pos)
+    return m.start() if m else len(source)
+
+
 def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int:
     """Scan code until the closer of this mode; return the position after it. ``error`` raises,
     or records and returns (then scanning resumes past the problem)."""
@@ -154,6 +163,8 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
         add(_CLOSERS[closer][0], "", at)  # recovering: the parser sees the block end where it stopped
         return at
 
+    if not _CLOSER_AHEAD[closer].search(source, pos):  # never closed: say so at the opener, not at
+        return never_closed(_next_opener(source, pos))  # whatever template text follows it
     while pos < n:
         m = match(source, pos)
         if m is None:
@@ -210,13 +221,13 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
             last = source[pos:j + 1]
             pos = j + 1
             continue
-        last = m.group(0)
+        last = m.group(0) if kind in ("variable", "number", "name") else ""
         if kind == "name":
             word = last
             low = word.lower()
             add(low.upper() if low in KEYWORDS else "NAME", word, pos)
             pos = m.end()
             continue
-        add(_SIMPLE[kind], last, pos)
+        add(_SIMPLE[kind], m.group(0), pos)
         pos = m.end()
     return never_closed(n)
