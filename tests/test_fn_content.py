@@ -198,7 +198,8 @@ def test_build_option_list():
 
 @pytest.fixture
 def content(tmp_path):
-    (tmp_path / "footer.html").write_text("Footer for %%=v(@who)=%%", encoding="utf-8")
+    (tmp_path / "shared").mkdir()   # "my contents\shared\footer": the root folder, then shared/
+    (tmp_path / "shared" / "footer.html").write_text("Footer for %%=v(@who)=%%", encoding="utf-8")
     (tmp_path / "42.amp").write_text("%%[ SET @seen = 'yes' ]%%Area 42", encoding="utf-8")
     return LocalBackend(content_dir=str(tmp_path))
 

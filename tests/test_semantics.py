@@ -72,6 +72,8 @@ def test_rule7_treat_as_content_same_scope():
 
 def test_rule7_content_blocks(tmp_path):
     (tmp_path / "Footer.html").write_text("Bye %%=v(@name)=%%%%[ SET @seen = 'yes' ]%%", encoding="utf-8")
+    (tmp_path / "Shared").mkdir()   # ContentBlockByName honours the folder path
+    (tmp_path / "Shared" / "Footer.html").write_text("Bye %%=v(@name)=%%", encoding="utf-8")
     (tmp_path / "loop.amp").write_text("%%=ContentBlockByKey('loop')=%%", encoding="utf-8")
     src = ("%%[ SET @name = 'Bo' ContentBlockByKey('footer') ]%%[%%=v(@seen)=%%]"
            "%%=ContentBlockByName('Shared\\Footer')=%%|%%=ContentBlockByID('FOOTER')=%%")

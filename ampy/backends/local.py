@@ -17,14 +17,51 @@ _CONTENT_EXTENSIONS = (".amp", ".ampscript", ".html", ".htm", ".txt")
 
 
 class ContentFolder:
-    """Content blocks from a folder: file stem = key, name and id, matched case-insensitively."""
+    """Content blocks from a folder: a top-level file's stem is its key and name, a
+    ``Folder\\Sub\\name`` path finds a file in subfolders, IDs come from ``index.json``
+    (see ``ampy.cloud.content_index``); all matched case-insensitively."""
 
     def __init__(self, path: str | None):
         self.path = path
         self._stamp: object = None
         self._files: dict[str, str] = {}
+        self._index = None
 
     def find(self, ref: str) -> str | None:
+        """A block by name: a folder path, or a top-level file's stem."""
+        if self.path and ref and ("\\" in ref or "/" in ref):
+            from ..cloud.content_index import resolve_path
+
+            found = resolve_path(self.path, ref)
+            return self._read(found) if found else None
+        return self._top(ref)
+
+    def find_key(self, ref: str) -> str | None:
+        """A block by customer key: a top-level file's stem, else a ``key`` of index.json."""
+        found = self._top(ref)
+        if found is None and self.path and ref:
+            path = self._content_index("file_for_key", ref)
+            found = self._read(path) if path else None
+        return found
+
+    def find_id(self, ref: str) -> str | None:
+        """A block by numeric ID through index.json; a file named after the ID as the fallback."""
+        if not self.path or not ref:
+            return None
+        path = self._content_index("file_for_id", ref)
+        return self._read(path) if path else self._top(ref)
+
+    def _content_index(self, method: str, ref: str) -> str | None:
+        from ..cloud.content_index import ContentIndex, ContentIndexError
+
+        if self._index is None:
+            self._index = ContentIndex(self.path)
+        try:
+            return getattr(self._index, method)(ref)
+        except ContentIndexError as e:
+            raise BackendError(str(e)) from None
+
+    def _top(self, ref: str) -> str | None:
         if not self.path or not ref:
             return None
         try:
@@ -45,8 +82,9 @@ class ContentFolder:
                     files.setdefault(stem.lower(), entry.path)
             self._files, self._stamp = files, st.st_mtime_ns
         path = self._files.get(str(ref).strip().lower())
-        if path is None:
-            return None
+        return None if path is None else self._read(path)
+
+    def _read(self, path: str) -> str:
         try:
             with open(path, "rb") as f:
                 raw = f.read()
@@ -220,7 +258,11 @@ class LocalBackend(Backend):
     def content_block(
         self, *, key: str | None = None, name: str | None = None, id: str | None = None
     ) -> str | None:
-        return self.content.find(key or name or id or "")
+        if key is not None:
+            return self.content.find_key(key)
+        if id is not None:
+            return self.content.find_id(id)
+        return self.content.find(name or "")
 
     def content_image(self, *, key: str | None = None, id: str | None = None) -> dict | None:
         """An image of ``<content>/images/`` (see ``ampy.cloud.images``) by key or ID."""

@@ -48,23 +48,18 @@ def content_block_by_key(ctx, key, region=None, error_if_missing=None, default=N
     return _content_block(ctx, "key", key, region, error_if_missing, default, status)
 
 
-def _leaf_name(path) -> str:
-    """The block's own name from a ``Folder\\Sub\\Block`` path (the local content folder is flat)."""
-    text = to_text(path).replace("/", "\\")
-    return text.rsplit("\\", 1)[-1] if text else text
-
-
 @builtin("ContentBlockByName", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
          signature=f"ContentBlockByName(path, {_TAIL})")
 def content_block_by_name(ctx, name, region=None, error_if_missing=None, default=None, status=None):
-    """Renders a content block addressed by folder path and name (``Folder\\Block``)."""
-    return _content_block(ctx, "name", _leaf_name(name), region, error_if_missing, default, status)
+    """Renders a content block addressed by folder path and name (``Folder\\Sub\\Block`` is the
+    file content/Folder/Sub/Block.*; a bare name is a block at the top of the content folder)."""
+    return _content_block(ctx, "name", name, region, error_if_missing, default, status)
 
 
 @builtin("ContentBlockByID", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
          signature=f"ContentBlockByID(id, {_TAIL})")
 def content_block_by_id(ctx, id_, region=None, error_if_missing=None, default=None, status=None):
-    """Renders a content block addressed by numeric ID."""
+    """Renders a content block addressed by numeric ID (content/index.json maps IDs to files)."""
     return _content_block(ctx, "id", id_, region, error_if_missing, default, status)
 
 
@@ -220,7 +215,7 @@ def content_area(ctx, id_, region=None, error_if_missing=None, default=None, sta
          signature=f"ContentAreaByName(path, {_TAIL})")
 def content_area_by_name(ctx, name, region=None, error_if_missing=None, default=None, status=None):
     """Renders a classic content area by folder path (deprecated: use ContentBlockByName)."""
-    return _content_block(ctx, "name", _leaf_name(name), region, error_if_missing, default, status)
+    return _content_block(ctx, "name", name, region, error_if_missing, default, status)
 
 
 def _image_tag(record: dict) -> str:
