@@ -6,18 +6,18 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 
+from . import engine_defaults
 from .compiler import compile_ast
 from .errors import AmpscriptRuntimeError, AmpscriptSyntaxError, Redirected
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, how_to_raise
 from .runtime.context import RenderContext
 from .syntax import ast
-from .syntax.parser import parse
 
 RENDER_CONTEXTS = ("page", "email", "sms")
 
-# Makes the backend of a render that names none. The package sets it (ampy/__init__.py) to the
-# backends' empty local cloud: the engine does not import the backends, which sit above it (sends
-# and content validation in the local cloud compile templates).
+# Makes the backend of a render that names none (else engine_defaults.backend_factory, which the
+# package sets in ampy/__init__.py to the backends' empty local cloud): the engine does not import
+# the backends, which sit above it (sends and content validation in the local cloud compile templates).
 _default_backend = None
 
 
@@ -41,6 +41,8 @@ class Template:
         if not source.isascii():
             source = _without_lone_surrogates(source)
         self.source = source
+        from .syntax.parser import parse  # Lark loads with the first template parsed
+
         self.tree = parse(source, name)
         self._compiled = compile_ast(self.tree, limits.nesting_depth)
         self._variants = None
@@ -71,7 +73,7 @@ class Template:
         if limits is not None:
             _checked(limits)
         if backend is None:
-            backend = _default_backend()
+            backend = (_default_backend or engine_defaults.backend_factory)()
         if settings is None:
             settings = getattr(backend, "settings", None)  # a workspace backend carries its ampy.toml
         tracer = None

@@ -19,9 +19,8 @@ import pickle
 import re
 from dataclasses import dataclass
 
-from babel import Locale, UnknownLocaleError, localedata
-from babel.core import get_global
-from babel.numbers import get_currency_precision, get_territory_currencies
+# Babel is imported by the functions below, on the first culture asked for: a template that
+# formats nothing does not pay for it at start-up.
 
 DEFAULT_CULTURE = "en-US"
 GENERIC_CURRENCY_SIGN = "¤"
@@ -110,8 +109,11 @@ _MONTH_ABBR_OVERRIDES = {"en-GB": {8: "Sep"}, "de-DE": {2: "Mrz"}}
 
 
 @functools.lru_cache(maxsize=256)
-def _locale_for(name: str | None) -> Locale | None:
+def _locale_for(name: str | None) -> Locale | None:  # noqa: F821 - babel's, imported when called
     """The Babel locale for a culture name (with a territory filled in), or None if unknown."""
+    from babel import Locale, UnknownLocaleError
+    from babel.core import get_global
+
     if name is None or not name.strip():
         name = DEFAULT_CULTURE
     try:
@@ -158,7 +160,9 @@ def _affixes(prefix: str, suffix: str, minus: str) -> tuple[str, str]:
             suffix.translate(_CLDR_SPACES).replace("-", minus))
 
 
-def _territory_currency(locale: Locale) -> str | None:
+def _territory_currency(locale: Locale) -> str | None:  # noqa: F821 - babel's, imported when called
+    from babel.numbers import get_territory_currencies
+
     try:
         codes = get_territory_currencies(locale.territory)
     except Exception:  # noqa: BLE001 - Babel raises different errors for odd territories
@@ -168,6 +172,8 @@ def _territory_currency(locale: Locale) -> str | None:
 
 @functools.lru_cache(maxsize=128)
 def _number_culture(canonical: str) -> NumberCulture:
+    from babel.numbers import get_currency_precision
+
     locale = _locale_for(canonical)
     symbols = locale.number_symbols["latn"]
     # Windows (and so .NET Framework) uses the ASCII hyphen-minus; CLDR has U+2212 for some cultures.
@@ -305,6 +311,9 @@ _CALENDAR_KEYS = ("months", "days", "day_periods", "eras")
 
 def _parent_locale(name: str) -> str:
     """The CLDR parent of a locale data file, the way babel.localedata.load chooses it."""
+    from babel import localedata
+    from babel.core import get_global
+
     parent = get_global("parent_exceptions").get(name)
     if parent:
         return parent
@@ -318,6 +327,8 @@ def _parent_locale(name: str) -> str:
 @functools.lru_cache(maxsize=64)
 def _calendar_data(name: str) -> dict:
     """The calendar part of a locale's CLDR data merged with its parents (a private copy)."""
+    from babel import localedata
+
     with open(localedata.resolve_locale_filename(name), "rb") as fileobj:
         own = pickle.load(fileobj)
     own = {key: own[key] for key in _CALENDAR_KEYS if key in own}
@@ -330,6 +341,8 @@ def _calendar_data(name: str) -> dict:
 
 def _calendar_lookup(data: dict, *path):
     """Follow *path* through calendar data, resolving CLDR aliases without caching them."""
+    from babel import localedata
+
     node = data
     for key in path:
         node = node[key]

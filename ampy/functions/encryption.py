@@ -23,20 +23,13 @@ import hashlib
 import hmac
 import os
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import padding as sym_padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-
-try:  # cryptography >= 43 keeps TripleDES among the "decrepit" algorithms
-    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-except ImportError:  # pragma: no cover - older cryptography
-    from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES
-
 from ..errors import FunctionError
 from ..registry import builtin
 from ..runtime.charsets import decode_bytes, encode_text
 from ..runtime.values import to_text
+
+# cryptography is imported by the functions that encrypt or sign: the hashes (hashlib) and a
+# template that uses none of these do not load it.
 
 CAT = "Encryption"
 
@@ -105,14 +98,26 @@ def _secret(ctx, key_name, inline, what: str) -> str:
 
 # ---- symmetric encryption -----------------------------------------------------------------------
 
-# name -> (cipher factory, key bytes, block bytes)
+# name -> (cipher, key bytes, block bytes)
 _ALGORITHMS = {
-    "aes": (algorithms.AES, 32, 16),
+    "aes": ("AES", 32, 16),
     # Single DES: run as TripleDES with the 8-byte key three times, which is exactly DES.
-    "des": (TripleDES, 8, 8),
-    "tripledes": (TripleDES, 24, 8),
-    "3des": (TripleDES, 24, 8),
+    "des": ("TripleDES", 8, 8),
+    "tripledes": ("TripleDES", 24, 8),
+    "3des": ("TripleDES", 24, 8),
 }
+
+
+def _cipher_class(name: str):
+    if name == "AES":
+        from cryptography.hazmat.primitives.ciphers.algorithms import AES
+
+        return AES
+    try:  # cryptography >= 43 keeps TripleDES among the "decrepit" algorithms
+        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    except ImportError:  # pragma: no cover - older cryptography
+        from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES
+    return TripleDES
 _PADDINGS = ("pkcs7", "zeros", "none", "ansix923", "iso10126")
 _MODES = ("cbc", "ecb")
 
@@ -139,13 +144,17 @@ class _CipherSpec:
             else:
                 raise FunctionError(f"unsupported algorithm option '{option}'")
 
-    def cipher(self, key: bytes, iv: bytes | None) -> Cipher:
+    def cipher(self, key: bytes, iv: bytes | None):
+        from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
         mode = modes.ECB() if self.mode == "ecb" else modes.CBC(iv)
-        if self.factory is TripleDES and len(key) == 8:
+        if self.factory == "TripleDES" and len(key) == 8:
             key = key * 3   # single DES as TripleDES with K1 = K2 = K3
-        return Cipher(self.factory(key), mode)
+        return Cipher(_cipher_class(self.factory)(key), mode)
 
     def pad(self, data: bytes) -> bytes:
+        from cryptography.hazmat.primitives import padding as sym_padding
+
         size = self.block
         if self.padding == "pkcs7":
             p = sym_padding.PKCS7(size * 8).padder()
@@ -164,6 +173,8 @@ class _CipherSpec:
         return data
 
     def unpad(self, data: bytes) -> bytes:
+        from cryptography.hazmat.primitives import padding as sym_padding
+
         size = self.block
         if self.padding in ("pkcs7", "ansix923"):
             cls = sym_padding.PKCS7 if self.padding == "pkcs7" else sym_padding.ANSIX923
@@ -185,6 +196,9 @@ def _hex_bytes(text: str, what: str) -> bytes:
 
 
 def _derive(ctx, spec: _CipherSpec, args) -> tuple[bytes, bytes | None]:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
     pw_key, pw, salt_key, salt, iv_key, iv = args
     password = _secret(ctx, pw_key, pw, "password")
     if password == "":
@@ -296,7 +310,7 @@ def get_jwt_by_key_name(ctx, key_name, algorithm, payload):
 
 
 def _rsa_token(pem: str, name: str, alg: str, payload) -> str:
-    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
     try:
