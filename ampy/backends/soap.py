@@ -10,6 +10,15 @@ DataExtensionObject calls, so a template's lookups and writes work against a ten
   row's primary key (or by the search pairs for a DE without one); Upsert* — Update when rows
   match, else Create. Counts are the matched rows, as the local cloud reports them.
 - DataExtensionRowCount — a paged Retrieve of one column.
+- ClaimRow — a Retrieve of the row the claimant already holds (claimant and extra pairs equal);
+  else of the free rows (claimed column null, '', false or 0), then an Update of the first by its
+  primary key that marks it claimed and stamps the claimant, and a Retrieve by that key to check
+  the claimant holds it (another claimant that won the row sends it on to the next free one).
+- ExecuteFilter — a Retrieve of the ``FilterDefinition`` (CustomerKey, else Name) with its
+  DataSource and DataFilter, then a Retrieve of the data extension's rows with the DataFilter as the
+  filter; ordering and limits are applied here.
+- ContentImageByKey/ByID — Content Builder images are REST assets the Partner API does not serve:
+  like content blocks they come from the workspace (``content/images/``, ``ampy.cloud.images``).
 
 Faults of API verbs become an ``Error: <message>`` overall status (the script sees the Error
 status); faults of data-extension functions, failed logins and unreachable servers raise a
@@ -62,6 +71,15 @@ def _and(parts: list[ApiObject]) -> ApiObject | None:
     combined = parts[0]
     for part in parts[1:]:
         combined = ApiObject("ComplexFilterPart", {"LeftOperand": combined, "LogicalOperator": "AND",
+                                                   "RightOperand": part})
+    return combined
+
+
+def _or(parts: list[ApiObject]) -> ApiObject:
+    """Filter parts joined by OR, nested left-deep as ``_and``."""
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = ApiObject("ComplexFilterPart", {"LeftOperand": combined, "LogicalOperator": "OR",
                                                    "RightOperand": part})
     return combined
 
@@ -122,6 +140,7 @@ class SoapBackend(Backend):
             content_dir = os.path.join(workspace, "content")
         self.content = ContentFolder(content_dir)
         self._des: dict[str, _DataExtension] = {}
+        self._images = None   # ContentImages of the workspace, made on first use
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------------ construction
@@ -372,9 +391,94 @@ class SoapBackend(Backend):
             return len(self._retrieve_all(f"DataExtensionObject[{info.name}]", first, None))
         return self._guard(run)
 
+    def claim_row(self, de: str, claimed_column: str, claimant_column: str, claimant_value: object,
+                  claimant_pairs: Pairs) -> Row | None:
+        return self._guard(self._claim_row, de, claimed_column, claimant_column, claimant_value, claimant_pairs)
+
+    def _claim_row(self, de_name, claimed_column, claimant_column, claimant_value, claimant_pairs) -> Row | None:
+        de = self._data_extension(de_name)
+        claimed = de.column(claimed_column)
+        identity = [(de.column(claimant_column), claimant_value)] + [(de.column(c), v) for c, v in claimant_pairs]
+        held = self._rows(de, identity, 1)
+        if held:
+            return held[0]
+        if not de.primary_keys:
+            raise BackendError(f"ClaimRow needs a primary key on the data extension '{de.name}' to update "
+                               "the claimed row by")
+        free = _or([_simple(claimed, "isNull"), _simple(claimed, "equals", ""), _simple(claimed, "equals", "False"),
+                    _simple(claimed, "equals", "false"), _simple(claimed, "equals", "0")])
+        candidates = self._retrieve_all(f"DataExtensionObject[{de.name}]", list(de.columns), free)
+        for obj in candidates:
+            row = self._row_of(de, obj)
+            keys = [(k, row[k]) for k in de.primary_keys]
+            self._write_objects("Update", [self._row_object(de, keys, [(claimed, "True")] + identity)])
+            again = self._rows(de, keys, 1)
+            if again and all(to_db_text(again[0][c]) == to_db_text(v) for c, v in identity):
+                return again[0]
+        return None
+
+    def execute_filter(self, filter_key: str, *, order_by: Sequence[tuple[str, bool]] = (),
+                       limit: int | None = None) -> list[Row]:
+        return self._guard(self._execute_filter, filter_key, order_by, limit)
+
+    def _execute_filter(self, key, order_by, limit) -> list[Row]:
+        props = ["CustomerKey", "Name", "DataSource", "DataFilter"]
+        found = self._retrieve_all("FilterDefinition", props, _simple("CustomerKey", "equals", key)) or \
+            self._retrieve_all("FilterDefinition", props, _simple("Name", "equals", key))
+        if not found:
+            raise BackendError(f"Data filter '{key}' does not exist")
+        definition = found[0]
+        source = definition.get("DataSource")
+        ref = ""
+        if isinstance(source, ApiObject):
+            ref = str(source.get("CustomerKey") or source.get("Name") or "")
+            if not ref and source.get("ObjectID"):
+                des = self._retrieve_all("DataExtension", ["CustomerKey", "Name"],
+                                         _simple("ObjectID", "equals", str(source.get("ObjectID"))))
+                ref = str(des[0].get("CustomerKey") or des[0].get("Name")) if des else ""
+        if not ref:
+            raise BackendError(f"Data filter '{key}' has no data extension as its source")
+        de = self._data_extension(ref)
+        data_filter = definition.get("DataFilter")
+        found_rows = self._retrieve_all(f"DataExtensionObject[{de.name}]", list(de.columns),
+                                        data_filter if isinstance(data_filter, ApiObject) else None)
+        rows = [self._row_of(de, obj) for obj in found_rows]
+        for column, descending in reversed([(de.column(c), d) for c, d in order_by]):
+            rows.sort(key=lambda r, c=column: _fold_key(r[c]), reverse=descending)
+        return rows if limit is None else rows[:limit]
+
+    @staticmethod
+    def _row_of(de: _DataExtension, obj: ApiObject) -> Row:
+        values = {str(p.get("Name")).lower(): p.get("Value")
+                  for p in as_items(obj.get("Properties")) if isinstance(p, ApiObject)}
+        return {column: values.get(column.lower()) for column in de.columns}
+
     def content_block(self, *, key: str | None = None, name: str | None = None,
                       id: str | None = None) -> str | None:
         return self.content.find(key or name or id or "")
+
+    def content_image(self, *, key: str | None = None, id: str | None = None) -> dict | None:
+        """A workspace image by key or ID (see the module docstring)."""
+        from ..cloud.images import ContentImages, ImageError
+
+        if self._images is None:
+            if not self.content.path:
+                return None
+            from ..settings import DEFAULT_SETTINGS, load_settings
+
+            settings = DEFAULT_SETTINGS
+            if self.workspace:
+                try:
+                    settings = load_settings(os.path.join(self.workspace, "ampy.toml"))
+                except ValueError as e:
+                    raise BackendError(str(e)) from None
+            account = settings.raw.get("account", {}) if isinstance(settings.raw, dict) else {}
+            self._images = ContentImages(os.path.join(self.content.path, "images"), member_id=settings.member_id,
+                                         stack=account.get("stack", 1))
+        try:
+            return self._images.by_key(key) if key is not None else self._images.by_id(id or "")
+        except ImageError as e:
+            raise BackendError(str(e)) from None
 
     def close(self) -> None:
         """The zeep client and its HTTP session are shared by the process; nothing to release."""
