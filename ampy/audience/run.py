@@ -64,7 +64,8 @@ class AudienceRender:
             store = getattr(backend, "store", None)
             if pooled and store is not None:
                 store.names()  # every CSV of the folder imported before workers read the store
-                snapshot = _snapshot(store) if store.path == ":memory:" else None
+                # a copy when there is no file, or for a cluster whose workers may be other machines
+                snapshot = _snapshot(store) if store.path == ":memory:" or self.scheduler else None
             spec = RenderSpec(
                 html=self.source, name=self.name, subject=self.subject, text=self.text, context=self.context,
                 attributes=dict(self.attributes or {}), key=key,
