@@ -204,3 +204,29 @@ def test_silencing_per_line_and_per_file():
 
 def test_text_checks_run_on_broken_templates_too():
     assert codes("{{x}} %%[ SET @a = ) ]%%") == [("AMP111", 1, 1), ("AMP001", 1, 20)]
+
+
+FRAGMENTS = ["%%[", "]%%", "%%=", "=%%", " SET ", " @a ", " = ", "IF ", " THEN ", "ELSE ", "ENDIF", "FOR ",
+             " NEXT ", "(", ")", ",", '"s"', "'", "1", " + ", "Concat", "Row", "\n", "<p>", "{{x}}", "/*", "*/",
+             "\u201c", "END IF", '<script runat="server" language="ampscript">', "</script>", "%%attr%%"]
+
+
+def test_any_mix_of_fragments_gives_findings_inside_the_source_never_an_exception():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(FRAGMENTS), max_size=40))
+    def check(parts):
+        source = "".join(parts)
+        lines = source.split("\n")
+        for d in lint_source(source):
+            assert d.severity in ("error", "warning") and d.code.startswith("AMP")
+            assert 1 <= d.line <= len(lines) and 1 <= d.column <= len(lines[d.line - 1]) + 1, (source, d)
+            assert (d.end_line, d.end_column) > (d.line, d.column)
+        try:  # the linter finds an error whenever compile does
+            ampy.compile(source)
+        except ampy.AmpscriptError:
+            assert any(d.severity == "error" for d in lint_source(source)), source
+
+    check()

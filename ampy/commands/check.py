@@ -37,7 +37,7 @@ def _paths(args_files: list[str]) -> list[str]:
         elif os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(os.path.join(root, f) for f in sorted(files)
+                found.extend(os.path.normpath(os.path.join(root, f)) for f in sorted(files)
                              if f.lower().endswith(EXTENSIONS) and not f.startswith("."))
         else:
             raise UsageError(f"cannot read {path}: No such file or directory")

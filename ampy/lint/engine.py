@@ -28,7 +28,8 @@ def lint_source(source: str, name: str = "<string>", *, workspace: str | None = 
             is_email_content(workspace, name):
         context = "email"
     if tree is not None:
-        rules.check_functions(tree, out, context)
+        rules.check_functions(tree, out, context)  # also in what parsed of a broken template
+    if tree is not None and not errors:
         if not out.items:
             _compile(tree, out)
         attributes = None

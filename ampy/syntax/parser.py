@@ -466,7 +466,7 @@ class _Placeholder:
 
 def parse_all(source: str, name: str = "<string>", limit: int = 50):
     """Parse on past errors: ``(tree or None, errors)`` with up to ``limit`` syntax errors in
-    source order. After an error the parser skips to the next block delimiter or statement keyword
+    source order (the tree, when there are errors, holds only what parsed). After an error the parser skips to the next block delimiter or statement keyword
     and resumes there (panic mode over the same LALR tables as ``parse``)."""
     errors: list[AmpscriptSyntaxError] = []
     toks = list(iter_tokens(source, name, recover=errors.append))
@@ -538,5 +538,6 @@ def parse_all(source: str, name: str = "<string>", limit: int = 50):
             break
     unique = {(e.line, e.column, e.message): e for e in errors}  # a slip is found again after it
     errors = sorted(unique.values(), key=lambda x: (x.line, x.column))
-    tree = ast.Template(result, name, source) if result is not None and not errors else None
+    # With errors the tree is partial: what was skipped is missing, refused parts are placeholders.
+    tree = ast.Template(result, name, source) if isinstance(result, tuple) else None
     return tree, errors[:limit]
