@@ -466,8 +466,9 @@ class _Placeholder:
 
 def parse_all(source: str, name: str = "<string>", limit: int = 50):
     """Parse on past errors: ``(tree or None, errors)`` with up to ``limit`` syntax errors in
-    source order (the tree, when there are errors, holds only what parsed). After an error the parser skips to the next block delimiter or statement keyword
-    and resumes there (panic mode over the same LALR tables as ``parse``)."""
+    source order (the tree, when there are errors, holds only what parsed). After an error the
+    parser skips to the next block delimiter or statement keyword and resumes there (panic mode
+    over the same LALR tables as ``parse``)."""
     errors: list[AmpscriptSyntaxError] = []
     toks = list(iter_tokens(source, name, recover=errors.append))
     tables = _tables()
