@@ -12,6 +12,13 @@ object has them, are stamped in UTC as the API writes them.
 
 ``RetrieveSalesforceJobSources`` reads ``salesforce/_JobSources.csv`` (columns ``JobID``,
 ``SourceID``, ``SourceType``, ``IsInclusionSource``).
+
+A real org: when ampy.toml has a ``[salesforce]`` table (``ampy.salesforce.config``),
+``CreateSalesforceObject``, ``RetrieveSalesforceObjects`` and ``UpdateSingleSalesforceObject`` go
+to it through the REST API (``ampy.salesforce.client``) instead: field names are checked against
+the object's describe, values are sent typed (numbers, booleans, '' as null), criteria become a
+SOQL ``WHERE`` with literals typed by field. With the ``soap`` backend and no ``[salesforce]``
+table these functions refuse rather than touch the workspace's CSV files.
 """
 
 from __future__ import annotations
@@ -120,6 +127,104 @@ class SalesforceObjects:
             raise
 
 
+_clients: dict = {}
+_clients_lock = threading.Lock()
+
+
+def _remote(ctx):
+    """The REST client of the org ``[salesforce]`` configures, or None for the CSV stand-in."""
+    from ..salesforce.config import SalesforceConfigError, config_from_settings
+
+    raw = getattr(ctx.settings, "raw", None) or {}
+    workspace = getattr(ctx.backend, "workspace", None)
+    if "salesforce" not in raw and isinstance(workspace, str) and getattr(ctx.backend, "settings", None) is None:
+        # a backend without settings of its own (soap): the workspace's ampy.toml still names the org
+        from ..settings import load_settings
+
+        try:
+            raw = load_settings(os.path.join(workspace, "ampy.toml")).raw
+        except ValueError as e:
+            raise FunctionError(str(e)) from None
+    try:
+        config = config_from_settings(raw)
+    except SalesforceConfigError as e:
+        raise FunctionError(str(e)) from None
+    if config is None:
+        if getattr(ctx.backend, "name", "") == "soap":
+            raise FunctionError("no Salesforce org is connected: with the soap backend, configure [salesforce] "
+                                "in ampy.toml (the CSV stand-in serves the local backend only)")
+        return None
+    with _clients_lock:
+        client = _clients.get(config)
+        if client is None:
+            from ..salesforce.client import SalesforceClient
+
+            client = _clients[config] = SalesforceClient(config)
+    return client
+
+
+def _call(fn, *args):
+    from ..salesforce.client import SalesforceError
+
+    try:
+        return fn(*args)
+    except SalesforceError as e:
+        raise FunctionError(f"Salesforce: {e}") from None
+
+
+def _api_field(client, obj: str, name: str) -> dict:
+    from ..salesforce.client import NAME
+
+    if not NAME.fullmatch(obj):
+        raise FunctionError(f"'{obj}' is not a Salesforce object name")
+    field = _call(client.fields, obj).get(name.strip().lower())
+    if field is None:
+        raise FunctionError(f"{obj} has no field '{name.strip()}'")
+    return field
+
+
+def _json_value(value: str, field_type: str):
+    """A script value as the JSON the REST API wants for a field of this type."""
+    kind = field_type.lower()
+    if value == "":
+        return None
+    if kind == "boolean":
+        return value.strip().lower() in ("true", "1")
+    if kind in ("int", "long"):
+        try:
+            return int(value.strip())
+        except ValueError:
+            raise FunctionError(f"'{value}' is not a whole number") from None
+    if kind in ("double", "currency", "percent"):
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise FunctionError(f"'{value}' is not a number") from None
+    return value
+
+
+def _remote_values(client, obj: str, fields) -> dict:
+    if len(fields) % 2:
+        raise FunctionError("field/value arguments must come in pairs")
+    values = {}
+    for i in range(0, len(fields), 2):
+        field = _api_field(client, obj, to_text(fields[i]))
+        if field["name"].lower() == "id":
+            raise FunctionError("the Id field cannot be set")
+        values[field["name"]] = _json_value(to_text(fields[i + 1]), field["type"])
+    return values
+
+
+def _cell(value) -> object:
+    if value is None:
+        return DB_NULL
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _org(ctx) -> SalesforceObjects:
     folder = getattr(ctx.backend, "salesforce_dir", None)
     workspace = getattr(ctx.backend, "workspace", None)
@@ -187,6 +292,9 @@ def create_salesforce_object(ctx, obj, field_count, *fields):
     count = to_int(field_count, "field count")
     if count != len(fields) / 2:
         raise FunctionError(f"the field count is {count} but {len(fields) / 2:g} field/value pairs follow")
+    client = _remote(ctx)
+    if client is not None:
+        return _call(client.create, name, _remote_values(client, name, fields))
     org = _org(ctx)
     with _write_lock:
         path, header, rows = org.read(name)
@@ -233,6 +341,9 @@ def retrieve_salesforce_objects(ctx, obj, fields, *criteria):
     name = to_text(obj).strip()
     if len(criteria) % 3:
         raise FunctionError("criteria must come in field, operator, value triples")
+    client = _remote(ctx)
+    if client is not None:
+        return _remote_retrieve(client, name, fields, criteria)
     _, header, rows = _org(ctx).read(name)
     wanted = [_column(header, name, f) for f in to_text(fields).split(",") if f.strip()]
     if not wanted:
@@ -247,12 +358,46 @@ def retrieve_salesforce_objects(ctx, obj, fields, *criteria):
                   if all(_matches(r.get(col, ""), op, value, col) for col, op, value in tests))
 
 
+def _remote_retrieve(client, name: str, fields, criteria) -> Rowset:
+    from ..salesforce.client import soql_literal
+
+    wanted = [_api_field(client, name, f)["name"] for f in to_text(fields).split(",") if f.strip()]
+    if not wanted:
+        raise FunctionError("no fields to retrieve")
+    where = []
+    for i in range(0, len(criteria), 3):
+        op = to_text(criteria[i + 1]).strip()
+        if op not in _OPERATORS:
+            raise FunctionError(f"unknown operator '{op}' (use {', '.join(_OPERATORS)})")
+        field = _api_field(client, name, to_text(criteria[i]))
+        value = to_text(criteria[i + 2])
+        try:
+            literal = "null" if value == "" else soql_literal(value, field["type"])
+        except ValueError as e:
+            raise FunctionError(f"{name}.{field['name']}: {e}") from None
+        where.append(f"{field['name']} {op} {literal}")
+    soql = f"SELECT {', '.join(wanted)} FROM {name}" + (f" WHERE {' AND '.join(where)}" if where else "")
+    records = _call(client.query, soql)
+    rows = []
+    for record in records:
+        lowered = {str(k).lower(): v for k, v in record.items() if k != "attributes"}
+        rows.append(Row(wanted, [_cell(lowered.get(c.lower())) for c in wanted]))
+    return Rowset(rows)
+
+
 @builtin("UpdateSingleSalesforceObject", min_args=4, max_args=None, category=CAT, needs_context=True,
          signature="UpdateSingleSalesforceObject(object, recordId, field1, value1, [fieldN, valueN]...)")
 def update_single_salesforce_object(ctx, obj, record_id, *fields):
     """Updates one record by ID and returns 1; an unknown record, object or field aborts."""
     name = to_text(obj).strip()
     rid = to_text(record_id).strip()
+    client = _remote(ctx)
+    if client is not None:
+        values = _remote_values(client, name, fields)
+        if not rid or not rid.isalnum():
+            raise FunctionError(f"no {name} record with Id '{rid}'")
+        _call(client.update, name, rid, values)
+        return 1
     org = _org(ctx)
     with _write_lock:
         path, header, rows = org.read(name)
