@@ -51,7 +51,7 @@ class AudienceRender:
                 raise RenderFailed(str(e)) from None
             except (BackendError, SourceError) as e:
                 raise RenderFailed(f"ampy: {e}") from None
-            key = _key_column(self.key, source.columns)
+            key = _key_column(self.key, source.columns) if source.columns or self.key is None else None
             output = self._output()
             total = _count(source)
             if isinstance(source, DataExtensionSource):  # workers read their pages from the store
@@ -59,7 +59,8 @@ class AudienceRender:
                 batches = source.pages(self.batch_size) if pooled else source.batches(self.batch_size)
             else:  # a file: read ahead, so an audience of one batch renders in this process
                 first = self._first_batches(source)
-                pooled = self.engine == "dask" or (self.jobs > 1 and len(first) > 1)
+                local = getattr(backend, "store", None) is not None  # workers need a store to open
+                pooled = local and (self.engine == "dask" or (self.jobs > 1 and len(first) > 1))
                 batches = chain(first, self._rest)
             store = getattr(backend, "store", None)
             if pooled and store is not None:

@@ -172,10 +172,25 @@ def open_source(backend, *, de: str | None = None, csv_path: str | None = None,
         return CsvSource(csv_path, limit)
     if parquet_path:
         return ParquetSource(parquet_path, limit)
-    store = getattr(backend, "store", None)
-    if store is None:
-        raise SourceError("streaming a data extension needs the local backend")
     if de is None:
         raise SourceError("no audience: give --de NAME, --csv FILE or --parquet FILE")
+    store = getattr(backend, "store", None)
+    if store is None:  # a remote tenant (soap): its Retrieve pages are fetched whole, as before
+        return RetrievedSource(backend.lookup(de, list(where), limit=limit))
     return DataExtensionSource(store, de, where, limit)
+
+
+class RetrievedSource:
+    """Rows a backend without a local store returned (the soap backend's data extension)."""
+
+    def __init__(self, rows: list[dict]):
+        self.rows = rows
+        self.columns = list(rows[0]) if rows else []
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def batches(self, size: int) -> Iterator[list[dict]]:
+        for i in range(0, len(self.rows), size):
+            yield self.rows[i:i + size]
 
