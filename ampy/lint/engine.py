@@ -27,8 +27,9 @@ def lint_source(source: str, name: str = "<string>", *, workspace: str | None = 
     if context is None and workspace and name not in ("<string>", "<stdin>", "-") and \
             is_email_content(workspace, name):
         context = "email"
+    nodes = rules.ordered_nodes(tree) if tree is not None else []
     if tree is not None:
-        rules.check_functions(tree, out, context)  # also in what parsed of a broken template
+        rules.check_functions(nodes, out, context)  # also in what parsed of a broken template
     if tree is not None and not errors:
         if not out.items:
             _compile(tree, out)
@@ -37,7 +38,7 @@ def lint_source(source: str, name: str = "<string>", *, workspace: str | None = 
             attributes = des.get(de.lower())
             if attributes is None:
                 out.add("AMP103", f"Data extension '{de}' (--de) is not in the workspace", 1, 1, 1)
-        rules.check_tree(tree, out, attributes=attributes, data_extensions=des)
+        rules.check_tree(tree, nodes, out, attributes=attributes, data_extensions=des)
     rules.check_text(source, out)
     found = silence.apply(source, out.items)
     return sorted(set(found), key=lambda d: (d.line, d.column, d.code, d.message))

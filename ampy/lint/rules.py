@@ -68,13 +68,14 @@ class Findings:
         self.items.append(at(code, severity, message, self.lines, line, column, length))
 
 
-def _sorted_nodes(body) -> list:
-    return sorted(ast.walk(body), key=lambda n: (n.line, n.column))
+def ordered_nodes(tree: ast.Template) -> list:
+    """Every node in source order (computed once per lint, both passes walk it)."""
+    return sorted(ast.walk(tree.body), key=lambda n: (n.line, n.column))
 
 
-def check_functions(tree: ast.Template, out: Findings, context: str | None) -> None:
+def check_functions(nodes: list, out: Findings, context: str | None) -> None:
     """Every unknown function and wrong argument count (the compiler stops at the first)."""
-    for node in _sorted_nodes(tree.body):
+    for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         b = registry.lookup(node.name)
@@ -92,9 +93,8 @@ def check_functions(tree: ast.Template, out: Findings, context: str | None) -> N
                     f"(only in {', '.join(sorted(b.contexts))})", node.line, node.column, len(node.name))
 
 
-def check_tree(tree: ast.Template, out: Findings, *, attributes: dict[str, str] | None,
+def check_tree(tree: ast.Template, nodes: list, out: Findings, *, attributes: dict[str, str] | None,
                data_extensions: dict[str, dict[str, str]] | None) -> None:
-    nodes = _sorted_nodes(tree.body)
     _outputs(nodes, out)
     _variables(tree, nodes, out)
     _rows(nodes, out)
