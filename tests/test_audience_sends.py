@@ -76,3 +76,49 @@ def test_send_settings():
     assert send_settings(Cloud) == (3, 5000)
     Cloud.settings = Settings(raw={"sends": {"jobs": 0, "parallel_from": "x"}})
     assert send_settings(Cloud) == (1, 1000)
+
+
+SMS = ('%%[ IF FirstName == "Grace" THEN RaiseError("not Grace", true) ENDIF ]%%'
+       "Hi %%FirstName%%, %%=v(Tier)=%% perks. Job %%=v(jobid)=%% to %%MOBILE_NUMBER%% from %%SHORT_CODE%%")
+
+
+def _sms_send(tmp_path, name, sends):
+    root = new_workspace(tmp_path, name)
+    backend = open_workspace(root)
+    backend.settings = Settings(raw={"sends": sends})
+    try:
+        backend.api_create([obj("SMSSendActivity", CustomerKey="sms", Name="Spring SMS", Message=SMS,
+                                ShortCode="55555",
+                                SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="TextSubscribers")])])
+        r = backend.api_perform("start", [obj("SMSSendActivity", CustomerKey="sms")])
+        job = r.results[0].task["ID"]
+        (task,) = wait_for_tasks(backend, TaskID=job, polls=20000)
+        send = retrieve(backend, "Send", ["Status", "NumberSent", "NumberErrored", "NumberTargeted"],
+                        simple("ID", "equals", job)).results[0]
+        folder = os.path.join(root, "outbox", "sms")
+        outbox = []
+        for file in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, file), encoding="utf-8", newline="") as f:
+                outbox.append(f.read().replace(f"Job {job} ", "Job J ").replace(f"Job-ID: {job}\n", "Job-ID: J\n"))
+        return task["Status"], send.properties, outbox, backend.cloud.tasks.get(int(job))["detail"]
+    finally:
+        backend.close()
+
+
+def test_an_sms_send_through_two_workers_matches_the_in_process_send(tmp_path, monkeypatch):
+    import ampy.audience.sending as sending
+
+    pools = []
+    real = sending.render_in_workers
+    monkeypatch.setattr(sending, "render_in_workers", lambda spec, items, jobs: pools.append(jobs) or real(
+        spec, items, jobs))
+    parallel = _sms_send(tmp_path, "parallel", {"jobs": 2, "parallel_from": 2})
+    assert pools == [2]
+    assert parallel == ("Complete", {"Status": "Complete", "NumberSent": "2", "NumberErrored": "1",
+                                     "NumberTargeted": "3"},
+                        ["To: +14155550101\nFrom: 55555\nSubscriber-Key: S001\nJob-ID: J\n\n"
+                         "Hi Ada, Gold perks. Job J to +14155550101 from 55555",
+                         "To: +14155550104\nFrom: 55555\nSubscriber-Key: S004\nJob-ID: J\n\n"
+                         "Hi Edsger, Gold perks. Job J to +14155550104 from 55555"],
+                        "2 sent, 1 errored (first error: S002: RaiseError: not Grace)")
+    assert _sms_send(tmp_path, "serial", {"jobs": 1}) == parallel and pools == [2]

@@ -28,6 +28,7 @@ class SendSpec:
     job: object            # the SendJob each render sees as ctx.send
     limits: object = None
     backend: dict = field(default_factory=dict)  # LocalBackend keyword arguments
+    context: str = "email"  # email, or sms/push for MobileConnect and MobilePush sends
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -54,9 +55,9 @@ def parallel_jobs(cloud, recipients: int) -> int:
     return jobs if recipients >= start else 1
 
 
-def spec_for(cloud, parts: dict, name: str, job) -> SendSpec:
+def spec_for(cloud, parts: dict, name: str, job, context: str = "email") -> SendSpec:
     b = cloud.backend
-    return SendSpec(parts=parts, name=name, job=job,
+    return SendSpec(parts=parts, name=name, job=job, context=context,
                     limits=cloud.settings.limits if cloud.settings is not None else None,
                     backend={"data_dir": b.data_dir, "content_dir": b.content_dir, "store_path": b.store_path,
                              "workspace": b.workspace, "settings": b.settings, "salesforce_dir": b.salesforce_dir})
@@ -79,13 +80,16 @@ def _prepared(spec: SendSpec):
     return found
 
 
-def render_send_batch(spec: SendSpec, batch: list[dict]) -> list[tuple]:
-    """Each recipient's attributes -> (rendered parts, None) or (None, (message, skip_subscriber))."""
+def render_send_batch(spec: SendSpec, batch: list) -> list[tuple]:
+    """Each recipient's attributes (or (attributes, extra render options) such as an SMS's inbound
+    message) -> (rendered parts, None) or (None, (message, skip_subscriber))."""
     templates, backend = _prepared(spec)
     out = []
-    for attrs in batch:
+    for item in batch:
+        attrs, extra = item if isinstance(item, tuple) else (item, {})
         try:
-            out.append(({part: tpl.render(attributes=attrs, backend=backend, context="email", send=spec.job)
+            out.append(({part: tpl.render(attributes=attrs, backend=backend, context=spec.context, send=spec.job,
+                                          **extra)
                          for part, tpl in templates.items()}, None))
         except AmpscriptError as e:
             out.append((None, (e.message, getattr(e, "skip_subscriber", True) is not False)))

@@ -177,8 +177,6 @@ def _compile(cloud, definition: ApiObject, channel: Channel) -> dict:
 
 def run_message_send(cloud, definition: ApiObject, task_id: int) -> None:
     """The start work of an SMSSendActivity or MessageSendActivity (see the module notes)."""
-    from ..errors import AmpscriptError
-    from ..runtime.sms import SmsMessage
 
     channel = channel_of(definition)
     sender = text(definition.get("ShortCode" if channel is SMS else "ApplicationID")).strip()
@@ -211,28 +209,18 @@ def run_message_send(cloud, definition: ApiObject, task_id: int) -> None:
     rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
     outbox = MessageOutbox(cloud, channel, task_id)
     sent, errored, events, first_error = 0, 0, [], ""
+    renders = _renders(cloud, definition, channel, parts, found.targets, job, name, sender)
     try:
-        for i, t in enumerate(found.targets):
+        for i, (t, (rendered, error)) in enumerate(zip(found.targets, renders)):
             if i % 50 == 0:
                 _check_flags(cloud, task_id, rowid)
-            attrs = dict(t.attributes)
-            attrs.setdefault("_subscriberkey", t.subscriber_key)
-            attrs.setdefault("subscriberkey", t.subscriber_key)
-            attrs.update({"jobid": str(task_id), "emailname_": name})
-            sms = SmsMessage(mobile_number=t.address, short_code=sender) if channel is SMS else None
-            try:
-                rendered = {
-                    part: tpl.render(
-                        attributes=attrs, backend=cloud.backend, context=channel.context, sms=sms, send=job
-                    )
-                    for part, tpl in parts.items()
-                }
-            except AmpscriptError as e:
+            if error is not None:
+                message, skip_subscriber = error
                 errored += 1
-                if getattr(e, "skip_subscriber", True) is False:
+                if not skip_subscriber:
                     _finish_send(cloud, rowid, stored, "Error", sent, errored, events)
-                    raise TaskFailed(f"RaiseError stopped the send at {t.subscriber_key}: {e.message}") from None
-                first_error = first_error or f"{t.subscriber_key}: {e.message}"
+                    raise TaskFailed(f"RaiseError stopped the send at {t.subscriber_key}: {message}") from None
+                first_error = first_error or f"{t.subscriber_key}: {message}"
                 continue
             if channel is SMS:
                 headers = [("To", t.address), ("From", sender)]
@@ -255,11 +243,46 @@ def run_message_send(cloud, definition: ApiObject, task_id: int) -> None:
     except TaskCanceled:
         _finish_send(cloud, rowid, stored, "Canceled", sent, errored, events)
         raise
+    finally:
+        renders.close()
     _finish_send(cloud, rowid, stored, "Complete", sent, errored, events)
     detail = f"{sent} sent, {errored} errored"
     if first_error:
         detail += f" (first error: {first_error})"
     cloud.tasks.set_detail(task_id, detail)
+
+
+def _renders(cloud, definition: ApiObject, channel: Channel, parts: dict, found: list, job: SendJob, name: str,
+             sender: str):
+    """(rendered parts, None) or (None, (message, skip_subscriber)) per target, in order: in this
+    process, or in worker processes for a large audience (see ampy.audience.sending)."""
+    from ..audience.sending import parallel_jobs, render_in_workers, spec_for
+    from ..errors import AmpscriptError
+    from ..runtime.sms import SmsMessage
+
+    def items():
+        for t in found:
+            attrs = dict(t.attributes)
+            attrs.setdefault("_subscriberkey", t.subscriber_key)
+            attrs.setdefault("subscriberkey", t.subscriber_key)
+            attrs.update({"jobid": str(job.job_id), "emailname_": name})
+            sms = SmsMessage(mobile_number=t.address, short_code=sender) if channel is SMS else None
+            yield attrs, {"sms": sms}
+
+    jobs = parallel_jobs(cloud, len(found))
+    if jobs > 1:
+        sources = {"Message": text(definition.get("Message")), "Title": text(definition.get("Title"))}
+        spec = spec_for(cloud, {part: sources[part] for part in parts}, name or definition.type, job,
+                        context=channel.context)
+        yield from render_in_workers(spec, items(), jobs)
+        return
+    for attrs, extra in items():
+        try:
+            yield {part: tpl.render(attributes=attrs, backend=cloud.backend, context=channel.context, send=job,
+                                    **extra)
+                   for part, tpl in parts.items()}, None
+        except AmpscriptError as e:
+            yield None, (e.message, getattr(e, "skip_subscriber", True) is not False)
 
 
 __all__ = ["PUSH", "SMS", "message_text", "run_message_send", "targets"]
