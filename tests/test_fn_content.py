@@ -282,31 +282,22 @@ def test_barcode_url_validation():
 
 # ---- AttachFile -----------------------------------------------------------------------------
 
-class FakeSend:
-    def __init__(self):
-        self.attachments = []
+def _send_job():
+    """The job a local send renders under, as ampy.cloud.sends makes it for each recipient."""
+    from datetime import datetime
+
+    from ampy.cloud.sends import SendJob
+
+    return SendJob(1, datetime(2026, 3, 4), "1", "mail", attachments=[], impressions=[])
 
 
-def test_attach_file_records_the_attachment_on_the_send():
-    send = FakeSend()
-    out = run("[%%=AttachFile('HTTP', 'https://files.example.com/docs/terms.pdf')=%%]"
-              "%%[ AttachFile('contentbuilder', '12345', 'Invoice.pdf', 1, 'https://v.example.com', "
-              "'inv.pdf', 7, 0) ]%%", context="email", send=send)
-    assert out == "[]"
-    assert send.attachments == [
-        {"source_type": "http", "location": "https://files.example.com/docs/terms.pdf", "file_name": "terms.pdf",
-         "view_on_web": False, "vawp_url": "", "vawp_file_name": "", "vawp_days": None, "as_attachment": True},
-        {"source_type": "contentbuilder", "location": "12345", "file_name": "Invoice.pdf", "view_on_web": True,
-         "vawp_url": "https://v.example.com", "vawp_file_name": "inv.pdf", "vawp_days": 7,
-         "as_attachment": False}]
-
-
+# Attachments in delivered messages: tests/test_fidelity_sends.py.
 def test_attach_file_errors():
     err = error("%%=AttachFile('http', 'https://x.example.com/a.pdf')=%%")
     assert err.message == "AttachFile: AttachFile only works in an email send, not in page content"
     err = error("%%=AttachFile('http', 'https://x.example.com/a.pdf')=%%", context="email")
     assert err.message == "AttachFile: AttachFile needs a running send to attach the file to"
-    err = error("%%=AttachFile('sftp', 'x')=%%", context="email", send=FakeSend())
+    err = error("%%=AttachFile('sftp', 'x')=%%", context="email", send=_send_job())
     assert err.message == "AttachFile: the source type must be http, ftp or contentbuilder, not 'sftp'"
 
 
@@ -350,11 +341,7 @@ def test_treat_as_content_area():
     assert run(src) == "Hi Ann"
     assert run("%%=TreatAsContentArea('plain', 'no code')=%%") == "no code"
 
-    class Send:
-        def __init__(self):
-            self.content_areas = {}
-
-    send = Send()
+    send = _send_job()
     tpl = "%%=TreatAsContentArea('k1', Concat('Hello ', '%%=v(@name)=%%', @suffix))=%%"
     assert run("%%[ SET @name = 'Ann' SET @suffix = '!' ]%%" + tpl, send=send) == "Hello Ann!"
     # Within the same send the first content registered under the key wins; personalisation still runs.

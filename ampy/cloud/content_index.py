@@ -10,6 +10,8 @@
   list of objects with ``id`` (a number) and ``file`` (a path under the content folder, ``/``
   between folders), optionally ``key``. A number the index does not list falls back to a file
   named after it (``<content>/123.html``), the form older workspaces use.
+- ``AttachFile("contentbuilder", ref)`` attaches the file an index entry names (by ``id`` or
+  ``key``; any kind of file), or the file at the path ``ref`` under the content folder.
 
 The index is read again when it changes.
 """
@@ -48,6 +50,25 @@ def _entry(folder: str, name: str, want_file: bool) -> str | None:
         elif entry.is_dir() and entry.name.lower() == wanted:
             return entry.path
     return None
+
+
+def resolve_file(root: str, path: str) -> str | None:
+    """Any file (an attachment: a PDF, an image) at ``Folder/Sub/name.ext`` under ``root``, each
+    segment matched ignoring case; None when there is none or the path leaves ``root``."""
+    parts = split_path(path)
+    if not parts or any(p in (".", "..") for p in parts):
+        return None
+    folder = root
+    for part in parts[:-1]:
+        folder = _entry(folder, part, False)
+        if folder is None:
+            return None
+    wanted = parts[-1].lower()
+    try:
+        return next((e.path for e in sorted(os.scandir(folder), key=lambda e: e.name)
+                     if e.is_file() and e.name.lower() == wanted), None)
+    except OSError:
+        return None
 
 
 def resolve_path(root: str, path: str) -> str | None:
@@ -109,8 +130,7 @@ class ContentIndex:
                                     "each with a file")
         by_id, by_key = {}, {}
         for d in data:
-            stem, ext = os.path.splitext(str(d["file"]))
-            file = resolve_path(self.root, stem if ext.lower() in CONTENT_EXTENSIONS else str(d["file"]))
+            file = resolve_file(self.root, str(d["file"])) or resolve_path(self.root, str(d["file"]))
             if file is None:
                 raise ContentIndexError(f"{INDEX_FILE}: the file '{d['file']}' is not in the content folder")
             if d.get("id") is not None:
@@ -128,3 +148,12 @@ def _as_int(value: object) -> int | None:
         return int(str(value).strip())
     except ValueError:
         return None
+
+
+def attachment_file(root: str | None, ref: str) -> str | None:
+    """The file ``AttachFile("contentbuilder", ref)`` attaches: an index entry by ID or key, else
+    the path under the content folder."""
+    if not root or not ref.strip():
+        return None
+    index = ContentIndex(root)
+    return index.file_for_id(ref) or index.file_for_key(ref) or resolve_file(root, ref)

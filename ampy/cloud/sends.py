@@ -8,7 +8,11 @@ optionally de-duplicated by email address. ``start`` uses the entries not marked
 
 Each recipient's Subject, HTMLBody and TextBody are rendered with that subscriber's attributes in
 the ``email`` context; a render that raises an AMPscript error skips the subscriber and is
-counted (NumberErrored), it does not stop the job. Messages go to SMTP when ``[smtp]`` is set in
+counted (NumberErrored), it does not stop the job, and what it wrote to data extensions is rolled
+back (RaiseError with preserveDataExt keeps it; its error code and number are reported).
+AttachFile's files go into the message (multipart/mixed); TreatAsContentArea's first content per
+key holds for the whole job; the impression regions of each delivered message are recorded
+(``ampy.cloud.impressions``). Messages go to SMTP when ``[smtp]`` is set in
 ampy.toml, else into ``<workspace>/outbox/<JobID>-<n>.eml``. The job records a Send (ID = JobID =
 the task ID) and one SentEvent per delivered message.
 """
@@ -43,6 +47,12 @@ class SendJob:
     email_name: str
     is_test: bool = False
     list_id: str = ""
+    # TreatAsContentArea: the first content registered under a key wins for the whole job.
+    content_areas: dict = field(default_factory=dict)
+    # Reset for each recipient by the send loop: AttachFile's files and the impression regions
+    # the render opened (None where no loop resets them, so AttachFile refuses there).
+    attachments: list | None = None
+    impressions: list | None = None
 
 
 @dataclass
@@ -359,7 +369,7 @@ def send_email(
     rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
     delivery = Delivery(cloud, task_id)
     links = LinkTracker(cloud, task_id)  # HTML links go out click-tracked through ampy serve
-    sent, errored, events, first_error = 0, 0, [], ""
+    sent, errored, events, first_error, impressions = 0, 0, [], "", []
     total = len(aud.recipients)
     renders = _renders(cloud, parts, aud, job, name, task_id, subject=subject, email=email)
     try:
@@ -380,6 +390,8 @@ def send_email(
             rendered = links.rewrite(rendered, r.subscriber_key)
             if delivery.deliver(_message(rendered, from_name, from_address, r.email)):
                 sent += 1
+                if rendered.get("ImpressionRegions"):
+                    impressions.append((r.subscriber_key, rendered["ImpressionRegions"]))
                 events.append(
                     ApiObject(
                         "SentEvent",
@@ -399,6 +411,9 @@ def send_email(
     finally:
         renders.close()
         delivery.close()
+        from . import impressions as impression_table
+
+        impression_table.record(cloud.store, task_id, impressions)
     _finish_send(cloud, rowid, stored, "Complete", sent, errored, events)
     detail = f"{sent} sent, {errored} errored"
     if first_error:
@@ -420,7 +435,6 @@ def _renders(cloud, parts: dict, aud: Audience, job: SendJob, name: str, task_id
     """(rendered parts, None) or (None, (message, skip_subscriber)) per recipient, in order: in this
     process, or in worker processes for a large audience (see ampy.audience.sending)."""
     from ..audience.sending import parallel_jobs, render_in_workers, spec_for
-    from ..errors import AmpscriptError
 
     attributes = (_send_attributes(r, task_id, job, name) for r in aud.recipients)
     jobs = parallel_jobs(cloud, len(aud.recipients))
@@ -430,11 +444,46 @@ def _renders(cloud, parts: dict, aud: Audience, job: SendJob, name: str, task_id
         yield from render_in_workers(spec, attributes, jobs)
         return
     for attrs in attributes:
-        try:
-            yield {part: tpl.render(attributes=attrs, backend=cloud.backend, context="email", send=job)
-                   for part, tpl in parts.items()}, None
-        except AmpscriptError as e:
-            yield None, (e.message, getattr(e, "skip_subscriber", True) is not False)
+        yield _render_recipient(cloud, parts, attrs, job)
+
+
+class _Discard(Exception):
+    """Rolls back what a failed render wrote to the store."""
+
+
+def _render_recipient(cloud, parts: dict, attrs: dict, job: SendJob):
+    """One subscriber's (rendered, None) or (None, (message, skip_subscriber)). The render's data
+    extension writes are one transaction: a failed render's are rolled back, unless it was
+    RaiseError with preserveDataExt."""
+    from ..errors import AmpscriptError
+
+    job.attachments, job.impressions = [], []
+    failure = None
+    try:
+        with cloud.store.transaction():
+            try:
+                rendered = {part: tpl.render(attributes=attrs, backend=cloud.backend, context="email", send=job)
+                            for part, tpl in parts.items()}
+            except AmpscriptError as e:
+                failure = (_error_text(e), getattr(e, "skip_subscriber", True) is not False)
+                if getattr(e, "preserve_data", False):
+                    return None, failure
+                raise _Discard() from None
+    except _Discard:
+        return None, failure
+    if job.attachments:
+        rendered["Attachments"] = job.attachments
+    if job.impressions:
+        rendered["ImpressionRegions"] = job.impressions
+    return rendered, None
+
+
+def _error_text(e) -> str:
+    """The error's message with RaiseError's API error code and number, when given."""
+    extra = [f"{label} {value}" for label, value in (("error code", getattr(e, "error_code", "")),
+                                                     ("error number", getattr(e, "error_number", "")))
+             if value]
+    return f"{e.message} ({', '.join(extra)})" if extra else e.message
 
 
 def _check_flags(cloud, task_id: int, rowid: int) -> None:
@@ -476,6 +525,11 @@ def _message(rendered: dict, from_name: str, from_address: str, to: str) -> Emai
             msg.add_alternative(html_body, subtype="html")
     else:
         msg.set_content(html_body or "", subtype="html")
+    for item in rendered.get("Attachments") or ():  # AttachFile's files (multipart/mixed)
+        if item.get("as_attachment", True):
+            maintype, _, subtype = (item.get("content_type") or "application/octet-stream").partition("/")
+            msg.add_attachment(item["data"], maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=item["file_name"])
     return msg
 
 

@@ -328,7 +328,9 @@ ATTACHMENT_SOURCES = ("http", "ftp", "contentbuilder")
                    "[vawpDays], [asAttachment])")
 def attach_file(ctx, source_type, location, file_name=None, view_on_web=None, vawp_url=None,
                 vawp_file_name=None, vawp_days=None, as_attachment=None):
-    """Attaches a file (http, ftp or contentbuilder source) to the email being sent."""
+    """Attaches a file to the email being sent: an http(s) URL (through the [http] allow list), a
+    contentbuilder file of the content folder (index id or key, or a path) or an ftp file of the
+    workspace's ftp/ folder."""
     if ctx.kind != "email":
         raise FunctionError(f"AttachFile only works in an email send, not in {ctx.kind} content")
     source = to_text(source_type).strip().lower()
@@ -340,11 +342,16 @@ def attach_file(ctx, source_type, location, file_name=None, view_on_web=None, va
     attachments = getattr(ctx.send, "attachments", None) if ctx.send is not None else None
     if attachments is None:
         raise FunctionError("AttachFile needs a running send to attach the file to")
+    from ._attachments import fetch
+
+    data, content_type, default_name = fetch(ctx, source, where)
     name = to_text(file_name).strip() if file_name is not None else ""
     attachments.append({
         "source_type": source,
         "location": where,
-        "file_name": name or where.rstrip("/").rsplit("/", 1)[-1],
+        "file_name": name or default_name,
+        "content_type": content_type,
+        "data": data,
         "view_on_web": to_bool(view_on_web),
         "vawp_url": to_text(vawp_url),
         "vawp_file_name": to_text(vawp_file_name),
@@ -370,6 +377,9 @@ def begin_impression_region(ctx, args):
     if not name:
         raise FunctionError("the region name is empty")
     ctx.cache.setdefault(_REGIONS, []).append(name)
+    recorded = getattr(ctx.send, "impressions", None) if ctx.send is not None else None
+    if isinstance(recorded, list):  # a send records each region a subscriber's email opened
+        recorded.append(name)
     return ""
 
 

@@ -30,6 +30,9 @@ def system_attribute(ctx, key: str) -> object:
         return _MESSAGE_CONTEXT.get(ctx.kind, "LANDINGPAGE")
     if key == "_istestsend":
         return False
+    if key == "_impressionregionname":  # the innermost open BeginImpressionRegion
+        regions = ctx.cache.get("content.impression_regions")
+        return regions[-1] if regions else ""
     if key == "@@execctx":
         return "load"
     if key == "memberid":
