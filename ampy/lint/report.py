@@ -9,7 +9,6 @@ from .diagnostic import Diagnostic
 from .rules import RULES
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/ampy/ampy#checking-templates"
 
 
 def text(results: list[tuple[str, str, list[Diagnostic]]]) -> str:
@@ -35,8 +34,7 @@ def sarif(results, version: str) -> str:
     codes = sorted(RULES)
     rules = [{"id": code, "name": RULES[code][0].title().replace(" ", ""),
               "shortDescription": {"text": RULES[code][0]}, "fullDescription": {"text": RULES[code][1]},
-              "defaultConfiguration": {"level": "error" if code in _errors() else "warning"},
-              "helpUri": INFORMATION_URI} for code in codes]
+              "defaultConfiguration": {"level": "error" if code in _errors() else "warning"}} for code in codes]
     index = {code: i for i, code in enumerate(codes)}
     out = []
     for name, _, found in results:
@@ -51,8 +49,7 @@ def sarif(results, version: str) -> str:
                                "endLine": d.end_line, "endColumn": d.end_column}}}],
             })
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
-        "tool": {"driver": {"name": "ampy", "version": version, "informationUri": INFORMATION_URI,
-                            "rules": rules}},
+        "tool": {"driver": {"name": "ampy", "version": version, "rules": rules}},
         "columnKind": "unicodeCodePoints",
         "results": out}]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
