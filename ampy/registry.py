@@ -50,19 +50,27 @@ _loaded = False
 
 def builtin(name: str, *, min_args: int, max_args: int | None, category: str, signature: str = "",
             contexts: frozenset[str] = ALL_CONTEXTS, context_error: str = "", needs_context: bool = False,
-            lazy: bool = False, out_params: tuple[int, ...] = ()):
-    """Declare a builtin. The docstring's first line is its one-line behaviour."""
+            lazy: bool = False, out_params: tuple[int, ...] = (), local: str = "", soap: str = ""):
+    """Declare a builtin. The docstring's first line is its one-line behaviour. ``local`` and
+    ``soap`` say what it does with the local cloud and with a tenant over SOAP (the reference page's
+    backend column); left out, the declaring module's ``BACKEND_NOTES`` (``{"local": ..., "soap":
+    ..., "pure": names that do not use the backend}``) applies, and without that the function does
+    not depend on the backend."""
 
     def register(func: Callable) -> Callable:
         key = name.lower()
         if key in _REGISTRY:
             raise RuntimeError(f"builtin {name} declared twice")
         doc = (func.__doc__ or "").strip()
+        notes = func.__globals__.get("BACKEND_NOTES") or {}
+        if name in notes.get("pure", ()):
+            notes = {}
         _REGISTRY[key] = Builtin(
             name=name, func=func, min_args=min_args, max_args=max_args, category=category,
             signature=signature or f"{name}({', '.join('arg' + str(i + 1) for i in range(min_args))})",
             doc=doc, contexts=contexts, context_error=context_error,
-            needs_context=needs_context or lazy, lazy=lazy, out_params=out_params)
+            needs_context=needs_context or lazy, lazy=lazy, out_params=out_params,
+            extra={"local": local or notes.get("local", ""), "soap": soap or notes.get("soap", "")})
         _MODULE_OF[key] = func.__module__
         return func
 

@@ -90,11 +90,22 @@ def reference_markdown() -> str:
     out += [f"- [{c} ({len(by_category[c])})](#{_anchor(f'{c} ({len(by_category[c])})')})" for c in categories]
     for c in categories:
         out += ["", f"## {c} ({len(by_category[c])})", "",
-                "| Function | Arguments | Where | Behaviour |", "|---|---|---|---|"]
+                "| Function | Arguments | Where | Behaviour | Local cloud / SOAP tenant |", "|---|---|---|---|---|"]
         for b in by_category[c]:
             where = "anywhere" if b.contexts == ALL_CONTEXTS else contexts_text(b)
-            out.append(f"| `{_cell(b.signature)}` | {b.arity_text()} | {_cell(where)} | {_cell(b.doc)} |")
+            out.append(f"| `{_cell(b.signature)}` | {b.arity_text()} | {_cell(where)} | {_cell(b.doc)} "
+                       f"| {_cell(backend_text(b))} |")
     return "\n".join(out) + "\n"
+
+
+def backend_text(b) -> str:
+    """What a builtin does with the ``local`` and the ``soap`` backend (its declaration's notes)."""
+    local, soap = b.extra.get("local", ""), b.extra.get("soap", "")
+    if not local and not soap:
+        return "The same on both: computed from its arguments and the render, no stored data."
+    if local == soap or not soap:
+        return f"Both: {local}"
+    return f"Local: {local} SOAP: {soap}"
 
 
 def _anchor(heading: str) -> str:

@@ -15,6 +15,10 @@ from ..runtime.values import to_text
 from ._args import pairs
 
 CAT = "Contacts"
+BACKEND_NOTES = {  # docs/functions.md
+    "local": "upserts into the workspace's _MobileContacts data extension (created on first use).",
+    "soap": "upserts into the tenant's _MobileContacts data extension through DataExtensionObject calls.",
+}
 CONTACTS_DE = "_MobileContacts"
 KEY_COLUMN = "MobileNumber"
 # The writable MobileConnect contact attributes (the catalogue's _Name system strings without the

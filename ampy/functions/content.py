@@ -42,6 +42,8 @@ def _content_block(ctx, kind: str, ref, region, error_if_missing, default, statu
 
 
 @builtin("ContentBlockByKey", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
+         local="content blocks from the workspace's content/ folder.",
+         soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentBlockByKey(customerKey, {_TAIL})")
 def content_block_by_key(ctx, key, region=None, error_if_missing=None, default=None, status=None):
     """Renders a content block addressed by customer key, in the caller's scope."""
@@ -49,6 +51,8 @@ def content_block_by_key(ctx, key, region=None, error_if_missing=None, default=N
 
 
 @builtin("ContentBlockByName", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
+         local="content blocks from the workspace's content/ folder.",
+         soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentBlockByName(path, {_TAIL})")
 def content_block_by_name(ctx, name, region=None, error_if_missing=None, default=None, status=None):
     """Renders a content block addressed by folder path and name (``Folder\\Sub\\Block`` is the
@@ -57,6 +61,8 @@ def content_block_by_name(ctx, name, region=None, error_if_missing=None, default
 
 
 @builtin("ContentBlockByID", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
+         local="content blocks from the workspace's content/ folder.",
+         soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentBlockByID(id, {_TAIL})")
 def content_block_by_id(ctx, id_, region=None, error_if_missing=None, default=None, status=None):
     """Renders a content block addressed by numeric ID (content/index.json maps IDs to files)."""
@@ -205,6 +211,8 @@ def build_option_list(selected, *options):
 # ---- classic content areas and images -----------------------------------------------------
 
 @builtin("ContentArea", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
+         local="content blocks from the workspace's content/ folder.",
+         soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentArea(id, {_TAIL})")
 def content_area(ctx, id_, region=None, error_if_missing=None, default=None, status=None):
     """Renders a classic content area by ID (deprecated: use ContentBlockByID)."""
@@ -212,6 +220,8 @@ def content_area(ctx, id_, region=None, error_if_missing=None, default=None, sta
 
 
 @builtin("ContentAreaByName", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
+         local="content blocks from the workspace's content/ folder.",
+         soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentAreaByName(path, {_TAIL})")
 def content_area_by_name(ctx, name, region=None, error_if_missing=None, default=None, status=None):
     """Renders a classic content area by folder path (deprecated: use ContentBlockByName)."""
@@ -243,6 +253,8 @@ def _content_image(ctx, kind: str, ref, fallback) -> str:
 
 
 @builtin("ContentImageByID", min_args=1, max_args=2, category=CAT, needs_context=True,
+         local="images of the workspace's content/images/ folder (images.json).",
+         soap="images of the workspace's content/images/ folder (Content Builder assets are REST, not Partner API).",
          signature="ContentImageByID(id, [fallbackId])")
 def content_image_by_id(ctx, id_, fallback=None):
     """An <img> tag for a Content Builder image by ID, else the fallback image; none aborts."""
@@ -250,6 +262,8 @@ def content_image_by_id(ctx, id_, fallback=None):
 
 
 @builtin("ContentImageByKey", min_args=1, max_args=2, category=CAT, needs_context=True,
+         local="images of the workspace's content/images/ folder (images.json).",
+         soap="images of the workspace's content/images/ folder (Content Builder assets are REST, not Partner API).",
          signature="ContentImageByKey(customerKey, [fallbackKey])")
 def content_image_by_key(ctx, key, fallback=None):
     """An <img> tag for a Content Builder image by customer key, else the fallback image."""
@@ -324,6 +338,7 @@ ATTACHMENT_SOURCES = ("http", "ftp", "contentbuilder")
 
 
 @builtin("AttachFile", min_args=2, max_args=8, category=CAT, needs_context=True,
+         local="attached to the message in the local cloud's sends.",
          signature="AttachFile(sourceType, location, [fileName], [viewOnWeb], [vawpUrl], [vawpFileName], "
                    "[vawpDays], [asAttachment])")
 def attach_file(ctx, source_type, location, file_name=None, view_on_web=None, vawp_url=None,

@@ -9,6 +9,13 @@ from ..runtime.values import DB_NULL, is_empty, to_bool, to_db_text, to_int, to_
 from ._args import pairs, parse_sort
 
 CAT = "Data Extension"
+# What each function does per backend (docs/functions.md); Row/RowCount/Field only read rowsets.
+BACKEND_NOTES = {
+    "local": "the workspace's data extensions (SQLite over its CSV files).",
+    "soap": "DataExtensionObject calls on the tenant (ClaimRow: Retrieve, then Update by primary key; "
+            "ExecuteFilter: the FilterDefinition's DataFilter as the Retrieve filter).",
+    "pure": frozenset({"Row", "RowCount", "Field"}),
+}
 MAX_LOOKUP_ROWS = 2000
 
 

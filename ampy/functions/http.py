@@ -210,13 +210,17 @@ def is_chtml_browser(user_agent):
     return _CHTML_AGENTS.search(to_text(user_agent)) is not None
 
 
-@builtin("RedirectTo", min_args=1, max_args=1, category=CAT, signature="RedirectTo(url)")
+@builtin("RedirectTo", min_args=1, max_args=1, category=CAT, signature="RedirectTo(url)",
+         local="returns the URL; in the local cloud's sends every HTML link is click-tracked through ampy serve.",
+         soap="returns the URL; the tenant tracks links in its own sends.")
 def redirect_to(url):
     """Marks a URL from a variable as a tracked link in a send; returns it unchanged."""
     return to_text(url)
 
 
-@builtin("WrapLongURL", min_args=1, max_args=1, category=CAT, signature="WrapLongURL(url)")
+@builtin("WrapLongURL", min_args=1, max_args=1, category=CAT, signature="WrapLongURL(url)",
+         local="returns the URL; in the local cloud's sends every HTML link is click-tracked through ampy serve.",
+         soap="returns the URL; the tenant tracks links in its own sends.")
 def wrap_long_url(url):
     """Shortens long links only during a real send; here the URL comes back unchanged."""
     return to_text(url)

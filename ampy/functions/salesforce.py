@@ -36,6 +36,11 @@ from ..runtime.rowsets import Row, Rowset
 from ..runtime.values import DB_NULL, compare, equals, to_int, to_text
 
 CAT = "Sales & Service Cloud"
+BACKEND_NOTES = {  # docs/functions.md
+    "local": "the CSV stand-in in salesforce/, or the org [salesforce] configures through the REST API.",
+    "soap": "the org [salesforce] configures through the REST API; refused without it (never the CSV files).",
+    "pure": frozenset({"LongSFID"}),
+}
 JOB_SOURCES_FILE = "_JobSources.csv"
 
 # Standard objects' key prefixes (the first three characters of every record ID).
@@ -417,6 +422,8 @@ def update_single_salesforce_object(ctx, obj, record_id, *fields):
 
 
 @builtin("RetrieveSalesforceJobSources", min_args=1, max_args=1, category=CAT, needs_context=True,
+         local="reads salesforce/_JobSources.csv of the workspace.",
+         soap="reads salesforce/_JobSources.csv of the workspace (the tenant's send sources are not in the API).",
          signature="RetrieveSalesforceJobSources(jobId)")
 def retrieve_salesforce_job_sources(ctx, job_id):
     """Audience sources of a Salesforce-triggered send (SourceID, SourceType, IsInclusionSource)."""

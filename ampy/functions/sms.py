@@ -18,6 +18,11 @@ from ..runtime.sms import SmsConversation, SmsMessage
 from ..runtime.values import to_int, to_text
 
 CAT = "SMS/MobileConnect"
+BACKEND_NOTES = {  # docs/functions.md; Msg, Verb ... read the message given to the render
+    "local": "conversations persist in the workspace store and route the next inbound message.",
+    "soap": "conversations last for the render only (the tenant's conversation state is not in the API).",
+    "pure": frozenset({"Msg", "Verb", "Noun", "Nouns", "MMS_Content_URL"}),
+}
 SMS_ONLY = frozenset({"sms"})
 SMS_ONLY_ERROR = "only inside a MobileConnect message"
 

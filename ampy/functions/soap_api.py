@@ -16,6 +16,13 @@ from ..runtime.rowsets import Row, Rowset
 from ..runtime.values import to_text
 
 CAT = "SOAP API"
+# What each function does per backend (docs/functions.md); the first three only build objects.
+BACKEND_NOTES = {
+    "local": "the local cloud's objects and background tasks (Retrieve, Create, Update, Delete, Perform, "
+             "Execute LogUnsubEvent, Extract of data extensions and tracking, Configure of PropertyDefinition).",
+    "soap": "the same Partner API call sent to the tenant.",
+    "pure": frozenset({"CreateObject", "SetObjectProperty", "AddObjectArrayItem"}),
+}
 EXTENSION_CAT = "SOAP API (ampy extension)"
 _ERR = "10004: API object functions are allowed in non-sendable content only"
 

@@ -83,6 +83,7 @@ def get_published_social_content(content_id):
 
 
 @builtin("GetSocialPublishURL", min_args=2, max_args=None, category=CAT, needs_context=True,
+         local="a link to ampy serve's /_ampy/social route, which redirects to the network's share page.",
          signature="GetSocialPublishURL(networkCode, region, [key, value]...)")
 def get_social_publish_url(ctx, network_code, region, *extra):
     """Social Forward sharing URL for a network code (1 to 10, see NETWORK_CODES), region and extra pairs."""
@@ -96,6 +97,7 @@ def get_social_publish_url(ctx, network_code, region, *extra):
 
 
 @builtin("GetSocialPublishURLByName", min_args=3, max_args=None, category=CAT, needs_context=True,
+         local="a link to ampy serve's /_ampy/social route, which redirects to the network's share page.",
          signature="GetSocialPublishURLByName(networkName, countryCode, region, [key, value]...)")
 def get_social_publish_url_by_name(ctx, network_name, country_code, region, *extra):
     """Social Forward sharing URL addressing the network by name; the country code is required."""
