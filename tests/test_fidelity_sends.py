@@ -232,3 +232,22 @@ def test_impression_regions_set_the_name_and_are_recorded(ws):
     assert msgs["ann@example.com"].get_content() == "[]<h1>Hero</h1><p>GoldOffer</p>[]\n"
     assert msgs["bo@example.com"].get_content() == "[]<h1>Hero</h1>[]\n"
     assert impressions.for_send(backend.store, int(job)) == [("K1", "Hero"), ("K1", "GoldOffer"), ("K2", "Hero")]
+
+
+def test_worker_process_renders_attach_roll_back_and_record_alike(ws):
+    root, backend = ws
+    backend.settings = Settings(raw={"sends": {"jobs": 2, "parallel_from": 2}})
+    os.makedirs(os.path.join(root, "ftp", "Export"))
+    with open(os.path.join(root, "ftp", "Export", "report.csv"), "wb") as f:
+        f.write(b"a,b\r\n")
+    html = ("%%[ InsertDE('Log', 'SubscriberKey', _subscriberkey, 'Note', 'w') "
+            "IF Name == 'Bo' THEN RaiseError('no Bo', true) ENDIF AttachFile('ftp', 'export/REPORT.csv') ]%%"
+            "%%=BeginImpressionRegion('Main')=%%%%_ImpressionRegionName%%")
+    job, task = send(backend, html)
+    assert task["Status"] == "Complete"
+    msgs = outbox(root)
+    assert list(msgs) == ["ann@example.com"]
+    assert msgs["ann@example.com"].get_body(("html",)).get_content() == "Main\n"
+    assert attachments(msgs["ann@example.com"]) == [("report.csv", "text/csv", "a,b\r\n")]
+    assert _log(backend) == [("K1", "w")]
+    assert impressions.for_send(backend.store, int(job)) == [("K1", "Main")]

@@ -88,6 +88,11 @@ def render_send_batch(spec: SendSpec, batch: list) -> list[tuple]:
     for item in batch:
         attrs, extra = item if isinstance(item, tuple) else (item, {})
         try:
+            if spec.context == "email" and not extra:  # attachments, impressions, rollback: as in-process
+                from ..cloud.sends import render_recipient
+
+                out.append(render_recipient(backend.store, backend, templates, attrs, spec.job))
+                continue
             out.append(({part: tpl.render(attributes=attrs, backend=backend, context=spec.context, send=spec.job,
                                           **extra)
                          for part, tpl in templates.items()}, None))

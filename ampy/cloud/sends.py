@@ -19,7 +19,9 @@ the task ID) and one SentEvent per delivered message.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import smtplib
 import time
 from dataclasses import dataclass, field
@@ -34,6 +36,11 @@ from .objects import as_list, now_text, text, truthy
 from .tasks import TaskCanceled, TaskFailed
 
 _CHECK_EVERY = 50  # recipients between looks at the cancel / pause flags
+# Calls that write to the store, directly or through content that runs: an email without any of
+# them renders without a write transaction (there is nothing to roll back).
+_MAY_WRITE = re.compile(r"\b(?:(?:Insert|Update|Upsert|Delete)(?:DE|Data)|ClaimRow|ContentBlockBy|ContentArea"
+                        r"|TreatAsContent|Invoke(?:Create|Update|Delete|Perform|Execute|Configure|Extract)"
+                        r"|(?:Create|Update)\w*SalesforceObject|Create\w*Conversation)", re.IGNORECASE)
 _PROGRESS_FROM = 1000  # sends at least this large report their progress in the task's detail
 
 
@@ -53,6 +60,9 @@ class SendJob:
     # the render opened (None where no loop resets them, so AttachFile refuses there).
     attachments: list | None = None
     impressions: list | None = None
+    # Whether the email can write to the store (see _MAY_WRITE): only then does a render hold a
+    # write transaction, so renders in parallel worker processes do not queue on the write lock.
+    may_write: bool = True
 
 
 @dataclass
@@ -335,7 +345,9 @@ def send_email(
         }
     except AmpscriptError as e:
         raise TaskFailed(f"The email does not compile: {e}") from None
-    job = SendJob(task_id, system_now(), text(email.get("ID")), name, is_test)
+    job = SendJob(task_id, system_now(), text(email.get("ID")), name, is_test,
+                  may_write=any(_MAY_WRITE.search(source) for source in (
+                      subject, text(email.get("HTMLBody")), text(email.get("TextBody")))))
     send = ApiObject(
         "Send",
         {
@@ -444,25 +456,25 @@ def _renders(cloud, parts: dict, aud: Audience, job: SendJob, name: str, task_id
         yield from render_in_workers(spec, attributes, jobs)
         return
     for attrs in attributes:
-        yield _render_recipient(cloud, parts, attrs, job)
+        yield render_recipient(cloud.store, cloud.backend, parts, attrs, job)
 
 
 class _Discard(Exception):
     """Rolls back what a failed render wrote to the store."""
 
 
-def _render_recipient(cloud, parts: dict, attrs: dict, job: SendJob):
-    """One subscriber's (rendered, None) or (None, (message, skip_subscriber)). The render's data
-    extension writes are one transaction: a failed render's are rolled back, unless it was
-    RaiseError with preserveDataExt."""
+def render_recipient(store, backend, parts: dict, attrs: dict, job: SendJob):
+    """One subscriber's email: (rendered, None) or (None, (message, skip_subscriber)), here or in a
+    worker process. The render's data extension writes are one transaction: a failed render's are
+    rolled back, unless it was RaiseError with preserveDataExt."""
     from ..errors import AmpscriptError
 
     job.attachments, job.impressions = [], []
     failure = None
     try:
-        with cloud.store.transaction():
+        with store.transaction() if job.may_write else contextlib.nullcontext():
             try:
-                rendered = {part: tpl.render(attributes=attrs, backend=cloud.backend, context="email", send=job)
+                rendered = {part: tpl.render(attributes=attrs, backend=backend, context="email", send=job)
                             for part, tpl in parts.items()}
             except AmpscriptError as e:
                 failure = (_error_text(e), getattr(e, "skip_subscriber", True) is not False)
