@@ -104,7 +104,7 @@ def test_syntax_error_reported_at_the_users_position(session):
     out = session.execute("SET @x = 1 )")
     assert out.error == "<repl>:1:12: Unexpected ')'\n    SET @x = 1 )\n               ^"
     assert session.execute("Concatt(1)").error == (
-        "<repl>:1:1: Unknown function 'Concatt'\n    Concatt(1)\n    ^")
+        "<repl>:1:1: Unknown function 'Concatt' (did you mean Concat?)\n    Concatt(1)\n    ^")
 
 
 def test_runtime_error_keeps_the_session_and_discards_its_output(session):

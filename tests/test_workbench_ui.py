@@ -526,7 +526,7 @@ def test_run_watch_renders_again_on_each_save_and_exits_0_on_ctrl_c(tmp_path):
         assert proc.stderr.readline() == "ampy: t.amp changed, running again\n"
         assert proc.stderr.readline() == "ampy: t.amp changed, running again\n"
         line = proc.stderr.readline()
-        assert line == f"{template}:1:4: Unknown function 'Concatt'\n"
+        assert line == f"{template}:1:4: Unknown function 'Concatt' (did you mean Concat?)\n"
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
     finally:
