@@ -458,9 +458,16 @@ def treat_as_content_area(ctx, key, content, region=None):
     if not name:
         raise FunctionError("the content area key is empty")
     areas = getattr(ctx.send, "content_areas", None) if ctx.send is not None else None
-    if not isinstance(areas, dict):
-        areas = ctx.cache.setdefault("content.areas", {})
-    source = areas.setdefault(name.lower(), to_text(content))
+    store = getattr(ctx.backend, "store", None)
+    if isinstance(areas, dict) and store is not None and getattr(ctx.send, "job_id", None) is not None:
+        # A local send: the job's registrations live in the store, shared by its worker processes.
+        from ..cloud.content_areas import register
+
+        source = areas[name.lower()] = register(store, ctx.send.job_id, name, to_text(content))
+    else:
+        if not isinstance(areas, dict):
+            areas = ctx.cache.setdefault("content.areas", {})
+        source = areas.setdefault(name.lower(), to_text(content))
     if "%%" not in source and "<script" not in source.lower():
         return source
     return ctx.run_nested(source, f"content area {name}")
