@@ -240,3 +240,19 @@ def test_claim_row_hands_out_free_rows_in_order_then_none(backend):
     with pytest.raises(ampy.AmpscriptError):
         render("%%=Field(ClaimRow('People', 'Claimed', 'Who', 'job-9'), 'Key')=%%", backend)
     assert [r["Who"] for r in backend.store.lookup("People", ())] == [f"job-{i}" for i in range(5)]
+
+
+def test_a_table_replaced_by_another_connection_mid_render_is_read_afresh(tmp_path, backend):
+    token = object()  # one render
+    assert [r["Key"] for r in backend.store.lookup("People", [("City", "paris")], fresh_token=token)] == ["4"]
+    other = LocalBackend(None, None, store_path=str(tmp_path / "store.db"))
+    try:
+        other.store.drop("People")
+        other.store.create("People", ["Key", "Town"], ["Key"], rows=[["9", "Paris"]])
+    finally:
+        other.close()
+    # The cached table is gone (or has other columns): the read finds the new one.
+    with pytest.raises(Exception) as info:
+        backend.store.lookup("People", [("City", "paris")], fresh_token=token)
+    assert "no column 'City'" in str(info.value)
+    assert [r["Key"] for r in backend.store.lookup("People", [("Town", "PARIS")], fresh_token=token)] == ["9"]

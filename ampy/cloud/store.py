@@ -261,11 +261,13 @@ class DataStore:
     def info(self, de: str, fresh_token: object = None) -> DataExtensionInfo:
         """The data extension named ``de``, importing or refreshing it from its CSV.
 
-        With a ``fresh_token`` (one object per render), the CSV and schema are checked only on
-        the first call under that token: a render sees one version of each data extension."""
+        With a ``fresh_token`` (one object per render), the CSV file is checked only on the first
+        call under that token: a render sees one version of each data extension's file. (The
+        catalogue is still checked on every call, for tables other connections replace.)"""
         key = de.strip().lower()
         with self._lock:
             if fresh_token is not None and self._fresh.get(key) is fresh_token:
+                self._check_schema()  # one cheap statement: another connection may have replaced it
                 info = self._info.get(key)
                 if info is not None:
                     return info
@@ -545,10 +547,11 @@ class DataStore:
         with self._lock:
             try:
                 return self._lookup(de, filters, case_sensitive, tuple(order_by), limit, fresh_token)
-            except sqlite3.OperationalError as e:
-                if fresh_token is None or "no such table" not in str(e):
+            except sqlite3.OperationalError:
+                if fresh_token is None:
                     raise
-                # Another connection replaced the table during this render: read it afresh.
+                # Another connection replaced the table during this render (it is gone, or now has
+                # other columns): read it afresh, checking the catalogue again.
                 self._forget()
                 return self._lookup(de, filters, case_sensitive, tuple(order_by), limit, None)
 
