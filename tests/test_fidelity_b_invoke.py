@@ -45,9 +45,10 @@ def test_a_stored_extract_definition_runs_with_request_overrides(tmp_path):
     root = new_workspace(tmp_path)
     backend = open_workspace(root)
     try:
+        params = [obj("ExtractParameter", Name="DECustomerKey", Value="Subscribers"),
+                  obj("ExtractParameter", Name="OutputFileName", Value="a.csv")]
         created = backend.api_create([obj("ExtractDefinition", Name="Nightly", CustomerKey="nightly",
-                                          Parameters=[obj("ExtractParameter", Name="DECustomerKey", Value="Subscribers"),
-                                                      obj("ExtractParameter", Name="OutputFileName", Value="a.csv")])])
+                                          Parameters=params)])
         assert created.overall_status == "OK"
         assert _extract(backend, "nightly", ("OutputFileName", "b.csv"), ("HasColumnHeaders", "false")) == \
             "OK|Extract queued as TaskID 1|0"
@@ -112,7 +113,8 @@ def test_invoke_execute_log_unsub_event_unsubscribes(tmp_path):
 
 def _configure(backend, action, type_name="PropertyDefinition", name="ShoeSize"):
     return ampy.render(f'%%[ SET @o = CreateObject("{type_name}") SetObjectProperty(@o, "Name", "{name}") '
-                       f'SET @s = InvokeConfigure(@o, "{action}", @msg, @code) ]%%%%=v(@s)=%%|%%=v(@msg)=%%|%%=v(@code)=%%',
+                       f'SET @s = InvokeConfigure(@o, "{action}", @msg, @code) ]%%'
+                       '%%=v(@s)=%%|%%=v(@msg)=%%|%%=v(@code)=%%',
                        backend=backend)
 
 

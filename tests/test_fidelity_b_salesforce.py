@@ -56,17 +56,19 @@ def _handler(org: Org):
             if url.path == "/services/oauth2/token":
                 form = parse_qs(body)
                 if form.get("client_secret") != ["shh"]:
-                    return self._reply(400, {"error": "invalid_client", "error_description": "invalid client credentials"})
+                    return self._reply(400, {"error": "invalid_client",
+                                             "error_description": "invalid client credentials"})
                 org.tokens += 1
                 org.token = f"tok{org.tokens}"
-                return self._reply(200, {"access_token": org.token, "instance_url": f"http://127.0.0.1:{self.server.server_port}",
-                                         "token_type": "Bearer"})
+                instance = f"http://127.0.0.1:{self.server.server_port}"
+                return self._reply(200, {"access_token": org.token, "instance_url": instance, "token_type": "Bearer"})
             if self.headers.get("Authorization") != f"Bearer {org.token}":
                 return self._reply(401, [{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or invalid"}])
             if url.path == f"{V}/sobjects/Contact/describe":
                 return self._reply(200, {"name": "Contact", "fields": CONTACT_FIELDS})
             if url.path.endswith("/describe"):
-                return self._reply(404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
+                return self._reply(404, [{"errorCode": "NOT_FOUND",
+                                          "message": "The requested resource does not exist"}])
             if method == "POST" and url.path == f"{V}/sobjects/Contact":
                 new_id = f"003000000000{len(org.records) + 1:03d}AAA"
                 org.records[new_id] = {"Id": new_id, **json.loads(body)}
@@ -74,7 +76,8 @@ def _handler(org: Org):
             if method == "PATCH" and url.path.startswith(f"{V}/sobjects/Contact/"):
                 rid = url.path.rsplit("/", 1)[1]
                 if rid not in org.records:
-                    return self._reply(404, [{"errorCode": "NOT_FOUND", "message": "Provided external ID field does not exist or is not accessible: " + rid}])
+                    return self._reply(404, [{"errorCode": "NOT_FOUND", "message": "Provided external ID field does "
+                                              "not exist or is not accessible: " + rid}])
                 org.records[rid].update(json.loads(body))
                 return self._reply(204)
             if url.path == f"{V}/query":

@@ -37,7 +37,8 @@ FILTER = ApiObject("FilterDefinition", {
     "Name": "Gold or Platinum", "CustomerKey": "GoldPlus",
     "DataSource": ApiObject("DataExtension", {"CustomerKey": "Subscribers"}),
     "DataFilter": ApiObject("ComplexFilterPart", {
-        "LeftOperand": ApiObject("SimpleFilterPart", {"Property": "Tier", "SimpleOperator": "equals", "Value": ["Gold"]}),
+        "LeftOperand": ApiObject("SimpleFilterPart", {"Property": "Tier", "SimpleOperator": "equals",
+                                                      "Value": ["Gold"]}),
         "LogicalOperator": "OR",
         "RightOperand": ApiObject("SimpleFilterPart", {"Property": "Tier", "SimpleOperator": "equals",
                                                        "Value": ["Platinum"]})})})
@@ -109,7 +110,8 @@ def test_execute_filter_matches_the_local_cloud(pair):
 
 def test_content_images_match_the_local_cloud(pair):
     local, soap, _, _ = pair
-    script = "%%=ContentImageByKey('ampy-logo')=%%|%%=ContentImageByID(1001)=%%|%%=ContentImageByKey('nope', 'ampy-logo')=%%"
+    script = ("%%=ContentImageByKey('ampy-logo')=%%|%%=ContentImageByID(1001)=%%|"
+              "%%=ContentImageByKey('nope', 'ampy-logo')=%%")
     on_local, on_soap = _both(local, soap, script)
     assert on_soap == on_local
     assert on_local.count('alt="The ampy logo: a blue square"') == 3

@@ -7,7 +7,7 @@ inbound message from that number to that code is routed to its next keyword (see
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..runtime.sms import SmsConversation
 
@@ -38,7 +38,7 @@ def load(store, from_code: str, to_number: str) -> SmsConversation | None:
 def save(store, conv: SmsConversation) -> None:
     """Write a conversation's state (one row per pair; the latest state wins)."""
     _ensure(store)
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
     with store.transaction() as db:
         db.execute(f"INSERT INTO {TABLE} (from_code, to_number, next_keyword, app, active, updated)"
                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (from_code, to_number) DO UPDATE SET"

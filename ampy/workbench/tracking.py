@@ -57,8 +57,8 @@ class Tracking:
             return _not_found(start_response, f"No social network is called '{escape(name)}'.")
         content = next((v for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() == "url"), "")
         if not content.strip():
-            return respond(start_response, 400, html_page("No content URL",
-                                                           "<h1>No content URL</h1><p>The link has no url parameter.</p>"))
+            body = html_page("No content URL", "<h1>No content URL</h1><p>The link has no url parameter.</p>")
+            return respond(start_response, 400, body)
         target = share_url(name, content.strip())
         if target is None:
             body = html_page("Network retired", f"<h1>Network retired</h1><p>{escape(name)} no longer offers "
