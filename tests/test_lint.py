@@ -230,3 +230,13 @@ def test_any_mix_of_fragments_gives_findings_inside_the_source_never_an_exceptio
             assert any(d.severity == "error" for d in lint_source(source)), source
 
     check()
+
+
+def test_a_broken_inline_expression_is_dropped_whole_and_parsing_goes_on():
+    assert codes("%%=v(@b=%% ok %%=v(()=%% %%[ SET @a = ) ]%%") == [
+        ("AMP001", 1, 8), ("AMP001", 1, 21), ("AMP001", 1, 39)]
+    assert found("%%=Concat(Hello there)=%%%%[ IF 1 THEN ]%%") == [
+        ("AMP001", "error", "Unexpected name 'there': text needs quotes ('Hello there'), and a name alone is an "
+         "attribute", 1, 17, 1, 22),
+        ("AMP001", "error", "IF without ENDIF", 1, 30, 1, 32),
+    ]

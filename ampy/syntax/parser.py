@@ -487,7 +487,9 @@ def parse_all(source: str, name: str = "<string>", limit: int = 50):
         step = states[state_stack[-1]].get(ttype)
         if step is None:
             if ttype == "$END":
-                errors.append(_eof_error(source, name, toks, None))
+                eof = _eof_error(source, name, toks, None)
+                if not (errors and eof.message == "Unexpected end of input"):  # not a cascade
+                    errors.append(eof)
                 break
             if not quiet:
                 errors.append(_slip(source, name, toks, tok) or _unexpected(
@@ -496,6 +498,14 @@ def parse_all(source: str, name: str = "<string>", limit: int = 50):
             j = i + 1 if i == last_resync else i  # never resume twice at the same token
             while True:
                 ttype = stream[j].type
+                if ttype == "INLINE_CLOSE":  # drop the whole %%= ... =%% that went wrong
+                    k = next((k for k in range(len(value_stack) - 1, -1, -1)
+                              if getattr(value_stack[k], "type", None) == "INLINE_OPEN"), None)
+                    if k is not None:
+                        del state_stack[k + 1:]
+                        del value_stack[k:]
+                        j += 1
+                        break
                 if ttype in _SYNC or ttype == "$END":
                     k = len(state_stack)
                     while k > 0 and ttype not in states[state_stack[k - 1]]:
