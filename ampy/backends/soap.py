@@ -455,7 +455,9 @@ class SoapBackend(Backend):
 
     def content_block(self, *, key: str | None = None, name: str | None = None,
                       id: str | None = None) -> str | None:
-        return self.content.find(key or name or id or "")
+        if key is not None:  # the local content folder's rules (ampy.cloud.content_index)
+            return self.content.find_key(key)
+        return self.content.find_id(id) if id is not None else self.content.find(name or "")
 
     def content_image(self, *, key: str | None = None, id: str | None = None) -> dict | None:
         """A workspace image by key or ID (see the module docstring)."""

@@ -51,7 +51,7 @@ def content_block_by_key(ctx, key, region=None, error_if_missing=None, default=N
 
 
 @builtin("ContentBlockByName", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
-         local="content blocks from the workspace's content/ folder.",
+         local="the file at the folder path under the workspace's content/ folder.",
          soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentBlockByName(path, {_TAIL})")
 def content_block_by_name(ctx, name, region=None, error_if_missing=None, default=None, status=None):
@@ -61,7 +61,7 @@ def content_block_by_name(ctx, name, region=None, error_if_missing=None, default
 
 
 @builtin("ContentBlockByID", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
-         local="content blocks from the workspace's content/ folder.",
+         local="the file content/index.json gives the ID (else a file named after the ID).",
          soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentBlockByID(id, {_TAIL})")
 def content_block_by_id(ctx, id_, region=None, error_if_missing=None, default=None, status=None):
@@ -211,7 +211,7 @@ def build_option_list(selected, *options):
 # ---- classic content areas and images -----------------------------------------------------
 
 @builtin("ContentArea", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
-         local="content blocks from the workspace's content/ folder.",
+         local="the file content/index.json gives the ID (else a file named after the ID).",
          soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentArea(id, {_TAIL})")
 def content_area(ctx, id_, region=None, error_if_missing=None, default=None, status=None):
@@ -220,7 +220,7 @@ def content_area(ctx, id_, region=None, error_if_missing=None, default=None, sta
 
 
 @builtin("ContentAreaByName", min_args=1, max_args=5, category=CAT, needs_context=True, out_params=(4,),
-         local="content blocks from the workspace's content/ folder.",
+         local="the file at the folder path under the workspace's content/ folder.",
          soap="content blocks from the workspace's content/ folder (Content Builder assets are REST, not Partner API).",
          signature=f"ContentAreaByName(path, {_TAIL})")
 def content_area_by_name(ctx, name, region=None, error_if_missing=None, default=None, status=None):
@@ -380,6 +380,7 @@ _REGIONS = "content.impression_regions"
 
 
 @builtin("BeginImpressionRegion", min_args=1, max_args=1, category=CAT, lazy=True,
+         local="sets _ImpressionRegionName; local sends record each message's regions in the store.",
          signature="BeginImpressionRegion(regionName)")
 def begin_impression_region(ctx, args):
     """Opens a named impression-tracking region (the name must be a literal); prints nothing."""
@@ -450,6 +451,7 @@ def watp(ctx, ordinal):
 
 
 @builtin("TreatAsContentArea", min_args=2, max_args=3, category=CAT, needs_context=True,
+         local="in a local send the first content per key holds for the whole job (kept in the store).",
          signature="TreatAsContentArea(key, content, [impressionRegion])")
 def treat_as_content_area(ctx, key, content, region=None):
     """Renders the content like TreatAsContent and registers it under the key; within one send

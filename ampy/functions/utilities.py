@@ -99,6 +99,7 @@ class ScriptRaisedError(FunctionError):
 
 
 @builtin("RaiseError", min_args=1, max_args=5, category=CAT,
+         local="a local send rolls back the subscriber's data extension writes unless preserveDataExt.",
          signature="RaiseError(message, [skipSubscriber], [apiErrorCode], [apiErrorNumber], [preserveDataExt])")
 def raise_error(message, skip=None, code=None, number=None, preserve=None):
     """Halts processing with the message (in a send, optionally skipping only this subscriber)."""
