@@ -5,7 +5,8 @@
     my-account/
       ampy.toml                 settings (time zone, culture, keys, HTTP policy, [smtp])
       dataextensions/*.csv      one data extension per file; optional <name>.schema.json
-      content/*                 content blocks (key = file stem)
+      content/*                 content blocks (key = file stem; subfolders for ContentBlockByName paths)
+      content/index.json        content block IDs -> files (see ampy.cloud.content_index)
       content/images/           images for ContentImageByKey/ByID (see ampy.cloud.images)
       salesforce/*.csv          the connected Sales & Service Cloud org: one CSV per object
       definitions/*.json        API objects seeded into the store (lists, subscribers, emails,
