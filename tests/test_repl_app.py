@@ -73,7 +73,7 @@ def test_errors_are_reported_and_the_session_goes_on():
     code, out, err, _ = run_typed('ENDIF\rAdd(1, "x")\rSET @ok = "yes"\r@ok\r' + CTRL_D)
     assert code == 0
     assert out == BANNER + '\n"yes"\n'
-    assert err == ("<repl>:1:1: Unexpected ENDIF 'ENDIF'; expected the end\n    ENDIF\n    ^\n"
+    assert err == ("<repl>:1:1: Unexpected ENDIF; expected the end\n    ENDIF\n    ^\n"
                    "<repl>:1:1: Add: The second number 'x' is not a number\n    Add(1, \"x\")\n    ^\n")
 
 
