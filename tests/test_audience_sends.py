@@ -51,9 +51,13 @@ def test_a_send_through_two_workers_matches_the_in_process_send(tmp_path, monkey
     import ampy.audience.sending as sending
 
     pools = []
-    real = sending.render_in_workers
-    monkeypatch.setattr(sending, "render_in_workers", lambda spec, attrs, jobs: pools.append(jobs) or real(
-        spec, attrs, jobs))
+
+    class Recorded(sending.SendWorkers):
+        def __init__(self, jobs):
+            pools.append(jobs)
+            super().__init__(jobs)
+
+    monkeypatch.setattr(sending, "SendWorkers", Recorded)
     jobs, task, send, events, outbox = _send(tmp_path, "parallel", {"jobs": 2, "parallel_from": 10})
     assert jobs == 2 and pools == [2]
     assert (task["Status"], task["ErrorMsg"] if "ErrorMsg" in task else "") == ("Complete", "")

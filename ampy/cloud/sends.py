@@ -24,6 +24,7 @@ import os
 import re
 import smtplib
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -41,6 +42,7 @@ _CHECK_EVERY = 50  # recipients between looks at the cancel / pause flags
 _MAY_WRITE = re.compile(r"\b(?:(?:Insert|Update|Upsert|Delete)(?:DE|Data)|ClaimRow|ContentBlockBy|ContentArea"
                         r"|TreatAsContent|Invoke(?:Create|Update|Delete|Perform|Execute|Configure|Extract)"
                         r"|(?:Create|Update)\w*SalesforceObject|Create\w*Conversation)", re.IGNORECASE)
+_WRITES_IN_FLIGHT = 256  # outbox files queued to the writer threads at most
 _PROGRESS_FROM = 1000  # sends at least this large report their progress in the task's detail
 
 
@@ -241,24 +243,54 @@ class Delivery:
                 raise TaskFailed(f"Cannot reach the SMTP server: {e}") from None
         elif cloud.outbox_dir:
             os.makedirs(cloud.outbox_dir, exist_ok=True)
+        self.outbox_dir = cloud.outbox_dir if self.smtp is None else None
+        # Outbox files are written by two threads behind the job (creating a file costs more than
+        # building its message on some filesystems); a bounded number in flight, errors kept.
+        self._writes: deque = deque()
+        self._writer = None
+        self._write_error: OSError | None = None
 
-    def deliver(self, message: EmailMessage) -> bool:
+    def deliver(self, message: EmailMessage | bytes, *, sender: str = "", to: str = "") -> bool:
+        """One message, built here (an EmailMessage) or by a worker (its bytes, with the envelope's
+        sender and recipient)."""
         self.count += 1
         if self.smtp is not None:
             try:
-                self.smtp.send_message(message)
+                if isinstance(message, bytes):
+                    self.smtp.sendmail(sender, [to], message)
+                else:
+                    self.smtp.send_message(message)
             except smtplib.SMTPRecipientsRefused:
                 return False
             except (OSError, smtplib.SMTPException) as e:
                 raise TaskFailed(f"SMTP delivery failed: {e}") from None
             return True
-        if self.cloud.outbox_dir:
-            path = os.path.join(self.cloud.outbox_dir, f"{self.job_id}-{self.count:06d}.eml")
-            with open(path, "wb") as f:
-                f.write(bytes(message))
-        else:
+        if self.outbox_dir:
+            path = os.path.join(self.outbox_dir, f"{self.job_id}-{self.count:06d}.eml")
+            self._write(path, message if isinstance(message, bytes) else bytes(message))
+        else:  # an account without a workspace keeps its messages in memory
+            if isinstance(message, bytes):
+                import email
+                import email.policy
+
+                message = email.message_from_bytes(message, policy=email.policy.default)
             self.cloud.outbox.append(message)
         return True
+
+    def _write(self, path: str, data: bytes) -> None:
+        if self._writer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._writer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ampy-outbox")
+        self._writes.append(self._writer.submit(_write_file, path, data))
+        while len(self._writes) > _WRITES_IN_FLIGHT or (self._writes and self._writes[0].done()):
+            self._settle(self._writes.popleft())
+
+    def _settle(self, future) -> None:
+        try:
+            future.result()
+        except OSError as e:
+            self._write_error = self._write_error or e
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -266,6 +298,19 @@ class Delivery:
                 self.smtp.quit()
             except (OSError, smtplib.SMTPException):
                 pass
+        if self._writer is not None:
+            while self._writes:
+                self._settle(self._writes.popleft())
+            self._writer.shutdown()
+            self._writer = None
+            if self._write_error is not None:
+                e = self._write_error
+                raise TaskFailed(f"Cannot write to the outbox: {e.filename}: {e.strerror}")
+
+
+def _write_file(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 # ---- the send job ------------------------------------------------------------------------------
@@ -383,9 +428,12 @@ def send_email(
     links = LinkTracker(cloud, task_id)  # HTML links go out click-tracked through ampy serve
     sent, errored, events, first_error, impressions = 0, 0, [], "", []
     total = len(aud.recipients)
-    renders = _renders(cloud, parts, aud, job, name, task_id, subject=subject, email=email)
+    workers = _workers(cloud, total)
+    renders = _renders(cloud, parts, aud, job, name, task_id, subject=subject, email=email, workers=workers)
+    outgoing = _outgoing(aud.recipients, renders, links, from_name, from_address, workers,
+                         crlf=delivery.smtp is not None)
     try:
-        for i, (r, (rendered, error)) in enumerate(zip(aud.recipients, renders)):
+        for i, (r, rendered, error, built) in enumerate(outgoing):
             if i % _CHECK_EVERY == 0:
                 _check_flags(cloud, task_id, rowid)
                 if i and total >= _PROGRESS_FROM:  # AsyncActivityStatus shows how far a long send is
@@ -399,8 +447,7 @@ def send_email(
                     raise TaskFailed(f"RaiseError stopped the send at {r.subscriber_key}: {message}") from None
                 first_error = first_error or f"{r.subscriber_key}: {message}"
                 continue
-            rendered = links.rewrite(rendered, r.subscriber_key)
-            if delivery.deliver(_message(rendered, from_name, from_address, r.email)):
+            if delivery.deliver(built, sender=from_address, to=r.email):
                 sent += 1
                 if rendered.get("ImpressionRegions"):
                     impressions.append((r.subscriber_key, rendered["ImpressionRegions"]))
@@ -421,7 +468,10 @@ def send_email(
         _finish_send(cloud, rowid, stored, "Canceled", sent, errored, events)
         raise
     finally:
+        outgoing.close()
         renders.close()
+        if workers is not None:
+            workers.close()
         delivery.close()
         from . import impressions as impression_table
 
@@ -442,21 +492,43 @@ def _send_attributes(r: Recipient, task_id: int, job: SendJob, name: str) -> dic
     return attrs
 
 
+def _workers(cloud, recipients: int):
+    """The worker processes of a large send (see ampy.audience.sending), or None: render here."""
+    from ..audience.sending import SendWorkers, parallel_jobs
+
+    jobs = parallel_jobs(cloud, recipients)
+    return SendWorkers(jobs) if jobs > 1 else None
+
+
 def _renders(cloud, parts: dict, aud: Audience, job: SendJob, name: str, task_id: int, *, subject: str,
-             email: ApiObject):
+             email: ApiObject, workers=None):
     """(rendered parts, None) or (None, (message, skip_subscriber)) per recipient, in order: in this
-    process, or in worker processes for a large audience (see ampy.audience.sending)."""
-    from ..audience.sending import parallel_jobs, render_in_workers, spec_for
+    process, or by ``workers`` for a large audience."""
+    from ..audience.sending import spec_for
 
     attributes = (_send_attributes(r, task_id, job, name) for r in aud.recipients)
-    jobs = parallel_jobs(cloud, len(aud.recipients))
-    if jobs > 1:
+    if workers is not None:
         sources = {"Subject": subject, "HTMLBody": text(email.get("HTMLBody")), "TextBody": text(email.get("TextBody"))}
         spec = spec_for(cloud, {part: sources[part] for part in parts}, name, job)
-        yield from render_in_workers(spec, attributes, jobs)
+        yield from workers.render(spec, attributes)
         return
     for attrs in attributes:
         yield render_recipient(cloud.store, cloud.backend, parts, attrs, job)
+
+
+def _outgoing(recipients: list, renders, links, from_name: str, from_address: str, workers, *, crlf: bool):
+    """(recipient, rendered, error, message) in recipient order: links click-tracked here (their
+    URLIDs follow the order of first appearance), the message built here or, for a large send, by
+    the workers (building MIME costs more than rendering)."""
+    def tracked():
+        for r, (rendered, error) in zip(recipients, renders):
+            yield r, (links.rewrite(rendered, r.subscriber_key) if error is None else None), error
+
+    if workers is not None:
+        yield from workers.build(tracked(), from_name, from_address, crlf)
+        return
+    for r, rendered, error in tracked():
+        yield r, rendered, error, (_message(rendered, from_name, from_address, r.email) if error is None else None)
 
 
 class _Discard(Exception):
