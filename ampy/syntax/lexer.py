@@ -137,6 +137,7 @@ _CLOSERS = {"block_close": ("BLOCK_CLOSE", "]%%"), "inline_close": ("INLINE_CLOS
 
 _ARITHMETIC = {"+": "Add", "-": "Subtract", "*": "Multiply", "/": "Divide", "%": "Mod"}
 _OPERAND = re.compile(r"\s*(@?@?[A-Za-z0-9_.]+|\"[^\"\r\n]*\"|'[^'\r\n]*')")
+_LEFT_OPERAND = re.compile(r"(@?@?[A-Za-z0-9_.]+|\"[^\"\r\n]*\"|'[^'\r\n]*')\s*\Z")
 _WHAT_CLOSES = {"block_close": "']%%'", "inline_close": "'=%%'", "script_close": "'</script>'"}
 
 
@@ -154,7 +155,6 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
     or records and returns (then scanning resumes past the problem)."""
     n = len(source)
     match = _CODE.match
-    last = ""  # the previous token's source text, for the arithmetic hint
 
     def never_closed(at: int, told: bool = False) -> int:
         if not told:  # an unterminated string or comment has been reported already
@@ -175,7 +175,8 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
                 error(f"Smart quote {ch!r} in code: AMPscript strings take straight quotes \" or '", pos)
             elif ch in _ARITHMETIC:
                 right = _OPERAND.match(source, pos + 1)
-                use = f"{_ARITHMETIC[ch]}({last or 'a'}, {right.group(1) if right else 'b'})"
+                left = _LEFT_OPERAND.search(source, max(pos - 200, 0), pos)  # only on this error path
+                use = f"{_ARITHMETIC[ch]}({left.group(1) if left else 'a'}, {right.group(1) if right else 'b'})"
                 error(f"AMPscript has no arithmetic operators: use {use}", pos)
             else:
                 error(f"Unexpected character {ch!r}", pos)
@@ -218,12 +219,10 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
                     continue
                 break
             add("STRING", "".join(parts), pos)
-            last = source[pos:j + 1]
             pos = j + 1
             continue
-        last = m.group(0) if kind in ("variable", "number", "name") else ""
         if kind == "name":
-            word = last
+            word = m.group(0)
             low = word.lower()
             add(low.upper() if low in KEYWORDS else "NAME", word, pos)
             pos = m.end()
