@@ -218,6 +218,15 @@ def recipient_count(cloud, definition: ApiObject) -> int:
 # ---- delivery ----------------------------------------------------------------------------------
 
 
+class BuiltMessage(bytes):
+    """A message a worker built: its bytes, with the envelope SMTP needs."""
+
+    def __new__(cls, data: bytes, sender: str, to: str):
+        built = super().__new__(cls, data)
+        built.sender, built.to = sender, to
+        return built
+
+
 class Delivery:
     """SMTP when configured (one connection for the whole job), else .eml files in the outbox."""
 
@@ -250,14 +259,13 @@ class Delivery:
         self._writer = None
         self._write_error: OSError | None = None
 
-    def deliver(self, message: EmailMessage | bytes, *, sender: str = "", to: str = "") -> bool:
-        """One message, built here (an EmailMessage) or by a worker (its bytes, with the envelope's
-        sender and recipient)."""
+    def deliver(self, message: EmailMessage | BuiltMessage) -> bool:
+        """One message, built here (an EmailMessage) or by a worker (a BuiltMessage)."""
         self.count += 1
         if self.smtp is not None:
             try:
-                if isinstance(message, bytes):
-                    self.smtp.sendmail(sender, [to], message)
+                if isinstance(message, BuiltMessage):
+                    self.smtp.sendmail(message.sender, [message.to], message)
                 else:
                     self.smtp.send_message(message)
             except smtplib.SMTPRecipientsRefused:
@@ -447,7 +455,7 @@ def send_email(
                     raise TaskFailed(f"RaiseError stopped the send at {r.subscriber_key}: {message}") from None
                 first_error = first_error or f"{r.subscriber_key}: {message}"
                 continue
-            if delivery.deliver(built, sender=from_address, to=r.email):
+            if delivery.deliver(built):
                 sent += 1
                 if rendered.get("ImpressionRegions"):
                     impressions.append((r.subscriber_key, rendered["ImpressionRegions"]))
@@ -525,7 +533,8 @@ def _outgoing(recipients: list, renders, links, from_name: str, from_address: st
             yield r, (links.rewrite(rendered, r.subscriber_key) if error is None else None), error
 
     if workers is not None:
-        yield from workers.build(tracked(), from_name, from_address, crlf)
+        for r, rendered, error, data in workers.build(tracked(), from_name, from_address, crlf):
+            yield r, rendered, error, (None if data is None else BuiltMessage(data, from_address, r.email))
         return
     for r, rendered, error in tracked():
         yield r, rendered, error, (_message(rendered, from_name, from_address, r.email) if error is None else None)
