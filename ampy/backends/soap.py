@@ -91,7 +91,7 @@ def _api_properties(pairs: Sequence[tuple[str, object]]) -> list[ApiObject]:
 def _result(obj: object) -> ApiResult | object:
     """A wire result object as the backend protocol's ``ApiResult`` (others pass through)."""
     if not isinstance(obj, ApiObject) or obj.type not in ("CreateResult", "UpdateResult", "DeleteResult",
-                                                          "PerformResult", "ConfigureResult"):
+                                                          "PerformResult", "ConfigureResult", "ExtractResult"):
         return obj
     task = obj.get("Task")
     new_id = obj.get("NewID")
