@@ -15,8 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATES = 500
 TARGET_SIZE = 5000
 
-CHUNK = """<tr><td>%%=v(@name{i})=%%</td><td>%%=FormatCurrency(@amount{i}, "en-US")=%%</td></tr>
-%%[
+CHUNK = """%%[
 SET @rows{i} = LookupRows("Orders", "SubscriberKey", _subscriberkey)
 IF RowCount(@rows{i}) > 0 THEN
   SET @row{i} = Row(@rows{i}, 1)
@@ -26,6 +25,7 @@ ELSE
   SET @name{i} = "friend" SET @amount{i} = 0 /* nothing ordered yet */
 ENDIF
 ]%%
+<tr><td>%%=v(@name{i})=%%</td><td>%%=FormatCurrency(@amount{i}, "en-US")=%%</td></tr>
 """
 
 
