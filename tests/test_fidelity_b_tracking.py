@@ -83,6 +83,8 @@ def test_send_links_are_tracked_clicked_and_retrieved(served):
     grace = _token("S002")
     assert f'<a href="{base}/3/{grace}">offer</a>' in bodies["grace@example.com"]
 
+    reply = requests.head(f"{base}/2/{ada}", timeout=10)   # a link checker: no click
+    assert (reply.status_code, reply.headers["Location"]) == (302, "https://shop.example.com/offer?who=S001")
     reply = requests.get(f"{base}/2/{ada}", allow_redirects=False, timeout=10)
     assert (reply.status_code, reply.headers["Location"]) == (302, "https://shop.example.com/offer?who=S001")
     reply = requests.get(f"{base}/1/{grace}", allow_redirects=False, timeout=10)

@@ -99,9 +99,9 @@ class LinkTracker:
         return url_id
 
 
-def record_click(cloud, path_tail: str) -> str | None:
-    """Store the click named by ``<SendID>/<URLID>/<subscriber token>`` and return the link's
-    target; None when the path names no tracked link."""
+def record_click(cloud, path_tail: str, *, record: bool = True) -> str | None:
+    """Store the click named by ``<SendID>/<URLID>/<subscriber token>`` (unless ``record`` is
+    false) and return the link's target; None when the path names no tracked link."""
     parts = path_tail.strip("/").split("/")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         return None
@@ -113,8 +113,8 @@ def record_click(cloud, path_tail: str) -> str | None:
     with store._lock:
         row = store.db.execute(f"SELECT url FROM {TABLE} WHERE send_id = ? AND url_id = ?",
                                (int(parts[0]), int(parts[1]))).fetchone()
-    if row is None:
-        return None
+    if row is None or not record:
+        return row[0] if row else None
     cloud.objects.insert_many([ApiObject("ClickEvent", {
         "SendID": parts[0], "SubscriberKey": subscriber, "EventDate": now_text(), "EventType": "Click",
         "URLID": parts[1], "URL": row[0]})])

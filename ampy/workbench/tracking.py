@@ -2,7 +2,8 @@
 
 ``/_ampy/click/<SendID>/<URLID>/<subscriber>``
     records a ClickEvent for that subscriber of that send (``ampy.cloud.clicks``) and
-    redirects (302) to the link's target; an unknown link is 404.
+    redirects (302) to the link's target; an unknown link is 404. A HEAD request (link checkers,
+    mail scanners) gets the same answer without a click being recorded.
 ``/_ampy/social/<network>?url=...``
     redirects (302) to the network's share page for ``url`` (``ampy.functions.social``); a
     network that no longer offers sharing is 410 Gone, an unknown one 404.
@@ -35,16 +36,17 @@ class Tracking:
                            headers=[("Allow", "GET, HEAD")])
         path = environ.get("PATH_INFO") or "/"
         if path.startswith(CLICK_PREFIX):
-            return self.click(path[len(CLICK_PREFIX):], start_response)
+            return self.click(path[len(CLICK_PREFIX):], start_response,
+                              record=environ.get("REQUEST_METHOD", "GET") == "GET")
         return self.social(path[len(SOCIAL_PREFIX):], environ.get("QUERY_STRING") or "", start_response)
 
-    def click(self, tail: str, start_response):
+    def click(self, tail: str, start_response, *, record: bool = True):
         cloud = getattr(self.backend, "cloud", None)
         target = None
         if cloud is not None:
             from ..cloud.clicks import record_click
 
-            target = record_click(cloud, tail)
+            target = record_click(cloud, tail, record=record)
         if target is None:
             return _not_found(start_response, "No tracked link has this address.")
         return _redirect(start_response, target)
