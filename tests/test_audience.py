@@ -186,3 +186,29 @@ def test_csv_and_parquet_sources_stream_in_batches(tmp_path):
     source = ParquetSource(str(tmp_path / "a.parquet"), limit=2)
     assert source.count() == 2
     assert list(source.batches(1)) == [[{"A": "1", "B": "True"}], [{"A": "2", "B": None}]]
+
+
+def test_progress_on_a_terminal_shows_a_bar_then_the_summary():
+    import io
+
+    from ampy.audience.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    progress = Progress(3, stream=stream)
+    progress.advance(2)
+    progress.error("row 3 (c): bad")
+    progress.advance(1)
+    progress.finish(3, 1)
+    out = stream.getvalue()
+    assert "3/3" in out and "row/s" in out and "row 3 (c): bad\n" in out
+    assert out.endswith("\nrendered 2 of 3 row(s), 1 failed\n")
+    plain = io.StringIO()
+    progress = Progress(None, stream=plain)
+    progress.advance(5)
+    progress.error("row 1 (a): bad")
+    progress.finish(5, 1)
+    assert plain.getvalue() == "row 1 (a): bad\nrendered 4 of 5 row(s), 1 failed\n"
