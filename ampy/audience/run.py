@@ -117,6 +117,8 @@ class AudienceRender:
             results = self._on_dask(spec, batches)
         else:
             results = engines.render_in_pool(spec, batches, self.jobs)
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             for batch in results:
                 for result in batch:
@@ -129,6 +131,10 @@ class AudienceRender:
                         raise OptionError(str(e)) from None
                 done += len(batch)
                 progress.advance(len(batch))
+        except BrokenProcessPool as e:  # a worker was killed (out of memory, a signal): say where it stopped
+            progress.finish(done, failed)
+            raise RenderFailed(f"ampy: a worker process ended abruptly ({e}); rows {done + 1} and after were"
+                               " not rendered") from None
         finally:
             if not pooled:
                 close_renderers()
