@@ -25,6 +25,7 @@ def test_format_number_reads_group_separators():
     assert r("%%=FormatNumber('1,234.56', 'G')=%%|%%=FormatNumber('-12,345,678', 'N0')=%%") == \
         "1234.56|-12,345,678"
     assert r("%%=FormatNumber('1.234,56', 'N1', 'de-DE')=%%") == "1.234,6"
+    assert r("%%=Format('1,234.56', 'N1')=%%|%%=Format('1.234,5', 'N2', '', 'de-DE')=%%") == "1,234.6|1.234,50"
     with pytest.raises(AmpscriptError) as e:
         r("%%=FormatNumber('1,23.4', 'G')=%%")  # a group of two digits is not a number
     assert e.value.message == "FormatNumber: The number '1,23.4' is not a number"

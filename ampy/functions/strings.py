@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..dotnet.datetimes import format_dotnet
-from ..dotnet.numbers import format_number
+from ..dotnet.numbers import format_number, parse_grouped
 from ..dotnet.regex import RegexTimeout, regex_match
 from ..errors import FunctionError
 from ..limits import LimitExceeded
@@ -332,6 +332,9 @@ def _format(ctx, value, pattern, data_format, culture) -> str:
             return format_number(to_number(value), pattern_text, culture_name)
         except ValueError as exc:
             raise FunctionError(str(exc)) from None
+    grouped = parse_grouped(text, culture_name)   # "1,234.56" in en-US is a number too
+    if grouped is not None:
+        return format_number(grouped, pattern_text, culture_name)
     dt = parse_date(text, today=ctx.now) if text.strip() else None
     if dt is not None:
         return format_dotnet(dt, pattern_text, culture_name, local=True)
