@@ -253,6 +253,8 @@ def test_send_test_delivers_through_the_send_path_and_the_outbox_shows_it(server
     tasks = _get(server, "/_ampy/tasks").text
     assert re.search(rf"<tr><td>{task_id}</td><td>Email</td><td>Promo</td><td>test</td><td>Complete</td><td></td>",
                      tasks)
+    # the last column says what the task produced
+    assert re.search(rf"<tr><td>{task_id}</td>.*?<td>1 sent, 0 errored</td></tr>", tasks)
 
 
 class Collector:

@@ -123,6 +123,13 @@ class TaskTable:
         with self.store.transaction() as db:
             db.execute("UPDATE ampy_task SET detail=? WHERE id=?", (detail, task_id))
 
+    def details(self) -> dict[int, str]:
+        """What each finished task produced (rows written, files, counts), by task ID: ampy's own
+        note, shown by the workbench; AsyncActivityStatus keeps the service's properties only."""
+        with self.store.reading():
+            rows = self.store.db.execute("SELECT id, detail FROM ampy_task WHERE detail IS NOT NULL").fetchall()
+        return {r[0]: r[1] for r in rows}
+
     def status_objects(self) -> list[ApiObject]:
         """Every task as an AsyncActivityStatus (name/value Properties, as the service returns it)."""
         with self.store.reading():

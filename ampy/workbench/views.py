@@ -105,11 +105,15 @@ class CloudViews:
     # ---- tasks and sends -------------------------------------------------------------------------
     def tasks(self) -> str:
         rows = []
-        for status in reversed(self.backend.cloud.tasks.status_objects()):
+        tasks = self.backend.cloud.tasks
+        details = tasks.details()
+        for status in reversed(tasks.status_objects()):
             props = {text(p.get("Name")): text(p.get("Value")) for p in status.get_list("Properties")}
-            rows.append([esc(props.get(c, "")) for c in TASK_COLUMNS])
+            detail = details.get(int(props.get("TaskID") or 0), "")
+            rows.append([esc(props.get(c, "")) for c in TASK_COLUMNS] + [esc(detail)])
         return ("<h1>Async tasks</h1><p>Each row is an AsyncActivityStatus, as a Retrieve of that object returns"
-                " it.</p>" + table(list(TASK_COLUMNS), rows, empty="No tasks have run yet."))
+                " it, and what the task produced (ampy's note, not part of the API object).</p>"
+                + table([*TASK_COLUMNS, "Produced"], rows, empty="No tasks have run yet."))
 
     def sends(self) -> str:
         sends = sorted(self.backend.cloud.objects.all("Send"), key=lambda s: int(text(s.get("ID")) or 0),
