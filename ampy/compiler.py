@@ -30,6 +30,8 @@ from .limits import DEFAULT_LIMITS, how_to_raise
 from .runtime.strict import strict_attribute, strict_attribute_value
 from .runtime.trace import StatementInfo, traced_builtin
 from .runtime.values import compare, condition, equals, to_int, to_text
+from .gtl import nodes as gtl
+from .gtl import runtime as gtl_runtime
 from .syntax import ast
 
 
@@ -239,7 +241,12 @@ class _Generator:
         self.line_nodes: dict[int, ast.Node] = {}
         self.namespace: dict[str, object] = {
             "_tt": to_text, "_eq": equals, "_cmp": compare, "_Arg": Arg,
+            "_gscope": gtl_runtime.scope, "_gtrue": gtl_runtime.truthy, "_gempty": gtl_runtime.empty,
+            "_gtext": gtl_runtime.text,
         }
+        # Only templates that can hold GTL tags set up the GTL scope in their functions.
+        source = tree.source or ""
+        self.gtl = "{{" in source or "%%{" in source
         self.sites: dict[str, _Site] = {}
         self.restricted: list[tuple[registry.Builtin, ast.Call]] = []
         self._n = 0
@@ -287,6 +294,8 @@ class _Generator:
         self.ind = 1
         self._emit("V = ctx.vars")
         self._emit("attr = ctx.attribute")
+        if self.gtl:
+            self._emit("G = _gscope(ctx)")
         if statements:
             self._emit("w = ctx.out.append")
         if self.trace:
@@ -315,6 +324,8 @@ class _Generator:
         self._emit("V = ctx.vars")
         self._emit("w = ctx.out.append")
         self._emit("attr = ctx.attribute")
+        if self.gtl:
+            self._emit("G = _gscope(ctx)")
         if self.trace:
             self._emit("T = ctx.tracer")
             self._emit(f"T.names({self._const(_spellings(self.tree))})")
@@ -438,8 +449,122 @@ class _Generator:
             self.loops += 1
             self.inner_body(s.body, depth + 1)
             self.loops -= 1
+        elif isinstance(s, (gtl.Output, gtl.Block, gtl.Partial, gtl.Data)):
+            self.gtl_stmt(s, depth)
         else:  # pragma: no cover
             raise AssertionError(f"unknown statement {s!r}")
+
+    # ---- Guide Template Language: blocks are control structures like IF/FOR (one pass, shared state)
+    def gtl_stmt(self, s, depth: int) -> None:
+        if isinstance(s, gtl.Output):
+            value = self.expr(s.expr, depth)
+            self._emit(f"w(_gtext({value}))" if s.raw else f"w(G.html({value}))", s)
+        elif isinstance(s, gtl.Partial):
+            self._emit(f"w({self._site(_partial, s, '')}(ctx, {s.ident!r}))", s)
+        elif isinstance(s, gtl.Block):
+            self._enter(s, depth + 1)
+            self.gtl_block(s, depth)
+
+    def _gtl_loop(self, items: str, body, depth: int, node) -> None:
+        self._emit(f"for _ in {items}:", node)
+        self.loops += 1
+        self.inner_body(body, depth + 1)
+        self.loops -= 1
+
+    def gtl_block(self, s, depth: int) -> None:
+        kind = s.kind
+        body = s.parts[0][1]
+        rest = s.parts[1:]
+        orelse = next((b for m, b in rest if m[0] == "else"), None)
+        if kind in ("section", "inverted", "if", "unless", "with", "each"):
+            value = self.expr(s.expr, depth + 1)
+            if kind == "section":
+                self._emit(f"for _ in G.iterate(G.items({value})):", s)
+            elif kind == "each":
+                if orelse is not None:
+                    var = self._name("_g")
+                    self._emit(f"{var} = {value}", s)
+                    self._emit(f"if _gempty({var}):", s)
+                    self.inner_body(orelse, depth + 1)
+                    self._emit("else:")
+                    self.ind += 1
+                    self._gtl_loop(f"G.each({var})", body, depth, s)
+                    self.ind -= 1
+                    return
+                self._gtl_loop(f"G.each({value})", body, depth, s)
+                return
+            elif kind == "with":
+                self._emit(f"for _ in G.iterate(G.items({value})[:1]):", s)
+            else:
+                test = self._gtl_test(s.expr, value, depth)
+                positive = (kind == "if") != (kind == "inverted")
+                if kind == "inverted":
+                    positive = False
+                self._emit(f"if {test if positive else f'not ({test})'}:", s)
+                self.inner_body(body, depth + 1)
+                if orelse is not None:
+                    self._emit("else:")
+                    self.inner_body(orelse, depth + 1)
+                return
+            self.loops += 1
+            self.inner_body(body, depth + 1)
+            self.loops -= 1
+            if orelse is not None and kind in ("section", "with"):
+                self._emit(f"if _gempty({value}):", s)
+                self.inner_body(orelse, depth + 1)
+        elif kind == "switch":
+            first = True
+            for marker, part in rest:
+                if marker[0] == "when":
+                    test = self._gtl_test(marker[1], self.expr(marker[1], depth + 1), depth)
+                    self._emit(f"{'if' if first else 'elif'} {test}:", s)
+                    first = False
+                else:
+                    self._emit("else:" if not first else "if True:", s)
+                    first = False
+                self.inner_body(part, depth + 1)
+        elif kind in ("datasource", "dataobject"):
+            name = s.expr.value
+            rows = f"{self._site(_rows, s, '')}(G, {kind!r}, {name!r}, {self._const(s.attrs)}, {s.data!r})"
+            if kind == "dataobject":
+                self._emit(f"G.bind({name!r}, {rows})", s)
+                return
+            self._gtl_loop(f"G.iterate({rows}, {name.lower()!r})", body, depth, s)
+        elif kind in ("slot", "block"):
+            defaults = [x for x in body if isinstance(x, gtl.Block) and x.kind == "default"]
+            if defaults:
+                mark = self._name("_g")
+                self._emit(f"{mark} = len(ctx.out)", s)
+                body = tuple(x for x in body if not (isinstance(x, gtl.Block) and x.kind == "default"))
+            self.body(body, depth + 1)
+            if defaults:
+                self._emit(f"if not ''.join(ctx.out[{mark}:]):", s)
+                self.inner_body(tuple(x for d in defaults for x in d.parts[0][1]), depth + 1)
+        elif kind == "default":  # outside a slot or block: its content is all there is
+            self.body(body, depth + 1)
+        # meta: never rendered
+
+    def _gtl_test(self, node, value: str, depth: int) -> str:
+        if isinstance(node, gtl.Compare):
+            return value
+        return f"_gtrue({value})"
+
+    def gtl_expr(self, node, depth: int) -> str:
+        if isinstance(node, gtl.Literal):
+            return repr(node.value)
+        if isinstance(node, gtl.Path):
+            return f"G.get({node.up}, {node.parts!r})"
+        if isinstance(node, gtl.Raw):
+            return self.gtl_expr(node.path, depth)
+        if isinstance(node, gtl.Compare):
+            a, b = self.expr(node.left, depth + 1), self.expr(node.right, depth + 1)
+            return f"{self._site(gtl_runtime.compare, node, '')}({node.op!r}, {a}, {b})"
+        if isinstance(node, gtl.FnCall):  # an AMPscript builtin; looked-up arguments escaped in HTML
+            args = tuple(_GtlArg(a.line, a.column, a) if isinstance(a, gtl.Path) else a for a in node.args)
+            return self.call(ast.Call(node.line, node.column, node.name, args), depth)
+        if isinstance(node, _GtlArg):
+            return f"G.arg({self.gtl_expr(node.node, depth)})"
+        raise AssertionError(f"unknown GTL expression {node!r}")  # pragma: no cover
 
     def _concat_onto(self, e, key: str, depth: int) -> str | None:
         """``SET @s = Concat(@s, ...)`` appends to @s in place (linear in a loop, not quadratic),
@@ -494,6 +619,8 @@ class _Generator:
             return f"attr({node.name.lower()!r}, {node.name!r})"
         if isinstance(node, ast.Call):
             return self.call(node, depth)
+        if isinstance(node, _GTL_EXPRS):
+            return self.gtl_expr(node, depth)
         if isinstance(node, ast.Compare):
             a, b = self.expr(node.left, depth + 1), self.expr(node.right, depth + 1)
             if node.op == "==":
@@ -630,6 +757,49 @@ def _shift_lines(code, offset: int):
     """``code`` (and the functions and lambdas inside it) numbered ``offset`` lines further down."""
     consts = tuple(_shift_lines(c, offset) if isinstance(c, CodeType) else c for c in code.co_consts)
     return code.replace(co_firstlineno=code.co_firstlineno + offset, co_consts=consts)
+
+
+class _GtlArg(ast.Node):
+    """A looked-up GTL function argument (passed HTML-escaped in HTML content)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, line, column, node):
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "column", column)
+        object.__setattr__(self, "node", node)
+
+
+_GTL_EXPRS = (gtl.Path, gtl.Literal, gtl.Raw, gtl.FnCall, gtl.Compare, _GtlArg)
+
+
+def _rows(scope, kind, name, attrs, data):
+    return scope.rows(kind, name, attrs, data)
+
+
+def _partial(ctx, ident: str) -> str:
+    """``{{>ident}}``: stored content by key, id or name rendered as GTL+AMPscript; none -> blank."""
+    ident = ident.split()[0] if ident.split() else ""
+    prefix, _, rest = ident.partition(":")
+    prefix = prefix.lower() if rest else ""
+    if prefix == "var":
+        source = ctx.vars.get(rest.lower().lstrip("@"), ctx.vars.get("@" + rest.lower().lstrip("@")))
+    elif prefix in ("key", "id"):
+        source = ctx.backend.content_block(**{prefix: rest})
+    elif prefix:
+        source = None  # get:URL (syndicated pages) is publish-time in Content Builder: blank here
+    else:
+        source = _gtl_field(ctx, ident)
+        if source is None:
+            source = ctx.backend.content_block(key=ident) or ctx.backend.content_block(name=ident)
+    if source is None or source == "":
+        return ""
+    return ctx.run_nested(to_text(source), f"{ctx.name} (partial {ident})")
+
+
+def _gtl_field(ctx, ident: str):
+    value = gtl_runtime.scope(ctx).get(0, tuple(ident.split(".")))
+    return None if value is None or value == "" else value
 
 
 class _TooDeep(Exception):

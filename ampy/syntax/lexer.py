@@ -14,6 +14,7 @@ from bisect import bisect_right
 from lark import Token
 
 from ..errors import AmpscriptSyntaxError
+from ..gtl.scanner import Delimiters, scan_tag
 
 KEYWORDS = frozenset(
     "var set if then elseif else endif for to downto do next and or not true false".split())
@@ -72,18 +73,21 @@ class _Lines:
         return i + 1, pos - self.starts[i] + 1
 
 
-def tokenize(source: str, name: str = "<string>") -> list[Tok]:
+def tokenize(source: str, name: str = "<string>", gtl: bool = True) -> list[Tok]:
     """Split a template into tokens; raise AmpscriptSyntaxError (incomplete when input ends early)."""
-    return list(iter_tokens(source, name))
+    return list(iter_tokens(source, name, gtl=gtl))
 
 
-def iter_tokens(source: str, name: str = "<string>", recover=None):
+def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = True):
     """``tokenize`` as it goes: the tokens of each text run or block as soon as it is scanned (the
     parser holds only what it has not reduced yet, not every token of a large template).
 
     ``recover``, when given, receives each scanning error instead of it being raised, and scanning
-    goes on past it (the linter reports every error of a file)."""
+    goes on past it (the linter reports every error of a file). ``gtl`` false leaves Guide
+    Template Language tags as text."""
     lines = _Lines(source)
+    # GTL tags can only exist where a GTL opener occurs: other templates scan exactly as before.
+    delims = Delimiters(_OPENER.pattern) if gtl and ("{{" in source or "%%{" in source) else None
     toks: list[Tok] = []
     n = len(source)
     pos = 0
@@ -104,13 +108,16 @@ def iter_tokens(source: str, name: str = "<string>", recover=None):
         if toks:  # what the previous round scanned
             yield from toks
             toks.clear()
-        m = _OPENER.search(source, pos)
+        m = (delims.opener if delims is not None else _OPENER).search(source, pos)
         start = m.start() if m else n
         if start > pos:
             add("TEXT", source[pos:start], pos)
         if not m:
             break
         opener = m.group(0)
+        if delims is not None and (opener == "%%{" or opener == delims.left):
+            pos = scan_tag(source, start, delims, _OPENER.pattern, toks, add, error, lines)
+            continue
         if opener == "%%[":
             b = _BRACKET_ATTR.match(source, start)
             if b and b.group(1).strip().lower() not in KEYWORDS and b.group(1) == b.group(1).strip():

@@ -10,6 +10,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import Lexer
 
 from ..errors import AmpscriptSyntaxError
+from ..gtl import nodes as gtl_nodes
 from . import ast
 from .lexer import iter_tokens, tokenize
 
@@ -207,6 +208,32 @@ class _ToAst(Transformer):
             raise _NextMismatch(next_var, str(var), head)
         return ast.For(head.line, head.column, str(var), start, end, down, body)
 
+    # ---- Guide Template Language (tags arrive read: ampy.gtl.scanner)
+    def gtl_tag(self, c):
+        return c[0].value
+
+    def gtl_data(self, c):
+        t = c[0]
+        return gtl_nodes.Data(t.line, t.column, t.value)
+
+    def gtl_part(self, c):
+        return (c[0].value, c[1])
+
+    def gtl_block(self, c):
+        head, close = c[0], c[-1]
+        kind, name, expr, attrs = head.value
+        if str(close.value).strip().lower() != name.strip().lower():
+            raise _GtlMismatch(head, name, close)
+        parts = [(None, c[1])] + list(c[2:-1])
+        data = None
+        if kind in ("datasource", "dataobject", "block"):  # its {{.data}} configures it
+            first = parts[0][1]
+            found = [x for x in first if isinstance(x, gtl_nodes.Data)]
+            if found:
+                data = found[0].text
+                parts[0] = (None, tuple(x for x in first if not isinstance(x, gtl_nodes.Data)))
+        return gtl_nodes.Block(head.line, head.column, kind, expr, attrs, data, tuple(parts))
+
     def start(self, c):
         return c[0]
 
@@ -230,6 +257,11 @@ class _BadMember(Exception):
         self.receiver, self.member = receiver, member
 
 
+class _GtlMismatch(Exception):
+    def __init__(self, head, want: str, close):
+        self.head, self.want, self.close = head, want, close
+
+
 class _LongNumber(Exception):
     def __init__(self, digits: int):
         self.digits, self.tok = digits, None
@@ -245,6 +277,8 @@ _TERMINAL_WORDS = {
     "INLINE_OPEN": "'%%='", "INLINE_CLOSE": "'=%%'", "VARIABLE": "a variable", "NAME": "a name",
     "BRACKET_NAME": "an attribute", "STRING": "a string", "NUMBER": "a number", "EQ": "'='",
     "COMPOP": "a comparison operator", "LPAR": "'('", "RPAR": "')'", "COMMA": "','", "$END": "the end",
+    "GTL_TAG": "a GTL tag", "GTL_OPEN": "a GTL block tag", "GTL_ELSE": "'{{.else}}'",
+    "GTL_CLOSE": "a GTL closing tag", "GTL_DATA": "'{{.data}}'",
 }
 
 
@@ -315,10 +349,11 @@ def _ended(toks):
     yield Token("$END", "", 0, last.line if last else 1, last.column if last else 1)
 
 
-def parse(source: str, name: str = "<string>") -> ast.Template:
+def parse(source: str, name: str = "<string>", gtl: bool = True) -> ast.Template:
     """Parse a whole template. Raises AmpscriptSyntaxError with the position of the problem;
-    ``.incomplete`` is true when the input simply ended too early."""
-    toks = iter_tokens(source, name)  # scanned as parsed: a large template's tokens never all exist at once
+    ``.incomplete`` is true when the input simply ended too early. ``gtl`` false leaves Guide
+    Template Language tags as text."""
+    toks = iter_tokens(source, name, gtl=gtl)  # scanned as parsed: a large template's tokens never all exist at once
     try:
         try:
             body = _drive(toks)
@@ -329,11 +364,11 @@ def parse(source: str, name: str = "<string>") -> ast.Template:
                 pass
             raise
     except UnexpectedEOF as e:
-        raise _eof_error(source, name, tokenize(source, name), e) from None
+        raise _eof_error(source, name, tokenize(source, name, gtl), e) from None
     except UnexpectedToken as e:
         if e.token.type == "$END":
-            raise _eof_error(source, name, tokenize(source, name), e) from None
-        raise _slip(source, name, tokenize(source, name), e.token) or \
+            raise _eof_error(source, name, tokenize(source, name, gtl), e) from None
+        raise _slip(source, name, tokenize(source, name, gtl), e.token) or \
             _unexpected(source, name, e.token, e.expected, getattr(e, "prev", None)) from None
     except (UnexpectedCharacters, UnexpectedInput) as e:  # pragma: no cover - the feed never does this
         err = AmpscriptSyntaxError(f"Syntax error: {e}")
@@ -357,6 +392,10 @@ def _reduction_error(source, name, e) -> AmpscriptSyntaxError | None:
         err = AmpscriptSyntaxError(
             f"This number has {inner.digits:,} digits; a number can have at most {_MAX_INT_DIGITS:,}")
         return err.locate(name, source, inner.tok.line, inner.tok.column)  # type: ignore[return-value]
+    if isinstance(inner, _GtlMismatch):
+        err = AmpscriptSyntaxError(f"{{{{/{inner.close.value}}}}} does not close {{{{#{inner.want}}}}} "
+                                   f"(line {inner.head.line}, column {inner.head.column})")
+        return err.locate(name, source, inner.close.line, inner.close.column)  # type: ignore[return-value]
     if isinstance(inner, _NextMismatch):
         err = AmpscriptSyntaxError(f"NEXT {inner.got} does not match FOR {inner.want}")
         return err.locate(name, source, inner.tok.line, inner.tok.column)  # type: ignore[return-value]
@@ -387,6 +426,12 @@ def _unexpected(source, name, tok, expected, prev) -> AmpscriptSyntaxError:
             and prev.line == tok.line and tok.type == "NAME":
         message = (f"Unexpected name {str(tok)!r}: text needs quotes "
                    f"('{prev} {tok}'), and a name alone is an attribute")
+    if tok.type == "GTL_CLOSE":
+        message = f"{{{{/{tok.value}}}}} closes no open block"
+    elif tok.type == "GTL_ELSE":
+        message = f"{{{{.{tok.value[0]}}}}} outside a block it belongs to"
+    elif tok.type == "GTL_DATA":
+        message = "{{.data}} outside a block it belongs to"
     if message is None:
         wanted = sorted(_describe(x) for x in (expected or ()) if not x.startswith("__"))
         hint = f"; expected {', '.join(wanted[:6])}" if wanted and len(wanted) <= 6 else ""
@@ -429,9 +474,9 @@ def _eof_error(source, name, toks, e) -> AmpscriptSyntaxError:
         return slip
     depth: list = []
     for t in toks:
-        if t.type in ("IF", "FOR", "LPAR"):
+        if t.type in ("IF", "FOR", "LPAR", "GTL_OPEN"):
             depth.append(t)
-        elif t.type in ("ENDIF", "NEXT", "RPAR") and depth:
+        elif t.type in ("ENDIF", "NEXT", "RPAR", "GTL_CLOSE") and depth:
             depth.pop()
     else_if = next((a for a, b in zip(toks, toks[1:]) if a.type == "ELSE" and b.type == "IF"), None)
     if else_if is not None and depth and depth[-1].type == "IF":
@@ -440,7 +485,10 @@ def _eof_error(source, name, toks, e) -> AmpscriptSyntaxError:
         line, col = else_if.line, else_if.column
     elif depth:
         t = depth[-1]
-        what = {"IF": "IF without ENDIF", "FOR": "FOR without NEXT", "LPAR": "'(' without ')'"}[t.type]
+        if t.type == "GTL_OPEN":
+            what = f"{{{{#{t.value[1]}}}}} without {{{{/{t.value[1]}}}}}"
+        else:
+            what = {"IF": "IF without ENDIF", "FOR": "FOR without NEXT", "LPAR": "'(' without ')'"}[t.type]
         line, col = t.line, t.column
     else:
         what = "Unexpected end of input"

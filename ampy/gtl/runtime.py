@@ -1,0 +1,336 @@
+"""What generated render functions call for GTL: the context stack, name lookup, escaping,
+emptiness, comparisons and data sources (``{{.datasource}}``/``{{.dataobject}}``)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from ..errors import FunctionError
+from ..runtime.values import to_text
+
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+_EACH_META = frozenset({"@index", "@first", "@last", "@key"})
+MAX_ROWS = 2000  # maxRelatedRows and defaultRelatedRows (spec §7, ampy's choice)
+
+
+def scope(ctx) -> "Scope":
+    """The render's GTL state, made on first use (templates without GTL never make one)."""
+    s = ctx.cache.get("gtl")
+    if s is None:
+        s = ctx.cache["gtl"] = Scope(ctx)
+    return s
+
+
+def text(value: object) -> str:
+    """The text form of a GTL value (strings as is, booleans true/false, containers empty)."""
+    cls = value.__class__
+    if cls is str:
+        return value  # type: ignore[return-value]
+    if value is None or cls is dict or cls is list:
+        return ""
+    if cls is bool:
+        return "true" if value else "false"
+    if cls is int:
+        return str(value)
+    return to_text(value)
+
+
+def empty(value: object) -> bool:
+    """GTL's empty values: null, missing, false, 0, NaN, "", {} and []."""
+    if value is None or value is False or value == "" or value == {} or value == []:
+        return True
+    if value.__class__ in (int, float):
+        return value == 0 or (value.__class__ is float and math.isnan(value))
+    return False
+
+
+def _key(obj, name: str):
+    """``obj[name]`` with a case-insensitive key; (found, value)."""
+    if obj.__class__ is dict:
+        if name in obj:
+            return True, obj[name]
+        low = name.lower()
+        for k, v in obj.items():
+            if k.lower() == low:
+                return True, v
+        return False, None
+    as_dict = getattr(obj, "as_dict", None)  # a Row of a rowset
+    if as_dict is not None:
+        return _key(as_dict(), name)
+    return False, None
+
+
+def _walk(value, parts, start: int):
+    for part in parts[start:]:
+        if value.__class__ is str and value[:1] in ("{", "["):
+            value = _json(value)
+        if value.__class__ is list and part.isdigit():
+            i = int(part)
+            value = value[i] if i < len(value) else None
+            continue
+        found, value = _key(value, part)
+        if not found:
+            return None
+    return value
+
+
+def _json(textual: str):
+    try:
+        return json.loads(textual)
+    except ValueError as e:
+        raise FunctionError(f"Malformed JSON: {e}") from None
+
+
+def _rows_of(value) -> list:
+    if value is None or value == "":
+        return []
+    if value.__class__ is str:
+        value = _json(value)
+    if hasattr(value, "row") and hasattr(value, "__iter__") and not isinstance(value, (list, dict)):
+        value = [r.as_dict() for r in value]  # a rowset
+    if value is None:
+        return []
+    return value if value.__class__ is list else [value]
+
+
+class Scope:
+    """The GTL context stack of one render: frames ``[name, value, meta]``, innermost last."""
+
+    __slots__ = ("ctx", "stack", "objects", "escape")
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.stack: list[list] = []
+        self.objects: dict[str, object] = {}
+        content_type = ctx.cache.get("gtl.content_type", "html")
+        self.escape = content_type == "html" and ctx.kind != "sms"
+
+    # ---- lookup
+    def get(self, up: int, parts: tuple):
+        """A name or path: context stack innermost first, then dataobjects, then attributes."""
+        stack = self.stack
+        if not parts:
+            i = len(stack) - 1 - up
+            return stack[i][1] if i >= 0 else None
+        first = parts[0]
+        if first[0] == "@":
+            low = first.lower()
+            if low in _EACH_META:
+                for frame in reversed(stack):
+                    meta = frame[2]
+                    if meta is not None:
+                        i, n, key = meta
+                        return {"@index": i, "@first": i == 0, "@last": i == n - 1, "@key": key}[low]
+                return None
+            value = self.ctx.vars.get(low[1:] if low.startswith("@@") else low)
+            return _walk(value, parts, 1) if len(parts) > 1 else value
+        low = first.lower()
+        for i in range(len(stack) - 1 - up, -1, -1):
+            name, value, _ = stack[i]
+            if name == low:
+                return _walk(value, parts, 1)
+            found, hit = _key(value, first)
+            if found:
+                return _walk(hit, parts, 1)
+        if low in self.objects:
+            return _walk(self.objects[low], parts, 1)
+        value = self.ctx.attribute(low, first)
+        return _walk(value, parts, 1) if len(parts) > 1 else value
+
+    def html(self, value) -> str:
+        """``{{x}}``: escaped for the content type."""
+        s = text(value)
+        return s.translate(_HTML) if self.escape else s
+
+    def arg(self, value):
+        """A looked-up function argument: HTML-escaped text in HTML content."""
+        if self.escape and value.__class__ is str:
+            return value.translate(_HTML)
+        return value
+
+    # ---- blocks
+    def items(self, value) -> list:
+        """A section's iterations: none when empty, each element of an array, else the value once."""
+        if empty(value):
+            return []
+        if value.__class__ is str and value[:1] == "[":
+            value = _json(value)
+        return value if value.__class__ is list else [value]
+
+    def each_items(self, value) -> list:
+        if empty(value):
+            return []
+        if value.__class__ is str and value[:1] in ("[", "{"):
+            value = _json(value)
+        if value.__class__ is dict:
+            return list(value.items())
+        return value if value.__class__ is list else [value]
+
+    def iterate(self, items: list, name: str | None = None, meta: bool = False):
+        """Run the body once per item with it on top of the stack (a generator the loop drives)."""
+        frame = [name, None, None]
+        stack = self.stack
+        stack.append(frame)
+        n = len(items)
+        ctx = self.ctx
+        if n > ctx.iterations_left:
+            ctx.refuse_loop(n)
+        ctx.iterations_left -= n
+        try:
+            for i, item in enumerate(items):
+                key = None
+                if meta and item.__class__ is tuple and len(item) == 2 and items.__class__ is list \
+                        and getattr(items, "_pairs", False):
+                    key, item = item
+                frame[1] = item
+                if meta:
+                    frame[2] = (i, n, key)
+                yield item
+        finally:
+            stack.pop()
+
+    def each(self, value):
+        """``{{#each}}``: the items (object properties become (key, value) pairs with @key)."""
+        if empty(value):
+            return ()
+        if value.__class__ is str and value[:1] in ("[", "{"):
+            value = _json(value)
+        if value.__class__ is dict:
+            return self._pairs(value)
+        return self.iterate(value if value.__class__ is list else [value], None, True)
+
+    def _pairs(self, obj: dict):
+        frame = [None, None, None]
+        self.stack.append(frame)
+        n = len(obj)
+        try:
+            for i, (k, v) in enumerate(obj.items()):
+                frame[1], frame[2] = v, (i, n, k)
+                yield v
+        finally:
+            self.stack.pop()
+
+    def push(self, value, name: str | None = None) -> None:
+        self.stack.append([name, value, None])
+
+    def pop(self) -> None:
+        self.stack.pop()
+
+    # ---- data sources
+    def rows(self, kind: str, name: str, attrs: tuple, data: str | None) -> list:
+        """The rows of a ``.datasource``/``.dataobject`` (filter, then order, then maxRows)."""
+        options = dict(attrs)
+        source_type = str(options.get("type", "")).lower()
+        config: dict = {}
+        if source_type == "inline":
+            rows = _rows_of((data or "").strip() or None)
+        else:
+            if data is not None and data.strip():
+                parsed = _json(data)
+                if not isinstance(parsed, dict):
+                    raise FunctionError(f"The {{{{.data}}}} of {{{{.{kind} {name}}}}} must be a JSON object")
+                config = {k.lower(): v for k, v in parsed.items()}
+            target = config.get("target") or options.get("source")
+            if source_type == "variable":
+                if not isinstance(target, str) or not target.startswith("@"):
+                    raise FunctionError(f"{{{{.{kind} {name} type=variable}}}} needs a target like \"@json\"")
+                rows = _rows_of(self.ctx.vars.get(target.lower()))
+            elif source_type == "nested":
+                if not isinstance(target, str) or not target:
+                    raise FunctionError(f"{{{{.{kind} {name} type=nested}}}} needs a target like \"Outer.path\"")
+                rows = _rows_of(self.get(0, tuple(target.split("."))))
+            elif source_type == "list":
+                de = config.get("key") or config.get("id") or options.get("key") or options.get("id")
+                if not de:
+                    raise FunctionError(f"{{{{.{kind} {name} type=list}}}} needs a \"key\" naming the data extension")
+                rows = list(self.ctx.backend.lookup(str(de), []))
+            elif source_type == "query":
+                raise FunctionError(f"{{{{.{kind} {name}}}}}: type=query is unsupported")
+            else:
+                raise FunctionError(f"{{{{.{kind} {name}}}}}: unknown type {source_type!r} "
+                                    "(variable, nested, inline or list)")
+        rows = [r.as_dict() if hasattr(r, "as_dict") else r for r in rows]
+        flt = config.get("filter")
+        if isinstance(flt, str) and flt.strip():
+            from .tags import TagError, read
+
+            try:
+                node = read(flt, "expr_tag", 1, 1)
+            except TagError as e:
+                raise FunctionError(f"Bad filter {flt!r}: {e.message}") from None
+            rows = [r for r in rows if not empty(self._eval(node, r))]
+        order = config.get("order")
+        if isinstance(order, str) and order.strip():
+            for term in reversed([t.split() for t in order.split(",") if t.strip()]):
+                col, desc = term[0], len(term) > 1 and term[1].lower() == "desc"
+                rows.sort(key=lambda r, c=col: _sort_key(_key(r, c)[1]), reverse=desc)
+        limit = options.get("maxrows", MAX_ROWS)
+        try:
+            limit = int(limit)
+        except (TypeError, ValueError):
+            raise FunctionError(f"maxRows must be a positive whole number, not {limit!r}") from None
+        if limit < 1:
+            raise FunctionError(f"maxRows must be a positive whole number, not {limit}")
+        return rows[:min(limit, MAX_ROWS)]
+
+    def bind(self, name: str, rows: list) -> None:
+        self.objects[name.lower()] = rows
+
+    def _eval(self, node, row):
+        """A filter expression against one row (field first, then the send context)."""
+        from . import nodes
+
+        if isinstance(node, nodes.Literal):
+            return node.value
+        if isinstance(node, nodes.Path):
+            if node.parts and node.parts[0][0] != "@":
+                found, value = _key(row, node.parts[0])
+                if found:
+                    return _walk(value, node.parts, 1)
+            return self.get(0, node.parts)
+        if isinstance(node, nodes.Compare):
+            return compare(node.op, self._eval(node.left, row), self._eval(node.right, row))
+        raise FunctionError("A filter cannot call functions")
+
+
+def _sort_key(value):
+    number = _number(value)
+    return (0, number, "") if number is not None else (1, 0, text(value).lower())
+
+
+def _number(value):
+    if value.__class__ in (int, float):
+        return value
+    if value.__class__ is str:
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def truthy(value) -> bool:
+    return not empty(value)
+
+
+def compare(op: str, left, right) -> bool:
+    """``==``/``!=``/``<``/``>``/``<=``/``>=``: numeric when both sides are numbers, else text
+    compared case-insensitively; an undefined or NaN operand is an error (errorOnUndefined)."""
+    for side in (left, right):
+        if side is None or (side.__class__ is float and math.isnan(side)):
+            raise FunctionError(f"Cannot compare with an undefined value ({op})")
+    a, b = _number(left), _number(right)
+    if a is None or b is None or left.__class__ is bool or right.__class__ is bool:
+        a, b = text(left).lower(), text(right).lower()
+    if op == "==":
+        return a == b
+    if op == "!=":
+        return a != b
+    if op == "<":
+        return a < b
+    if op == ">":
+        return a > b
+    if op == "<=":
+        return a <= b
+    return a >= b
