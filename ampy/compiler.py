@@ -554,16 +554,11 @@ class _Generator:
             return repr(node.value)
         if isinstance(node, gtl.Path):
             return f"G.get({node.up}, {node.parts!r})"
-        if isinstance(node, gtl.Raw):
-            return self.gtl_expr(node.path, depth)
+        if isinstance(node, gtl.Escaped):
+            return f"G.arg({self.gtl_expr(node.path, depth)})"
         if isinstance(node, gtl.Compare):
             a, b = self.expr(node.left, depth + 1), self.expr(node.right, depth + 1)
             return f"{self._site(gtl_runtime.compare, node, '')}({node.op!r}, {a}, {b})"
-        if isinstance(node, gtl.FnCall):  # an AMPscript builtin; looked-up arguments escaped in HTML
-            args = tuple(_GtlArg(a.line, a.column, a) if isinstance(a, gtl.Path) else a for a in node.args)
-            return self.call(ast.Call(node.line, node.column, node.name, args), depth)
-        if isinstance(node, _GtlArg):
-            return f"G.arg({self.gtl_expr(node.node, depth)})"
         raise AssertionError(f"unknown GTL expression {node!r}")  # pragma: no cover
 
     def _concat_onto(self, e, key: str, depth: int) -> str | None:
@@ -759,18 +754,7 @@ def _shift_lines(code, offset: int):
     return code.replace(co_firstlineno=code.co_firstlineno + offset, co_consts=consts)
 
 
-class _GtlArg(ast.Node):
-    """A looked-up GTL function argument (passed HTML-escaped in HTML content)."""
-
-    __slots__ = ("node",)
-
-    def __init__(self, line, column, node):
-        object.__setattr__(self, "line", line)
-        object.__setattr__(self, "column", column)
-        object.__setattr__(self, "node", node)
-
-
-_GTL_EXPRS = (gtl.Path, gtl.Literal, gtl.Raw, gtl.FnCall, gtl.Compare, _GtlArg)
+_GTL_EXPRS = (gtl.Path, gtl.Literal, gtl.Escaped, gtl.Compare)
 
 
 def _rows(scope, kind, name, attrs, data):

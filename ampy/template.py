@@ -32,9 +32,10 @@ class Template:
 
     __slots__ = ("name", "source", "tree", "_compiled", "_variants")
 
-    def __init__(self, source: str, name: str = "<string>", *, limits: Limits | None = None):
+    def __init__(self, source: str, name: str = "<string>", *, limits: Limits | None = None, gtl: bool = True):
         """Parse and compile; ``limits`` (default: the defaults) bounds the template's size and
-        nesting (template_size, nesting_depth)."""
+        nesting (template_size, nesting_depth); ``gtl`` false leaves Guide Template Language
+        tags (``{{...}}``) as text."""
         limits = DEFAULT_LIMITS if limits is None else _checked(limits)
         check_template_size(source, name, limits)
         self.name = name
@@ -43,7 +44,7 @@ class Template:
         self.source = source
         from .syntax.parser import parse  # Lark loads with the first template parsed
 
-        self.tree = parse(source, name)
+        self.tree = parse(source, name, gtl=gtl)
         self._compiled = compile_ast(self.tree, limits.nesting_depth)
         self._variants = None
 
@@ -59,19 +60,22 @@ class Template:
 
     def render(self, *, attributes: Mapping[str, object] | None = None, backend=None, context: str = "page",
                request=None, sms=None, settings=None, now=None, send=None, limits: Limits | None = None,
-               trace=None, strict: bool = False) -> str:
+               trace=None, strict: bool = False, content_type: str = "html") -> str:
         """Render once with these subscriber attributes against ``backend``.
 
         A runtime error raises AmpscriptRuntimeError and nothing is returned (rule 8). The render
         runs under ``limits`` (default: the settings' ``[limits]``); going over one is such an error.
         ``trace`` (a callable) receives one dict per executed statement and a last one with the
         variables (see ampy.runtime.trace); ``strict`` makes an attribute the subscriber does not
-        have an error instead of an empty string.
+        have an error instead of an empty string. ``content_type`` ``html`` (default) or ``text``
+        decides whether GTL ``{{name}}`` output is HTML-escaped (SMS content is always text).
         """
         if context != "page" and context not in RENDER_CONTEXTS:
             raise ValueError(f"render context must be one of {', '.join(RENDER_CONTEXTS)}, not {context!r}")
         if limits is not None:
             _checked(limits)
+        if content_type not in ("html", "text"):
+            raise ValueError(f"content_type must be html or text, not {content_type!r}")
         if backend is None:
             backend = (_default_backend or engine_defaults.backend_factory)()
         if settings is None:
@@ -86,6 +90,8 @@ class Template:
                             request=request, sms=sms, settings=settings, now=now, send=send, limits=limits)
         if tracer is not None or strict:
             ctx.tracer, ctx.strict = tracer, bool(strict)
+        if content_type != "html":
+            ctx.cache["gtl.content_type"] = content_type
         try:
             self.run(ctx)
         except Redirected:
@@ -173,21 +179,22 @@ def check_template_size(source: str, name: str, limits: Limits) -> None:
     raise err
 
 
-_CACHE: "OrderedDict[tuple[str, str], Template]" = OrderedDict()
+_CACHE: "OrderedDict[tuple, Template]" = OrderedDict()
 _CACHE_SIZE = 512
 _lock = threading.Lock()
 
 
-def compile_template(source: str, name: str = "<string>", limits: Limits | None = None) -> Template:
+def compile_template(source: str, name: str = "<string>", limits: Limits | None = None,
+                     gtl: bool = True) -> Template:
     """Parse and compile, or return the cached Template for this (name, source); ``limits``
-    (default: the defaults) bounds its size and nesting."""
-    key = (name, source)
+    (default: the defaults) bounds its size and nesting; ``gtl`` false leaves GTL tags as text."""
+    key = (name, source) if gtl else (name, source, False)
     tpl = _CACHE.get(key)
     if tpl is not None:
         if limits is not None and limits is not DEFAULT_LIMITS:
             _check_cached(tpl, _checked(limits))
         return tpl
-    tpl = Template(source, name, limits=limits)
+    tpl = Template(source, name, limits=limits, gtl=gtl)
     with _lock:
         _CACHE[key] = tpl
         if len(_CACHE) > _CACHE_SIZE:

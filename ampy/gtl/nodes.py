@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..syntax.ast import Call as FnCall  # noqa: F401 - {{=Fn(args)}} is an AMPscript call
 from ..syntax.ast import Node
 
 
@@ -21,15 +22,12 @@ class Literal(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Raw(Node):
-    """``&name`` / ``{name}`` as a function argument: the value not HTML-escaped."""
+class Escaped(Node):
+    """A looked-up function argument: passed HTML-escaped in HTML content (spec §6)."""
     path: Path
 
-
-@dataclass(frozen=True, slots=True)
-class FnCall(Node):
-    name: str
-    args: tuple
+    def gtl_children(self):
+        return [self.path]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +36,9 @@ class Compare(Node):
     left: object
     right: object
 
+    def gtl_children(self):
+        return [self.left, self.right]
+
 
 # ---- statements
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,9 @@ class Output(Node):
     """``{{x}}`` (escaped), ``{{{x}}}`` / ``{{&x}}`` (raw), ``{{=Fn()}}`` (raw call result)."""
     expr: object
     raw: bool
+
+    def gtl_children(self):
+        return [self.expr]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,14 @@ class Block(Node):
     attrs: tuple[tuple[str, object], ...]
     data: str | None
     parts: tuple
+
+    def gtl_children(self):
+        found = [self.expr] if self.expr is not None else []
+        for marker, body in self.parts:
+            if marker is not None and marker[1] is not None:
+                found.append(marker[1])
+            found.extend(body)
+        return found
 
 
 @dataclass(frozen=True, slots=True)

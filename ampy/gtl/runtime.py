@@ -63,8 +63,7 @@ def _key(obj, name: str):
 
 def _walk(value, parts, start: int):
     for part in parts[start:]:
-        if value.__class__ is str and value[:1] in ("{", "["):
-            value = _json(value)
+        value = _maybe_json(value)
         if value.__class__ is list and part.isdigit():
             i = int(part)
             value = value[i] if i < len(value) else None
@@ -72,6 +71,16 @@ def _walk(value, parts, start: int):
         found, value = _key(value, part)
         if not found:
             return None
+    return value
+
+
+def _maybe_json(value):
+    """JSON text in a variable or field is data (spec §7); other text stays text."""
+    if value.__class__ is str and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
     return value
 
 
@@ -152,19 +161,9 @@ class Scope:
     # ---- blocks
     def items(self, value) -> list:
         """A section's iterations: none when empty, each element of an array, else the value once."""
+        value = _maybe_json(value)
         if empty(value):
             return []
-        if value.__class__ is str and value[:1] == "[":
-            value = _json(value)
-        return value if value.__class__ is list else [value]
-
-    def each_items(self, value) -> list:
-        if empty(value):
-            return []
-        if value.__class__ is str and value[:1] in ("[", "{"):
-            value = _json(value)
-        if value.__class__ is dict:
-            return list(value.items())
         return value if value.__class__ is list else [value]
 
     def iterate(self, items: list, name: str | None = None, meta: bool = False):
@@ -179,23 +178,18 @@ class Scope:
         ctx.iterations_left -= n
         try:
             for i, item in enumerate(items):
-                key = None
-                if meta and item.__class__ is tuple and len(item) == 2 and items.__class__ is list \
-                        and getattr(items, "_pairs", False):
-                    key, item = item
                 frame[1] = item
                 if meta:
-                    frame[2] = (i, n, key)
+                    frame[2] = (i, n, None)
                 yield item
         finally:
             stack.pop()
 
     def each(self, value):
         """``{{#each}}``: the items (object properties become (key, value) pairs with @key)."""
+        value = _maybe_json(value)
         if empty(value):
             return ()
-        if value.__class__ is str and value[:1] in ("[", "{"):
-            value = _json(value)
         if value.__class__ is dict:
             return self._pairs(value)
         return self.iterate(value if value.__class__ is list else [value], None, True)

@@ -51,13 +51,12 @@ def scan_tag(source: str, start: int, delims: Delimiters, ampscript_opener: str,
         return len(source)
     text = source[inner:end]
     after = end + len(right)
-    if kind != "comment" or True:
-        if text.startswith("~"):
-            _trim_before(toks, start)
-            text, inner = text[1:], inner + 1
-        if text.endswith("~"):
-            text = text[:-1]
-            after = _AFTER_WS.match(source, after).end()
+    if text.startswith("~"):
+        _trim_before(toks, start)
+        text, inner = text[1:], inner + 1
+    if text.endswith("~"):
+        text = text[:-1]
+        after = _AFTER_WS.match(source, after).end()
     if kind == "triple":
         text = "{" + text + "}"
     set_delims = _SET_DELIMS.fullmatch(text)

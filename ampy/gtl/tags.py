@@ -94,11 +94,13 @@ class _ToNodes(Transformer):
         return nodes.Path(*self._at(c[0]), sum(1 for t in c if t.type == "UP"), ())
 
     def raw(self, c):
-        return nodes.Raw(c[0].line, c[0].column, c[0])
+        return _Unescaped(c[0])  # &name / {name}: the plain lookup
 
     def call(self, c):
         name = c[0]
-        args = tuple(a for a in c[1:] if a is not None)
+        args = tuple(a.path if isinstance(a, _Unescaped) else
+                     nodes.Escaped(a.line, a.column, a) if isinstance(a, nodes.Path) else a
+                     for a in c[1:] if a is not None)
         return nodes.FnCall(*self._at(name), str(name), args)
 
     def attr(self, c):
@@ -106,6 +108,13 @@ class _ToNodes(Transformer):
 
     def flag(self, c):
         return (str(c[0]).lower(), True)
+
+
+class _Unescaped:
+    __slots__ = ("path",)
+
+    def __init__(self, path):
+        self.path = path
 
 
 @lru_cache(maxsize=1)
@@ -165,6 +174,9 @@ def classify(text: str, line: int, column: int):
         skip = 1
         if first == "#" and rest.startswith("="):  # the never-exemplified "block helper" prefix
             rest, skip = rest[1:], 2
+        region = _REGION.search(rest)  # an impression region: changes no output
+        if region:
+            rest = rest[:region.start()]
         m = _WORD.match(rest)
         word = m.group(1).lower() if m else ""
         if first == "#" and word in BLOCK_HELPERS:
@@ -178,9 +190,6 @@ def classify(text: str, line: int, column: int):
             elif tail.strip():
                 raise TagError("{{#switch}} takes no expression; put the tests in {{.when ...}}", offset)
             return "GTL_OPEN", (word, word, expr, ())
-        region = _REGION.search(rest)
-        if region:
-            rest = rest[:region.start()]
         expr = _sub(rest, "expr_tag", line, col + skip, lead + skip)
         close = rest.strip()
         return "GTL_OPEN", ("section" if first == "#" else "inverted", close, expr, ())

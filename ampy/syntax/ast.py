@@ -157,3 +157,7 @@ def walk(nodes):
         elif isinstance(node, For):
             stack.extend((node.start, node.end))
             stack.extend(node.body)
+        else:
+            children = getattr(node, "gtl_children", None)  # Guide Template Language nodes
+            if children is not None:
+                stack.extend(children())

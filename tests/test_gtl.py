@@ -1,0 +1,221 @@
+"""Guide Template Language: every example of the GTL spec, ampy's documented choices, errors
+with positions, mixing with AMPscript, DE data sources on a real local workspace, and a property
+test that random GTL renders or fails with a script error."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ampy.errors import AmpscriptError, AmpscriptRuntimeError, AmpscriptSyntaxError
+from ampy.template import Template
+
+ADA = {"FirstName": "Ada"}
+PEOPLE_JSON = '%%[ set @people = \'["a","b"]\' ]%%'
+CONTACTS = ('%%[ set @json = \'[{"EmailAddress":"carla@example.com","Region":"Central"},'
+            '{"EmailAddress":"john@example.com","Region":"West"}]\' ]%%')
+
+
+def render(source: str, attributes=None, **options) -> str:
+    return Template(source).render(attributes=attributes or {}, **options)
+
+
+# ---- the spec's examples, with their exact output
+@pytest.mark.parametrize("source, attributes, expected", [
+    ("Hello {{FirstName}}!", ADA, "Hello Ada!"),                                             # §1
+    ("{{T}}", {"T": "<b>A & B</b>"}, "&lt;b&gt;A &amp; B&lt;/b&gt;"),                       # §3
+    ("{{{T}}}", {"T": "<b>A & B</b>"}, "<b>A & B</b>"),
+    ("{{&T}}", {"T": "<b>A & B</b>"}, "<b>A & B</b>"),
+    ("{{& T}}", {"T": "<b>A & B</b>"}, "<b>A & B</b>"),
+    ("Hi   {{~FirstName~}}   !", ADA, "HiAda!"),
+    ("Hi \n\t{{~FirstName}} !", ADA, "HiAda !"),
+    ("A{{!-- {{x}} }} --}}B", {}, "AB"),
+    ("<!-- {{={< >}=}} -->{{#items}}{{/items}} {<FirstName>}", ADA, "<!--  -->{{#items}}{{/items}} Ada"),
+    ("[{{NoSuch}}]", {}, "[]"),                                                              # §4
+    ("{{#Nickname}}Hi {{.}}{{/Nickname}}", {"Nickname": "Bo"}, "Hi Bo"),                    # §5
+    ("{{#Nickname}}Hi {{.}}{{/Nickname}}", {"Nickname": ""}, ""),
+    ("{{^Nickname}}friend{{/Nickname}}", {}, "friend"),
+    ('{{#if order == "1234"}}Your order is ready{{.else}}Your order is not ready{{/if}}', {"order": 1234},
+     "Your order is ready"),
+    ('{{#if order == "1234"}}Your order is ready{{.else}}Your order is not ready{{/if}}', {"order": 5678},
+     "Your order is not ready"),
+    (PEOPLE_JSON + "{{#each @people}}{{@index}}={{this}} {{/each}}", {}, "0=a 1=b "),
+    ('{{#switch}}{{.when State == "NY"}}New York{{.when State == "IL"}}Illinois{{.else}}Elsewhere{{/switch}}',
+     {"State": "IL"}, "Illinois"),
+    ("{{=Add(1,1)}}", {}, "2"),                                                             # §6
+    ("{{=Uppercase(FirstName)}}", ADA, "ADA"),
+    (CONTACTS + '{{.datasource C type=variable}}{{.data}}{"target":"@json"}{{/data}}'       # §7
+     "{{EmailAddress}} ({{Region}});{{/datasource}}", {},
+     "carla@example.com (Central);john@example.com (West);"),
+    ("A{{>key:Nope}}B", {}, "AB"),                                                          # §8
+    ('<td>{{.slot main}}{{.block b1 htmlblock}}{{.data}}{"x":1}{{/data}}Total %%=Add(2,3)=%%{{/block}}'  # §9
+     "{{/slot}}</td>", {}, "<td>Total 5</td>"),
+    ("%%[ set @n = 3 ]%%{{FirstName}} has %%=v(@n)=%% items", ADA, "Ada has 3 items"),   # §10
+])
+def test_spec_examples(source, attributes, expected):
+    assert render(source, attributes) == expected
+
+
+# ---- ampy's choices where the spec says uncertain (docs/gtl.md)
+@pytest.mark.parametrize("source, attributes, expected", [
+    ("%%{={{ }}=}%%Hi {{FirstName}}", ADA, "Hi Ada"),              # %%{...}%% is a GTL tag everywhere
+    ("%%{FirstName}%%", ADA, "Ada"),
+    ("{{T}}", {"T": "'`=é"}, "'`=é"),                               # only & < > " are escaped
+    ("a\n{{#x}}\nb\n{{/x}}\n", {"x": "1"}, "a\n\nb\n\n"),           # no standalone-line trimming
+    ("{{#if x}}A{{else}}B{{/if}}", {}, "B"),                        # Handlebars else accepted
+    ("{{#IF x}}A{{/if}}", {"X": "1"}, "A"),                         # keywords and names case-insensitive
+    ("{{#x}}yes{{/x}}", {"x": "0"}, "yes"),                         # "0" is non-empty
+    ("{{#x}}yes{{/x}}", {"x": 0}, ""),                              # 0 is empty
+    ("{{#=x}}A{{/x}}", {"x": "1"}, "A"),                            # {{#=...}} parses like {{#...}}
+    ('%%[ set @o = \'{"a":1,"b":2}\' ]%%{{#each @o}}{{@key}}={{this}};{{/each}}', {}, "a=1;b=2;"),
+    ("{{#each @none}}x{{else}}empty{{/each}}", {}, "empty"),
+    ('%%[ set @j = \'{"Sku":"X1","n":2.5,"t":true,"z":null}\' ]%%{{#with @j}}{{sku}} {{n}} {{t}} [{{z}}]{{/with}}',
+     {}, "X1 2.5 true []"),
+    ('%%[ set @j = \'[[1,2]]\' ]%%{{#with @j}}{{#each this}}{{.}}{{/each}}{{/with}}', {}, "12"),
+    ('%%[ set @j = \'{"a":{"b":"deep"}}\' ]%%{{@j.a.b}} {{#with @j}}{{#with a}}{{b}}{{../a.b}}{{/with}}{{/with}}',
+     {}, "deep deepdeep"),
+    ("{{[First Name]}}", {"First Name": "Ada"}, "Ada"),
+    ("{{#if n > 9}}big{{.else}}small{{/if}}", {"n": "10"}, "big"),  # numbers compare numerically
+    ('{{#if s == "ADA"}}same{{/if}}', {"s": "ada"}, "same"),         # strings case-insensitively
+    ("{{#with missing}}x{{/with}}", {}, ""),
+    ('{{.slot s}}{{.meta}}hidden{{/meta}}{{.default}}fallback{{/default}}{{/slot}}', {}, "fallback"),
+    ('{{.slot s}}{{.default}}fallback{{/default}}content{{/slot}}', {}, "content"),
+    ('{{#each x region=r1}}{{/each}}{{#x region=r1}}{{.}}{{/x}}', {"x": "v"}, "v"),
+    ("{{=FormatNumber(n, \"N2\")}}", {"n": "1234.5"}, "1,234.50"),
+])
+def test_documented_choices(source, attributes, expected):
+    assert render(source, attributes) == expected
+
+
+def test_text_content_and_sms_are_not_escaped():
+    assert render("{{T}}", {"T": "<b>&"}, content_type="text") == "<b>&"
+    assert render("{{T}}", {"T": "<b>&"}, context="sms") == "<b>&"
+
+
+def test_function_arguments_escaped_unless_marked_raw():
+    assert render("{{=Concat(x, &x, {x})}}", {"x": "<a>"}) == "&lt;a&gt;<a><a>"
+    assert render("{{=Concat(x, &x)}}", {"x": "<a>"}, content_type="text") == "<a><a>"
+
+
+def test_gtl_off_leaves_tags_as_text():
+    assert Template("{{FirstName}}", gtl=False).render(attributes=ADA) == "{{FirstName}}"
+
+
+def test_template_without_gtl_has_no_gtl_setup():
+    from ampy.compiler import compile_ast
+    from ampy.syntax.parser import parse
+
+    compiled = compile_ast(parse("%%=v(@x)=%% plain { text }"))
+    assert not any("_gscope" in line for line in compiled._lines)
+
+
+# ---- data sources
+def test_inline_datasource_filter_order_maxrows():
+    src = ('{{.datasource P type=inline maxRows = 2}}{{.data}}[{"n":"b","p":3},{"n":"a","p":1},{"n":"c","p":2},'
+           '{"n":"d","p":9}]{{/data}}{{n}}{{/datasource}}')
+    assert render(src) == "ba"
+    src = ('{{.datasource P type=variable}}{{.data}}{"target":"@j","filter":"p > 1","order":"p DESC"}{{/data}}'
+           '{{P.n}}{{/datasource}}|{{n}}|')
+    assert render('%%[ set @j = \'[{"n":"b","p":3},{"n":"a","p":1},{"n":"c","p":2}]\' ]%%' + src) == "bc||"
+
+
+def test_nested_datasource_and_dataobject():
+    src = ('%%[ set @o = \'[{"id":1,"items":[{"s":"x"},{"s":"y"}]},{"id":2,"items":[]}]\' ]%%'
+           '{{.datasource O type=variable}}{{.data}}{"target":"@o"}{{/data}}{{id}}:'
+           '{{.datasource I type=nested}}{{.data}}{"target":"O.items"}{{/data}}{{s}}{{/datasource}};'
+           '{{/datasource}}')
+    assert render(src) == "1:xy;2:;"
+    src = ('{{.dataobject D type=inline}}{{.data}}[{"k":"p"},{"k":"q"}]{{/data}}{{/dataobject}}'
+           "{{#each D}}{{k}}{{/each}}-{{#D}}{{k}}{{/D}}")
+    assert render(src) == "pq-pq"
+
+
+def test_rowset_variable_is_a_datasource():
+    src = ("%%[ set @r = BuildRowsetFromString('x|y', '|') ]%%"
+           "{{.datasource R type=variable}}{{.data}}{\"target\":\"@r\"}{{/data}}{{Value}},{{/datasource}}")
+    assert render(src) == "x,y,"
+
+
+def test_ampscript_runs_per_iteration_with_shared_state():
+    src = ("%%[ set @c = 0 ]%%{{#each @people}}%%[ set @c = Add(@c, 1) ]%%{{this}}%%=v(@c)=%% {{/each}}"
+           "%%=v(@c)=%%")
+    assert render(PEOPLE_JSON + src) == "a1 b2 2"
+    # AMPscript output is not rescanned for GTL
+    assert render("%%=Concat('{{', 'FirstName}}')=%%", ADA) == "{{FirstName}}"
+
+
+def test_list_datasource_reads_a_local_workspace_de(tmp_path):
+    from ampy.backends import open_backend
+    from ampy.cloud.workspace import create_workspace
+
+    create_workspace(str(tmp_path / "ws"))
+    backend = open_backend("local", workspace=str(tmp_path / "ws"))
+    src = ('{{.datasource S type=list}}{{.data}}{"key":"Subscribers","filter":"tier == \\"Gold\\"",'
+           '"order":"FirstName DESC"}{{/data}}{{firstname}} ({{City}});{{/datasource}}')
+    try:
+        out = Template(src).render(backend=backend)
+    finally:
+        close = getattr(backend, "close", None)
+        if close:
+            close()
+    assert out == "Edsger (Austin);Ada (London);"
+
+
+# ---- errors: AmpscriptSyntaxError / AmpscriptRuntimeError with line:column and a caret
+@pytest.mark.parametrize("source, message, line, column", [
+    ("{{#if x}}open", "{{#if}} without {{/if}}", 1, 1),
+    ("ab\n{{#if x}}a{{/each}}", "{{/each}} does not close {{#if}} (line 2, column 1)", 2, 11),
+    ("{{/if}}", "{{/if}} closes no open block", 1, 1),
+    ("x {{FirstName", "GTL tag {{ is never closed with }}", 1, 3),
+    ("{{.nope}}", "Unknown GTL tag '.nope'", 1, 3),
+    ("a\n  {{#if x ==}}", "Unexpected end of tag", 2, 13),
+    ("{{a b}}", "Unexpected 'b' in GTL tag", 1, 5),
+    ("{{=NoSuchFn(1)}}", "Unknown function 'NoSuchFn' (did you mean Noun, Nouns?)", 1, 4),
+    ("{{=Add(1)}}", "Add takes exactly 2 arguments, got 1", 1, 4),
+    ("{{.data}}{}", "{{.data}} is never closed with {{/data}}", 1, 1),
+    ("{{#if x}}%%[ if 1 == 1 then ]%%{{/if}}%%[ endif ]%%", "{{/if}} closes no open block", 1, 32),
+])
+def test_syntax_errors(source, message, line, column):
+    with pytest.raises(AmpscriptSyntaxError) as info:
+        Template(source, "t.html")
+    err = info.value
+    assert (err.message, err.line, err.column) == (message, line, column)
+    assert f"t.html:{line}:{column}" in str(err) and "^" in str(err)
+
+
+@pytest.mark.parametrize("source, message, line, column", [
+    ('{{#if missing == "x"}}a{{/if}}', "Cannot compare with an undefined value (==)", 1, 7),
+    ("{{.datasource D type=inline}}{{.data}}[{{/data}}{{/datasource}}", "Malformed JSON", 1, 1),
+    ("{{.datasource D type=query}}{{/datasource}}", "{{.datasource D}}: type=query is unsupported", 1, 1),
+    ("{{.datasource D type=odd}}{{/datasource}}", "{{.datasource D}}: unknown type 'odd'", 1, 1),
+    ("{{.datasource D type=inline maxRows=0}}{{/datasource}}", "maxRows must be a positive whole number, not 0",
+     1, 1),
+])
+def test_runtime_errors(source, message, line, column):
+    with pytest.raises(AmpscriptRuntimeError) as info:
+        Template(source, "t.html").render()
+    err = info.value
+    assert err.message.startswith(message)
+    assert (err.line, err.column) == (line, column)
+
+
+# ---- property: random GTL renders or fails with a script error, never a traceback
+_PIECES = st.sampled_from([
+    "{{", "}}", "{{{", "}}}", "{{#", "{{/", "{{^", "{{.", "{{=", "{{&", "{{!", "{{!--", "--}}", "{{>", "~",
+    "if ", "each ", "with ", "switch", "else", ".when ", "unless ", "datasource D type=inline", "data",
+    "slot s", "block b", "x", "y", "@i", "this", "..", "../", ".", "==", "!=", "<", '"s"', "1", "-2.5", "true",
+    "Add(1,2)", "Upper(x)", "(", ")", ",", "[a b]", "region=r", "%%[ set @i = 1 ]%%", "%%=v(@i)=%%", "%%{",
+    "}%%", "=", " ", "\n", "text", "[1,2]", '{"a":1}', "maxRows=3",
+])
+
+
+@settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_random_gtl_renders_or_raises_a_script_error(source):
+    try:
+        out = Template(source).render(attributes={"x": "1", "y": "<y>"})
+    except AmpscriptError as e:
+        assert e.line >= 1 and e.column >= 1
+    else:
+        assert isinstance(out, str)
