@@ -183,14 +183,14 @@ def test_data_extension_and_column_names(workspace):
     ]
 
 
-def test_ssjs_and_gtl_are_not_run():
+def test_ssjs_is_not_run_and_gtl_is():
     src = ('<script runat="server">Platform.Load("core", "1");</script>\n'
            '<p>{{ FirstName }}</p>\n'
            '<script runat="server" language="ampscript">SET @a = 1 OutputLine(Concat(@a))</script>')
     assert found(src) == [
         ("AMP110", "warning", "Server-side JavaScript is not run by ampy: this block is output as is", 1, 1, 1, 8),
-        ("AMP111", "warning", "GTL tags are not run by ampy: this tag is output as is", 2, 4, 2, 6),
     ]
+    assert found("<p>{{#if x}}open</p>") == [("AMP001", "error", "{{#if}} without {{/if}}", 1, 4, 1, 5)]
 
 
 def test_silencing_per_line_and_per_file():
@@ -203,7 +203,7 @@ def test_silencing_per_line_and_per_file():
 
 
 def test_text_checks_run_on_broken_templates_too():
-    assert codes("{{x}} %%[ SET @a = ) ]%%") == [("AMP111", 1, 1), ("AMP001", 1, 20)]
+    assert codes("<script runat=server>x</script> %%[ SET @a = ) ]%%") == [("AMP110", 1, 1), ("AMP001", 1, 46)]
 
 
 FRAGMENTS = ["%%[", "]%%", "%%=", "=%%", " SET ", " @a ", " = ", "IF ", " THEN ", "ELSE ", "ENDIF", "FOR ",

@@ -29,7 +29,6 @@ RULES: dict[str, tuple[str, str]] = {
     "AMP108": ("Row without a RowCount check", "Row fails on a rowset with fewer rows: check RowCount first"),
     "AMP109": ("function not available in this context", "the platform refuses it where this renders"),
     "AMP110": ("server-side JavaScript block", "ampy does not run SSJS: this block is output as is"),
-    "AMP111": ("GTL tag", "ampy does not run Guide Template Language: {{ }} is output as is"),
 }
 
 ERRORS = frozenset({"AMP001", "AMP002", "AMP003", "AMP105"})
@@ -275,7 +274,6 @@ def _unknown_column(out: Findings, de: str, arg, column: str, columns) -> None:
 # Text-level checks: they need no parse, so they run on broken templates too.
 _SSJS = re.compile(r"<script\b(?=[^>]*\brunat\s*=\s*[\"']?server\b)[^>]*>", re.IGNORECASE)
 _AMPSCRIPT_LANGUAGE = re.compile(r"\blanguage\s*=\s*[\"']?ampscript\b", re.IGNORECASE)
-_GTL = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 def check_text(source: str, out: Findings) -> None:
@@ -284,9 +282,6 @@ def check_text(source: str, out: Findings) -> None:
             line, col = _position(source, m.start())
             out.add("AMP110", "Server-side JavaScript is not run by ampy: this block is output as is",
                     line, col, len("<script"))
-    for m in _GTL.finditer(source):
-        line, col = _position(source, m.start())
-        out.add("AMP111", "GTL tags are not run by ampy: this tag is output as is", line, col, 2)
 
 
 
