@@ -10,6 +10,8 @@ import pytest
 from cloud_support import new_workspace, obj, open_workspace, retrieve, simple, task_statuses, wait_for_tasks
 from perform_support import served
 
+import ampy
+
 
 @pytest.fixture
 def root(tmp_path):
@@ -245,3 +247,18 @@ def test_a_broken_recipient_file_is_a_clear_task_error(backend, root):
     _sms(backend, "Hi", SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="Broken")])
     _, status = _start(backend, "SMSSendActivity", "sms")
     assert (status["Status"], status["ErrorMsg"]) == ("Error", "Broken.csv: line 2 has 3 fields, the header has 2")
+
+
+@pytest.mark.parametrize("preserve, kept", [("false", ["S001", "S004"]), ("true", ["S001", "S002", "S004"])])
+def test_a_skipped_recipients_writes_are_rolled_back_unless_preserved(backend, root, preserve, kept):
+    with open(os.path.join(root, "dataextensions", "SmsLog.csv"), "w", encoding="utf-8") as f:
+        f.write("Key,Note\n")
+    _sms(backend, '%%[ InsertDE("SmsLog", "Key", _subscriberkey, "Note", "texted") '
+                  f'if FirstName == "Grace" then RaiseError("no texts for Grace", true, 0, 0, {preserve}) endif ]%%'
+                  'Hi %%FirstName%%')
+    result, status = _start(backend, "SMSSendActivity", "sms")
+    assert status["Status"] == "Complete"
+    out = ampy.render('%%[ SET @r = LookupOrderedRows("SmsLog", 0, "Key asc", "Note", "texted") '
+                      'FOR @i = 1 TO RowCount(@r) DO ]%%%%=Field(Row(@r, @i), "Key")=%% %%[ NEXT @i ]%%',
+                      backend=backend)
+    assert out.split() == kept

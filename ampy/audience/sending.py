@@ -81,21 +81,16 @@ def _prepared(spec: SendSpec):
 
 
 def render_send_batch(spec: SendSpec, batch: list) -> list[tuple]:
+    from ..cloud.sends import render_recipient
+
     """Each recipient's attributes (or (attributes, extra render options) such as an SMS's inbound
     message) -> (rendered parts, None) or (None, (message, skip_subscriber))."""
     templates, backend = _prepared(spec)
     out = []
     for item in batch:
         attrs, extra = item if isinstance(item, tuple) else (item, {})
-        try:
-            if spec.context == "email" and not extra:  # attachments, impressions, rollback: as in-process
-                from ..cloud.sends import render_recipient
-
-                out.append(render_recipient(backend.store, backend, templates, attrs, spec.job))
-                continue
-            out.append(({part: tpl.render(attributes=attrs, backend=backend, context=spec.context, send=spec.job,
-                                          **extra)
-                         for part, tpl in templates.items()}, None))
+        try:  # attachments, impressions and the rollback of a failed render: as in-process
+            out.append(render_recipient(backend.store, backend, templates, attrs, spec.job, spec.context, **extra))
         except AmpscriptError as e:
             out.append((None, (e.message, getattr(e, "skip_subscriber", True) is not False)))
         except Exception as e:  # a bug must not lose the recipient: it is counted as errored

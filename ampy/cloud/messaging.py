@@ -32,7 +32,15 @@ from ..api.model import ApiObject
 from ..backends.base import BackendError
 from ..runtime.dates import system_now
 from .objects import as_list, now_text, text, truthy
-from .sends import SendJob, _check_flags, _entry_members, _finish_send, _subscribers_by_key
+from .sends import (
+    SendJob,
+    _check_flags,
+    _entry_members,
+    _finish_send,
+    _subscribers_by_key,
+    may_write,
+    render_recipient,
+)
 from .tasks import TaskCanceled, TaskFailed
 
 _SMS_FIELDS = ("mobilenumber", "mobile", "phone")
@@ -189,7 +197,8 @@ def run_message_send(cloud, definition: ApiObject, task_id: int) -> None:
     except BackendError as e:  # the store refused (a broken CSV, a locked file): say why
         raise TaskFailed(str(e)) from None
     name = text(definition.get("Name")) or text(definition.get("CustomerKey"))
-    job = SendJob(task_id, system_now(), "", name)
+    job = SendJob(task_id, system_now(), "", name,
+                  may_write=may_write((text(definition.get("Message")), text(definition.get("Title")))))
     send = ApiObject(
         "Send",
         {
@@ -277,10 +286,8 @@ def _renders(cloud, definition: ApiObject, channel: Channel, parts: dict, found:
         yield from render_in_workers(spec, items(), jobs)
         return
     for attrs, extra in items():
-        try:
-            yield {part: tpl.render(attributes=attrs, backend=cloud.backend, context=channel.context, send=job,
-                                    **extra)
-                   for part, tpl in parts.items()}, None
+        try:  # a skipped recipient's data extension writes are rolled back, as in email sends
+            yield render_recipient(cloud.store, cloud.backend, parts, attrs, job, channel.context, **extra)
         except AmpscriptError as e:
             yield None, (e.message, getattr(e, "skip_subscriber", True) is not False)
 

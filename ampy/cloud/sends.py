@@ -399,8 +399,7 @@ def send_email(
     except AmpscriptError as e:
         raise TaskFailed(f"The email does not compile: {e}") from None
     job = SendJob(task_id, system_now(), text(email.get("ID")), name, is_test,
-                  may_write=any(_MAY_WRITE.search(source) for source in (
-                      subject, text(email.get("HTMLBody")), text(email.get("TextBody")))))
+                  may_write=may_write((subject, text(email.get("HTMLBody")), text(email.get("TextBody")))))
     send = ApiObject(
         "Send",
         {
@@ -544,10 +543,17 @@ class _Discard(Exception):
     """Rolls back what a failed render wrote to the store."""
 
 
-def render_recipient(store, backend, parts: dict, attrs: dict, job: SendJob):
-    """One subscriber's email: (rendered, None) or (None, (message, skip_subscriber)), here or in a
-    worker process. The render's data extension writes are one transaction: a failed render's are
-    rolled back, unless it was RaiseError with preserveDataExt."""
+def may_write(sources) -> bool:
+    """Whether any of these template sources can write to the store (see _MAY_WRITE)."""
+    return any(_MAY_WRITE.search(source) for source in sources if source)
+
+
+def render_recipient(store, backend, parts: dict, attrs: dict, job: SendJob, context: str = "email", **extra):
+    """One recipient's message: (rendered, None) or (None, (message, skip_subscriber)), here or in a
+    worker process; ``context`` is ``email``, or ``sms``/``push`` for MobileConnect and MobilePush
+    sends (``extra``: their render options, such as the SMS message). The render's data extension
+    writes are one transaction: a failed render's are rolled back, unless it was RaiseError with
+    preserveDataExt."""
     from ..errors import AmpscriptError
 
     job.attachments, job.impressions = [], []
@@ -555,7 +561,7 @@ def render_recipient(store, backend, parts: dict, attrs: dict, job: SendJob):
     try:
         with store.transaction() if job.may_write else contextlib.nullcontext():
             try:
-                rendered = {part: tpl.render(attributes=attrs, backend=backend, context="email", send=job)
+                rendered = {part: tpl.render(attributes=attrs, backend=backend, context=context, send=job, **extra)
                             for part, tpl in parts.items()}
             except AmpscriptError as e:
                 failure = (_error_text(e), getattr(e, "skip_subscriber", True) is not False)
