@@ -16,7 +16,7 @@ from ..api.model import ApiObject
 from ..backends.base import ApiResponse, ApiResult, BackendError
 from . import types
 from .dataext import DataExtensions, deo_target, filtered_rows
-from .objects import ObjectError, ObjectRepository, as_list, identity_of, merge, normalise, now_text, text
+from .objects import KEYED_TYPES, ObjectError, ObjectRepository, as_list, identity_of, merge, normalise, now_text, text
 from .retrieve import (
     Pager,
     compile_filter,
@@ -33,38 +33,7 @@ from .tasks import STATUS_PROPERTIES, TaskRunner, TaskTable
 MAX_OBJECTS_PER_CALL = 50
 
 # Stored object types a script or client may create; SentEvent and Send are written by sends only.
-CREATABLE = frozenset(
-    {
-        "Subscriber",
-        "List",
-        "Email",
-        "EmailSendDefinition",
-        "TriggeredSendDefinition",
-        "Campaign",
-        "QueryDefinition",
-        "ImportDefinition",
-        "DataFolder",
-        "SendClassification",
-        "SenderProfile",
-        "FilterDefinition",
-        "DataExtractActivity",
-        "ContentValidation",
-        # audiences, SMS and push sends, programs, platform applications, entity operations
-        "AudienceDefinition",
-        "AudienceSegmentDefinition",
-        "SMSSendActivity",
-        "MessageSendActivity",
-        "ProgramManifestTemplate",
-        "PlatformApplication",
-        "SystemEntityOperation",
-        # extracts, file transfers, file triggers, filter activities, groups
-        "ExtractDefinition",
-        "FileTransferActivity",
-        "FileTrigger",
-        "FilterActivity",
-        "GroupDefinition",
-    }
-)
+CREATABLE = KEYED_TYPES | {"Subscriber", "ContentValidation"}
 READ_ONLY = frozenset({"Send", "SentEvent", "OpenEvent", "ClickEvent", "BounceEvent", "UnsubEvent"})
 _REQUIRED = {
     "Subscriber": ("EmailAddress",),

@@ -191,7 +191,7 @@ class ObjectRepository:
             key = text(obj.get("CustomerKey"))
             if key and self._find_by(obj.type, "CustomerKey", key) is not None:
                 raise ObjectError(f"A {obj.type} with CustomerKey '{key}' already exists.", 2)
-            if obj.type in _KEYED_TYPES and not key:
+            if obj.type in KEYED_TYPES and not key:
                 key = str(uuid.uuid4())
             stamp = now_text()
             ids = {"ID": str(wanted), "ObjectID": text(obj.get("ObjectID")) or str(uuid.uuid4())}
@@ -261,8 +261,9 @@ class ObjectRepository:
             self.db.execute("DELETE FROM ampy_object WHERE rowid=?", (rowid,))
 
 
-# Types whose CustomerKey the account fills in with a GUID when the caller gives none.
-_KEYED_TYPES = frozenset(
+# Types whose CustomerKey the account fills in with a GUID when the caller gives none; with
+# Subscriber and ContentValidation these are also the types a script or client may create.
+KEYED_TYPES = frozenset(
     {
         "Email",
         "EmailSendDefinition",
@@ -276,6 +277,7 @@ _KEYED_TYPES = frozenset(
         "FilterDefinition",
         "SendClassification",
         "SenderProfile",
+        # audiences, SMS and push sends, programs, platform applications, entity operations
         "AudienceDefinition",
         "AudienceSegmentDefinition",
         "SMSSendActivity",
@@ -283,6 +285,7 @@ _KEYED_TYPES = frozenset(
         "ProgramManifestTemplate",
         "PlatformApplication",
         "SystemEntityOperation",
+        # extracts, file transfers, file triggers, filter activities, groups
         "ExtractDefinition",
         "FileTransferActivity",
         "FileTrigger",
