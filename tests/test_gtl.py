@@ -219,3 +219,50 @@ def test_random_gtl_renders_or_raises_a_script_error(source):
         assert e.line >= 1 and e.column >= 1
     else:
         assert isinstance(out, str)
+
+
+def test_treat_as_content_renders_gtl_in_the_current_context():
+    # the official recommendation block: a datasource body builds its link with TreatAsContent
+    src = ('%%[ SET @Catalog = \'[{"url":"https://a.example/1"},{"url":"https://a.example/2"}]\' ]%%'
+           '{{.datasource R type=variable}}{{.data}}{"target":"@Catalog"}{{/data}}'
+           '%%[ SET @href = TreatAsContent("{{url}}") ]%%<a href="%%=RedirectTo(@href)=%%">x</a>{{/datasource}}')
+    assert render(src) == '<a href="https://a.example/1">x</a><a href="https://a.example/2">x</a>'
+
+
+def test_partials_render_stored_content_and_variables():
+    src = "%%[ SET @snippet = 'Hi {{FirstName}}' ]%%[{{>var:snippet}}][{{>key:Nope}}]"
+    assert render(src, ADA) == "[Hi Ada][]"
+
+
+def test_repl_renders_gtl():
+    from ampy.repl.session import ReplSession
+
+    session = ReplSession()
+    session.set_attribute("FirstName", "Ada")
+    assert session.execute("Hello {{FirstName}}!").output == "Hello Ada!"
+    assert session.execute("{{#if FirstName}}yes{{.else}}no{{/if}}").output == "yes"
+
+
+def test_pygments_lexer_highlights_gtl_tags():
+    from pygments.token import Comment, Keyword, Name
+
+    from ampy.repl.lexer import AmpscriptLexer
+
+    toks = [(t, v) for t, v in AmpscriptLexer().get_tokens("<p>{{#each x}}{{=Add(1,2)}}{{! c }}{{/each}}</p>")]
+    assert (Comment.Preproc, "{{#") in toks and (Keyword, "each") in toks
+    assert (Name.Function, "Add") in toks and (Comment.Multiline, "{{! c }}") in toks
+    assert (Comment.Preproc, "{{/") in toks and (Name.Attribute, "x") in toks
+
+
+def test_ampy_run_and_check_know_gtl(tmp_path):
+    import subprocess
+    import sys
+
+    page = tmp_path / "page.html"
+    page.write_text("Hello {{FirstName}}!{{#if x}}\n", encoding="utf-8")
+    checked = subprocess.run([sys.executable, "-m", "ampy", "check", str(page)], capture_output=True, text=True)
+    assert checked.returncode != 0 and "{{#if}} without {{/if}}" in checked.stdout + checked.stderr
+    page.write_text("Hello {{FirstName}}!", encoding="utf-8")
+    ran = subprocess.run([sys.executable, "-m", "ampy", "run", "--attr", "FirstName=<Ada>", str(page)],
+                         capture_output=True, text=True)
+    assert ran.stdout == "Hello &lt;Ada&gt;!"

@@ -20,7 +20,7 @@ _TAIL = "[impressionRegion], [errorIfMissing], [defaultContent], [@status]"
 def treat_as_content(ctx, content):
     """Runs the AMPscript in the text in the caller's scope and returns its output."""
     text = to_text(content)
-    if "%%" not in text and "<script" not in text.lower():
+    if "%%" not in text and "{{" not in text and "<script" not in text.lower():  # {{: GTL tags
         return text
     return ctx.run_nested(text, f"{ctx.name} (TreatAsContent)")
 

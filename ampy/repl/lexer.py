@@ -2,7 +2,8 @@
 
 ``AmpscriptLexer`` highlights whole templates: the text between AMPscript blocks is HTML (handed
 to Pygments' HtmlLexer), ``%%[ ]%%`` blocks, ``%%= =%%`` inline expressions, ``%%attr%%`` and
-``<script runat="server" language="ampscript">`` tags are AMPscript code. It is registered under
+``<script runat="server" language="ampscript">`` tags are AMPscript code, and Guide Template
+Language tags (``{{name}}``, ``{{#each x}}``, ``%%{ }%%``) are highlighted too. It is registered under
 the ``pygments.lexers`` entry point, so ``pygmentize -l ampscript file.amp`` works.
 
 ``AmpscriptCodeLexer`` highlights bare code, as typed at the REPL prompt.
@@ -84,12 +85,29 @@ class _AmpscriptTemplateLexer(RegexLexer):
 
     tokens: ClassVar[dict] = {
         "root": [
+            (r"\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}", Comment.Multiline),  # GTL comments
+            (r"%%\{|\{\{\{?~?[#^/&>=.]?", Comment.Preproc, "gtl"),
             (r"%%\[", Comment.Preproc, "block"),
             (r"%%=", Comment.Preproc, "inline"),
             (r"(%%)([A-Za-z_][\w\-]*)(%%)", bygroups(Comment.Preproc, Name.Attribute, Comment.Preproc)),
             (_SCRIPT_OPEN, Comment.Preproc, "script"),
-            (r"[^%<]+", Other),
-            (r"[%<]", Other),
+            (r"[^%<{]+", Other),
+            (r"[%<{]", Other),
+        ],
+        "gtl": [  # a Guide Template Language tag
+            (r"~?\}\}\}?|\}%%", Comment.Preproc, "#pop"),
+            (r"[ \t\r\n]+", Whitespace),
+            (r"(?:if|unless|each|with|switch|else|when|datasource|dataobject|data|slot|block|meta|default)\b",
+             Keyword),
+            (r"\.\./|\.", Punctuation),
+            (r'"[^"]*"|\'[^\']*\'', String),
+            (r"-?\d+(?:\.\d+)?", Number),
+            (r"@\w+", Name.Variable),
+            (r"[A-Za-z_][\w\-]*(?=\s*\()", Name.Function),
+            (r"[A-Za-z_][\w\-]*|\[(?:[^\]]|\]\])*\]", Name.Attribute),
+            (r"==|!=|<=|>=|<|>|=|&", Operator),
+            (r"[(),{}]", Punctuation),
+            (r".", Error),
         ],
         "block": [
             (r"\]%%", Comment.Preproc, "#pop"),

@@ -45,6 +45,9 @@ def input_mode(text: str) -> str:
         return META
     if stripped.startswith(("%%", "<")) or "%%" in text:
         return TEMPLATE
+    gtl = text.find("{{")  # a GTL tag outside any string literal: template text
+    if gtl >= 0 and '"' not in text[:gtl] and "'" not in text[:gtl]:
+        return TEMPLATE
     return CODE
 
 
