@@ -130,10 +130,13 @@ def describe(b: Builtin) -> str:
     """The documentation of one builtin (``ampy functions NAME``, editor hovers): signature,
     category, argument count, contexts, docstring."""
     doc = b.doc or "(no description)"
+    backends = "".join(f"  {label:<11} {b.extra[key]}\n" for key, label in (("local", "local:"), ("soap", "over SOAP:"))
+                       if b.extra.get(key))
     return (f"{b.signature}\n\n"
             f"  category:   {b.category}\n"
             f"  arguments:  {b.arity_text()}\n"
-            f"  contexts:   {contexts_text(b)}\n\n"
+            f"  contexts:   {contexts_text(b)}\n"
+            f"{backends}\n"
             f"{doc}\n")
 
 

@@ -102,3 +102,22 @@ def test_sms_options_build_the_message():
     assert (msg.text, msg.keyword, msg.nouns, msg.mobile_number, msg.short_code, msg.mms_urls) == (
         "JOIN gold", "JOIN", "gold", "15551234567", "12345",
         ["https://m.example.com/1.jpg", "https://m.example.com/2.jpg"])
+
+
+def test_one_function_says_what_it_does_locally_and_over_soap():
+    p = ampy("functions", "lookup")
+    assert (p.returncode, p.stderr) == (0, "")
+    lines = p.stdout.splitlines()
+    assert lines[:7] == [
+        "Lookup(de, returnColumn, column1, value1, [columnN, valueN]...)",
+        "",
+        "  category:   Data Extension",
+        "  arguments:  at least 4",
+        "  contexts:   page, email, sms",
+        "  local:      the workspace's data extensions (SQLite over its CSV files).",
+        "  over SOAP:  DataExtensionObject calls on the tenant (ClaimRow: Retrieve, then Update by primary key; "
+        "ExecuteFilter: the FilterDefinition's DataFilter as the Retrieve filter).",
+    ]
+    # a function that does not use the backend has no such lines
+    upper = ampy("functions", "uppercase").stdout.splitlines()
+    assert upper[4] == "  contexts:   page, email, sms" and upper[5] == ""
