@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
+from .filter_activities import de_ref
 from .objects import ObjectError, as_list, text
 from .retrieve import compile_filter, filter_properties
 from .tasks import TaskFailed
@@ -43,14 +44,8 @@ def _describe(ref: ApiObject) -> str:
     return "(no CustomerKey)"
 
 
-def _de_ref(value: object) -> str:
-    if isinstance(value, ApiObject):
-        return text(value.get("CustomerKey")) or text(value.get("Name")) or text(value.get("ObjectID"))
-    return text(value)
-
-
 def segment_source(cloud, segment: ApiObject):
-    ref = _de_ref(segment.get("DataSource"))
+    ref = de_ref(segment.get("DataSource"))
     info = cloud.store.find(ref)
     if info is None:
         name = text(segment.get("Name")) or text(segment.get("CustomerKey"))
@@ -80,7 +75,7 @@ def _segments(cloud, audience: ApiObject) -> list[ApiObject]:
 
 
 def _target(cloud, audience: ApiObject):
-    ref = _de_ref(audience.get("TargetDataExtension"))
+    ref = de_ref(audience.get("TargetDataExtension"))
     if not ref:
         return None
     info = cloud.store.find(ref)

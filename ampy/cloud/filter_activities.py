@@ -52,17 +52,23 @@ def list_rows(cloud, ref: ApiObject) -> tuple[list[str], list[dict]]:
     if found is None:
         raise TaskFailed(f"The list '{text(ref.get('ListName')) or text(ref.get('ID'))}' does not exist.")
     list_id = text(found.get("ID"))
-    columns = ["SubscriberKey", "EmailAddress", "Status"]
-    rows = []
-    for sub in cloud.objects.all("Subscriber"):
-        on_list = any(
+    return subscriber_rows(
+        sub for sub in cloud.objects.all("Subscriber")
+        if any(
             isinstance(m, ApiObject)
             and text(m.get("ID")) == list_id
             and (text(m.get("Status")) or "Active") == "Active"
             for m in as_list(sub.get("Lists"))
         )
-        if not on_list:
-            continue
+    )
+
+
+def subscriber_rows(subscribers) -> tuple[list[str], list[dict]]:
+    """Subscribers as rows: SubscriberKey, EmailAddress, Status, then each attribute under the
+    first column of its name (ignoring case)."""
+    columns = ["SubscriberKey", "EmailAddress", "Status"]
+    rows = []
+    for sub in subscribers:
         row = {
             "SubscriberKey": text(sub.get("SubscriberKey")),
             "EmailAddress": text(sub.get("EmailAddress")),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
-from .filter_activities import list_rows
+from .filter_activities import list_rows, subscriber_rows
 from .objects import ObjectError, as_list, text
 from .retrieve import compile_filter, filter_properties
 from .tasks import TaskFailed
@@ -29,24 +29,7 @@ def _candidates(cloud, definition: ApiObject) -> tuple[list[str], list[dict]]:
         source.type == "List" or any(text(source.get(p)) for p in ("ID", "ListName", "CustomerKey"))
     ):
         return list_rows(cloud, source)
-    columns = ["SubscriberKey", "EmailAddress", "Status"]
-    rows = []
-    for sub in cloud.objects.all("Subscriber"):
-        row = {
-            "SubscriberKey": text(sub.get("SubscriberKey")),
-            "EmailAddress": text(sub.get("EmailAddress")),
-            "Status": text(sub.get("Status")) or "Active",
-        }
-        for attr in as_list(sub.get("Attributes")):
-            if isinstance(attr, ApiObject) and text(attr.get("Name")):
-                name = text(attr.get("Name"))
-                known = next((c for c in columns if c.lower() == name.lower()), None)
-                if known is None:
-                    columns.append(name)
-                    known = name
-                row.setdefault(known, text(attr.get("Value")))
-        rows.append(row)
-    return columns, rows
+    return subscriber_rows(cloud.objects.all("Subscriber"))
 
 
 def members(cloud, definition: ApiObject) -> list[str]:
