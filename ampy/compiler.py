@@ -26,12 +26,12 @@ from types import CodeType
 
 from . import registry
 from .errors import AmpscriptError, AmpscriptRuntimeError, AmpscriptSyntaxError, FunctionError, Redirected
+from .gtl import nodes as gtl
+from .gtl import runtime as gtl_runtime
 from .limits import DEFAULT_LIMITS, how_to_raise
 from .runtime.strict import strict_attribute, strict_attribute_value
 from .runtime.trace import StatementInfo, traced_builtin
 from .runtime.values import compare, condition, equals, to_int, to_text
-from .gtl import nodes as gtl
-from .gtl import runtime as gtl_runtime
 from .syntax import ast
 
 

@@ -266,3 +266,15 @@ def test_ampy_run_and_check_know_gtl(tmp_path):
     ran = subprocess.run([sys.executable, "-m", "ampy", "run", "--attr", "FirstName=<Ada>", str(page)],
                          capture_output=True, text=True)
     assert ran.stdout == "Hello &lt;Ada&gt;!"
+
+
+def test_lint_counts_gtl_reads_of_variables_and_reports_gtl_errors():
+    from ampy.lint.engine import lint_source
+
+    src = ("%%[ SET @orders = '[1]' SET @rows = '' SET @unused = 1 ]%%{{#each @orders}}{{this}}{{/each}}"
+           '{{.datasource D type=variable}}{{.data}}{"target":"@rows"}{{/data}}{{/datasource}}')
+    assert [(d.code, d.message) for d in lint_source(src)] == [("AMP107", "@unused is set but never read")]
+    found = lint_source("a {{#each x}}\n{{.nope}} {{/with}}")
+    assert [(d.code, d.message, d.line, d.column) for d in found] == [
+        ("AMP001", "Unknown GTL tag '.nope'", 2, 3),
+        ("AMP001", "{{/with}} does not close {{#each}} (line 1, column 3)", 2, 11)]

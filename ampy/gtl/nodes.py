@@ -80,3 +80,19 @@ class Partial(Node):
 class Data(Node):
     """A ``{{.data}}…{{/data}}`` section: configuration of the enclosing block, never output."""
     text: str
+
+
+def variables_read(nodes) -> set[str]:
+    """The AMPscript variables GTL reads (``{{@x}}``, a ``.data`` target ``"@x"``, ``source=@x``),
+    lower-cased: the linter counts them as reads."""
+    import re
+
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, Path) and node.parts and node.parts[0].startswith("@"):
+            found.add(node.parts[0].lower())
+        elif isinstance(node, Block):
+            if node.data:
+                found.update(m.lower() for m in re.findall(r"@@?\w+", node.data))
+            found.update(str(v).lower() for _, v in node.attrs if str(v).startswith("@"))
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from .. import registry
+from ..gtl.nodes import variables_read as gtl_variables_read
 from ..runtime.strict import SYSTEM_ATTRIBUTES
 from ..syntax import ast
 from .diagnostic import Diagnostic, at
@@ -175,6 +176,7 @@ def _variables(tree, nodes, out: Findings) -> None:
                         first_set_node[key] = None  # out parameters need not be read
     # A variable named inside a string is read there (TreatAsContent, content blocks, %%=v(@x)=%%).
     in_strings = {m.lower() for n in nodes if isinstance(n, ast.Str) for m in re.findall(r"@@?\w+", n.value)}
+    in_strings |= gtl_variables_read(nodes)  # {{@x}}, {{.data}}{"target":"@x"}
     for key, found in reads.items():
         if key.startswith("@@"):
             continue  # system variables have values without a SET
