@@ -278,3 +278,20 @@ def test_lint_counts_gtl_reads_of_variables_and_reports_gtl_errors():
     assert [(d.code, d.message, d.line, d.column) for d in found] == [
         ("AMP001", "Unknown GTL tag '.nope'", 2, 3),
         ("AMP001", "{{/with}} does not close {{#each}} (line 1, column 3)", 2, 11)]
+
+
+def test_asset_json_placeholders_are_flattened_then_rendered():
+    from ampy.errors import FunctionError
+    from ampy.gtl.assets import flatten_asset
+
+    asset = {"content": '<td><div data-type="slot" data-key="main"></div></td>',
+             "slots": {"main": {"content": '<div data-key="b1" data-type="block"></div>|'
+                                           '<div data-type="block" data-key="gone"></div>',
+                                "blocks": {"b1": {"content": "Hi {{FirstName}} %%=Add(2,3)=%%"}}}}}
+    text = flatten_asset(asset)
+    assert text == "<td>Hi {{FirstName}} %%=Add(2,3)=%%|</td>"
+    assert render(text, ADA) == "<td>Hi Ada 5|</td>"
+    loop = {"content": '<div data-type="block" data-key="a"></div>',
+            "blocks": {"a": {"content": '<div data-type="block" data-key="a"></div>'}}}
+    with pytest.raises(FunctionError, match="more than 20 levels"):
+        flatten_asset(loop)
