@@ -5,21 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from cloud_support import new_workspace, obj, open_workspace, pairs, retrieve, task_statuses, wait_for_tasks
+from cloud_support import obj, open_workspace, pairs, retrieve, task_statuses, wait_for_tasks
 
 from ampy.cloud.perform import ACTIONS
 
-
-@pytest.fixture
-def root(tmp_path):
-    return new_workspace(tmp_path)
-
-
-@pytest.fixture
-def backend(root):
-    b = open_workspace(root)
-    yield b
-    b.close()
+pytest_plugins = ("perform_support",)  # the root and backend fixtures
 
 
 def _perform(backend, action, type_name, **props):

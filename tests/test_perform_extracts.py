@@ -14,18 +14,7 @@ from perform_support import served
 
 from ampy.cloud.filetriggers import pattern_regex, taken_files
 
-
-@pytest.fixture
-def root(tmp_path):
-    return new_workspace(tmp_path)
-
-
-@pytest.fixture
-def backend(root):
-    b = open_workspace(root)
-    _setup(b, b.store)
-    yield b
-    b.close()
+pytest_plugins = ("perform_support",)  # the root and backend fixtures
 
 
 def param(name, value):

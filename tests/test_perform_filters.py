@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from cloud_support import new_workspace, obj, open_workspace, retrieve, simple, wait_for_tasks
+from cloud_support import obj, retrieve, simple, wait_for_tasks
 from perform_support import served
 
-
-@pytest.fixture
-def root(tmp_path):
-    return new_workspace(tmp_path)
-
-
-@pytest.fixture
-def backend(root):
-    b = open_workspace(root)
-    _setup(b, b.store)
-    yield b
-    b.close()
+pytest_plugins = ("perform_support",)  # the root and backend fixtures
 
 
 def _setup(b, store):

@@ -7,23 +7,13 @@ import os
 from datetime import timedelta
 
 import pytest
-from cloud_support import new_workspace, obj, open_workspace, retrieve, simple, task_statuses, wait_for_tasks
+from cloud_support import obj, retrieve, simple, task_statuses, wait_for_tasks
 from perform_support import served
 
 from ampy.backends.base import BackendError
 from ampy.runtime.dates import system_now
 
-
-@pytest.fixture
-def root(tmp_path):
-    return new_workspace(tmp_path)
-
-
-@pytest.fixture
-def backend(root):
-    b = open_workspace(root)
-    yield b
-    b.close()
+pytest_plugins = ("perform_support",)  # the root and backend fixtures
 
 
 def _create(backend, *objects):
