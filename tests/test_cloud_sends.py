@@ -5,40 +5,12 @@ from __future__ import annotations
 import email
 import email.policy
 
-import pytest
-from aiosmtpd.controller import Controller
 from cloud_support import new_workspace, obj, open_workspace, retrieve, simple, wait_for_tasks
+from smtp_support import free_port
 
 from ampy.settings import Settings
 
-
-class Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    handler = Collector()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+pytest_plugins = ("smtp_support",)  # the smtp fixture
 
 
 def _thousand(backend):
@@ -201,7 +173,7 @@ def test_list_sends_skip_unsubscribed_and_dedupe(tmp_path):
 
 
 def test_unreachable_smtp_fails_the_task(tmp_path):
-    port = _free_port()
+    port = free_port()
     backend = open_workspace(new_workspace(tmp_path))
     backend.settings = Settings(smtp={"host": "127.0.0.1", "port": port, "timeout": 2})
     try:

@@ -9,15 +9,15 @@ import email.policy
 import http.server
 import json
 import os
-import socket
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from cloud_support import new_workspace, obj, open_workspace, wait_for_tasks
 
 from ampy.cloud import impressions
 from ampy.settings import Settings
+
+pytest_plugins = ("smtp_support",)  # the smtp fixture
 
 PDF = b"%PDF-1.4\n% ampy test\n" + bytes(range(256)) + b"\n%%EOF\n"
 
@@ -47,29 +47,6 @@ def files_server():
     finally:
         server.shutdown()
         server.server_close()
-
-
-class Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
-        self.messages.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    handler = Collector()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

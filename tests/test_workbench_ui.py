@@ -18,6 +18,7 @@ import time
 
 import pytest
 import requests
+from smtp_support import smtp_server
 
 from ampy.cloud.workspace import create_workspace
 from ampy.server.app import RunningServer, build_app
@@ -257,27 +258,8 @@ def test_send_test_delivers_through_the_send_path_and_the_outbox_shows_it(server
     assert re.search(rf"<tr><td>{task_id}</td>.*?<td>1 sent, 0 errored</td></tr>", tasks)
 
 
-class Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
 def test_send_test_goes_to_the_configured_smtp_server(tmp_path):
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server() as (collector, port):
         root = tmp_path / "ws"
         create_workspace(str(root))
         (root / "content" / "promo.html").write_text(PROMO, encoding="utf-8")
@@ -293,8 +275,6 @@ def test_send_test_goes_to_the_configured_smtp_server(tmp_path):
         finally:
             app.close()
             app.backend.close()
-    finally:
-        controller.stop()
     sent = html.unescape(re.sub(r"<[^>]+>", "", _by_id(r.text, "ampy-sent")))
     assert re.fullmatch(rf"Welcome send for S003 \(Subscribers\) to qa@example.com: task \d+, Complete\. "
                         rf"Delivered to SMTP 127\.0\.0\.1:{port}\.", sent)
