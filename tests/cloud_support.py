@@ -1,8 +1,14 @@
-"""Helpers for the local-account tests: a fresh workspace, API shortcuts, bounded task polling."""
+"""Helpers for the local-account tests: a fresh workspace, API shortcuts, bounded task polling.
+
+The ``root`` (a new workspace) and ``backend`` (its account, closed after the test) fixtures serve
+every test module (conftest.py); when the module defines ``_setup(backend, store)`` that runs on the
+opened workspace before each test."""
 
 from __future__ import annotations
 
 import time
+
+import pytest
 
 from ampy.api.model import ApiObject
 from ampy.backends.local import LocalBackend
@@ -19,6 +25,21 @@ def new_workspace(tmp_path, name: str = "ws") -> str:
 
 def open_workspace(root: str) -> LocalBackend:
     return LocalBackend.for_workspace(root)
+
+
+@pytest.fixture
+def root(tmp_path):
+    return new_workspace(tmp_path)
+
+
+@pytest.fixture
+def backend(root, request):
+    b = open_workspace(root)
+    setup = getattr(request.module, "_setup", None)
+    if setup is not None:
+        setup(b, b.store)
+    yield b
+    b.close()
 
 
 def obj(type_name: str, **props) -> ApiObject:

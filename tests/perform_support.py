@@ -1,35 +1,15 @@
-"""Helpers for the Perform tests: the ``root`` and ``backend`` fixtures of a new workspace, and a
-workspace served by ``ampy serve`` on 127.0.0.1 with a SOAP backend (zeep) talking to it.
-
-A test module takes the fixtures with ``pytest_plugins = ("perform_support",)``;
-when it defines ``_setup(backend, store)`` that runs on the opened workspace before each test."""
+"""Helpers for the Perform tests of audiences, messaging and the platform: a workspace served by
+``ampy serve`` on 127.0.0.1 with a SOAP backend (zeep) talking to it."""
 
 from __future__ import annotations
 
 import contextlib
 
-import pytest
-from cloud_support import new_workspace, open_workspace
 from server_support import PASSWORD, USER, make_auth
 
 from ampy.backends.soap import SoapBackend
 from ampy.server.app import RunningServer, build_app
 from ampy.soap.auth import TenantCredentials
-
-
-@pytest.fixture
-def root(tmp_path):
-    return new_workspace(tmp_path)
-
-
-@pytest.fixture
-def backend(root, request):
-    b = open_workspace(root)
-    setup = getattr(request.module, "_setup", None)
-    if setup is not None:
-        setup(b, b.store)
-    yield b
-    b.close()
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives, for the send tests.
 
-A test module takes the ``smtp`` fixture (``(collector, port)``) with
-``pytest_plugins = ("smtp_support",)``, or opens one with ``smtp_server()``."""
+The ``smtp`` fixture (``(collector, port)``) serves every test module (conftest.py); a test may
+also open one with ``smtp_server()``."""
 
 from __future__ import annotations
 

@@ -9,8 +9,6 @@ from cloud_support import obj, open_workspace, pairs, retrieve, task_statuses, w
 
 from ampy.cloud.perform import ACTIONS
 
-pytest_plugins = ("perform_support",)  # the root and backend fixtures
-
 
 def _perform(backend, action, type_name, **props):
     r = backend.api_perform(action, [obj(type_name, **props)])

@@ -10,8 +10,6 @@ from smtp_support import free_port
 
 from ampy.settings import Settings
 
-pytest_plugins = ("smtp_support",)  # the smtp fixture
-
 
 def _thousand(backend):
     rows = [[f"K{i:04d}", f"user{i}@example.com", f"Name{i}", str(i)] for i in range(1000)]
@@ -89,65 +87,55 @@ def test_a_thousand_subscribers_reach_a_real_smtp_server(tmp_path, smtp):
         backend.close()
 
 
-def test_a_failing_render_skips_the_subscriber(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        backend.api_update(
-            [
-                obj(
-                    "Email",
-                    ID="1",
-                    HTMLBody='%%[ if AttributeValue("Tier") == "Gold" then '
-                    'RaiseError("no gold", true) endif ]%%Hi %%FirstName%%',
-                )
-            ]
-        )
-        r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="WelcomeSend")])
-        job = r.results[0].task["ID"]
-        (task,) = wait_for_tasks(backend, TaskID=job)
-        assert task["Status"] == "Complete"
-        send = retrieve(
-            backend,
-            "Send",
-            ["NumberSent", "NumberErrored", "NumberExcluded", "ExistingUnsubscribes"],
-            simple("ID", "equals", job),
-        ).results[0]
-        assert send.properties == {
-            "NumberSent": "1",
-            "NumberErrored": "2",
-            "NumberExcluded": "1",
-            "ExistingUnsubscribes": "1",
-        }
-        import os
+def test_a_failing_render_skips_the_subscriber(backend, root):
+    backend.api_update(
+        [
+            obj(
+                "Email",
+                ID="1",
+                HTMLBody='%%[ if AttributeValue("Tier") == "Gold" then '
+                'RaiseError("no gold", true) endif ]%%Hi %%FirstName%%',
+            )
+        ]
+    )
+    r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="WelcomeSend")])
+    job = r.results[0].task["ID"]
+    (task,) = wait_for_tasks(backend, TaskID=job)
+    assert task["Status"] == "Complete"
+    send = retrieve(
+        backend,
+        "Send",
+        ["NumberSent", "NumberErrored", "NumberExcluded", "ExistingUnsubscribes"],
+        simple("ID", "equals", job),
+    ).results[0]
+    assert send.properties == {
+        "NumberSent": "1",
+        "NumberErrored": "2",
+        "NumberExcluded": "1",
+        "ExistingUnsubscribes": "1",
+    }
+    import os
 
-        (name,) = os.listdir(f"{root}/outbox")
-        with open(f"{root}/outbox/{name}", "rb") as f:
-            msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-        assert (msg["To"], msg.get_body(("html",)).get_content()) == ("grace@example.com", "Hi Grace\n")
-    finally:
-        backend.close()
+    (name,) = os.listdir(f"{root}/outbox")
+    with open(f"{root}/outbox/{name}", "rb") as f:
+        msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+    assert (msg["To"], msg.get_body(("html",)).get_content()) == ("grace@example.com", "Hi Grace\n")
 
 
-def test_raise_error_without_skip_stops_the_whole_send(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        backend.api_update([obj("Email", ID="1", HTMLBody='%%[ RaiseError("stop everything") ]%%Hi')])
-        r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="WelcomeSend")])
-        job = r.results[0].task["ID"]
-        (task,) = wait_for_tasks(backend, TaskID=job)
-        assert task["Status"] == "Error"
-        assert task["ErrorMsg"].startswith("RaiseError stopped the send at ")
-        assert task["ErrorMsg"].endswith(": RaiseError: stop everything")
-        send = retrieve(backend, "Send", ["Status", "NumberSent", "NumberErrored"],
-                        simple("ID", "equals", job)).results[0]
-        assert send.properties == {"Status": "Error", "NumberSent": "0", "NumberErrored": "1"}
-        import os
+def test_raise_error_without_skip_stops_the_whole_send(backend, root):
+    backend.api_update([obj("Email", ID="1", HTMLBody='%%[ RaiseError("stop everything") ]%%Hi')])
+    r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="WelcomeSend")])
+    job = r.results[0].task["ID"]
+    (task,) = wait_for_tasks(backend, TaskID=job)
+    assert task["Status"] == "Error"
+    assert task["ErrorMsg"].startswith("RaiseError stopped the send at ")
+    assert task["ErrorMsg"].endswith(": RaiseError: stop everything")
+    send = retrieve(backend, "Send", ["Status", "NumberSent", "NumberErrored"],
+                    simple("ID", "equals", job)).results[0]
+    assert send.properties == {"Status": "Error", "NumberSent": "0", "NumberErrored": "1"}
+    import os
 
-        assert not os.path.exists(f"{root}/outbox") or os.listdir(f"{root}/outbox") == []
-    finally:
-        backend.close()
+    assert not os.path.exists(f"{root}/outbox") or os.listdir(f"{root}/outbox") == []
 
 
 def test_list_sends_skip_unsubscribed_and_dedupe(tmp_path):
@@ -184,44 +172,39 @@ def test_unreachable_smtp_fails_the_task(tmp_path):
         backend.close()
 
 
-def test_triggered_send_renders_for_each_subscriber(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        backend.api_create(
-            [
-                obj(
-                    "TriggeredSendDefinition",
-                    Name="Receipt",
-                    CustomerKey="receipt",
-                    Email=obj("Email", ID="1"),
-                    TriggeredSendStatus="Active",
-                )
-            ]
-        )
-        sub = obj(
-            "Subscriber",
-            EmailAddress="t@example.com",
-            SubscriberKey="T1",
-            Attributes=[obj("Attribute", Name="FirstName", Value="Tess")],
-        )
-        r = backend.api_create(
-            [
-                obj(
-                    "TriggeredSend",
-                    TriggeredSendDefinition=obj("TriggeredSendDefinition", CustomerKey="receipt"),
-                    Subscribers=[sub],
-                )
-            ]
-        )
-        assert (r.results[0].status_code, r.results[0].status_message) == ("OK", "Created TriggeredSend")
-        (task,) = wait_for_tasks(backend, TaskID=r.results[0].new_id)
-        assert task["Status"] == "Complete"
-        import os
+def test_triggered_send_renders_for_each_subscriber(backend, root):
+    backend.api_create(
+        [
+            obj(
+                "TriggeredSendDefinition",
+                Name="Receipt",
+                CustomerKey="receipt",
+                Email=obj("Email", ID="1"),
+                TriggeredSendStatus="Active",
+            )
+        ]
+    )
+    sub = obj(
+        "Subscriber",
+        EmailAddress="t@example.com",
+        SubscriberKey="T1",
+        Attributes=[obj("Attribute", Name="FirstName", Value="Tess")],
+    )
+    r = backend.api_create(
+        [
+            obj(
+                "TriggeredSend",
+                TriggeredSendDefinition=obj("TriggeredSendDefinition", CustomerKey="receipt"),
+                Subscribers=[sub],
+            )
+        ]
+    )
+    assert (r.results[0].status_code, r.results[0].status_message) == ("OK", "Created TriggeredSend")
+    (task,) = wait_for_tasks(backend, TaskID=r.results[0].new_id)
+    assert task["Status"] == "Complete"
+    import os
 
-        (name,) = os.listdir(f"{root}/outbox")
-        with open(f"{root}/outbox/{name}", "rb") as f:
-            msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-        assert msg["Subject"] == "Welcome, Tess!"
-    finally:
-        backend.close()
+    (name,) = os.listdir(f"{root}/outbox")
+    with open(f"{root}/outbox/{name}", "rb") as f:
+        msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+    assert msg["Subject"] == "Welcome, Tess!"

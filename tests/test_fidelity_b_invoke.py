@@ -24,58 +24,43 @@ def _extract(backend, extract_id, *params):
     return out
 
 
-def test_data_extension_extract_writes_the_file(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        out = _extract(backend, "bb94a04d-9632-4623-be47-daabc3f588a6", ("DECustomerKey", "Subscribers"),
-                       ("OutputFileName", "subs.txt"), ("ColumnDelimiter", "pipe"))
-        assert out == "OK|Extract queued as TaskID 1|0"
-        with open(os.path.join(root, "safehouse", "subs.txt"), "rb") as f:
-            lines = f.read().split(b"\r\n")
-        assert lines[0] == b"SubscriberKey|EmailAddress|FirstName|LastName|Tier|City"
-        assert lines[1] == b"S001|ada@example.com|Ada|Lovelace|Gold|London"
-        status = retrieve(backend, "AsyncActivityStatus", flt=simple("TaskID", "equals", "1")).results[0]
-        props = {p.get("Name"): p.get("Value") for p in status.get("Properties")}
-        assert props["Status"] == "Complete"
-    finally:
-        backend.close()
+def test_data_extension_extract_writes_the_file(backend, root):
+    out = _extract(backend, "bb94a04d-9632-4623-be47-daabc3f588a6", ("DECustomerKey", "Subscribers"),
+                   ("OutputFileName", "subs.txt"), ("ColumnDelimiter", "pipe"))
+    assert out == "OK|Extract queued as TaskID 1|0"
+    with open(os.path.join(root, "safehouse", "subs.txt"), "rb") as f:
+        lines = f.read().split(b"\r\n")
+    assert lines[0] == b"SubscriberKey|EmailAddress|FirstName|LastName|Tier|City"
+    assert lines[1] == b"S001|ada@example.com|Ada|Lovelace|Gold|London"
+    status = retrieve(backend, "AsyncActivityStatus", flt=simple("TaskID", "equals", "1")).results[0]
+    props = {p.get("Name"): p.get("Value") for p in status.get("Properties")}
+    assert props["Status"] == "Complete"
 
 
-def test_a_stored_extract_definition_runs_with_request_overrides(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        params = [obj("ExtractParameter", Name="DECustomerKey", Value="Subscribers"),
-                  obj("ExtractParameter", Name="OutputFileName", Value="a.csv")]
-        created = backend.api_create([obj("ExtractDefinition", Name="Nightly", CustomerKey="nightly",
-                                          Parameters=params)])
-        assert created.overall_status == "OK"
-        assert _extract(backend, "nightly", ("OutputFileName", "b.csv"), ("HasColumnHeaders", "false")) == \
-            "OK|Extract queued as TaskID 1|0"
-        assert sorted(os.listdir(os.path.join(root, "safehouse"))) == ["b.csv"]
-        with open(os.path.join(root, "safehouse", "b.csv"), encoding="utf-8") as f:
-            assert f.readline() == "S001,ada@example.com,Ada,Lovelace,Gold,London\n"
-    finally:
-        backend.close()
+def test_a_stored_extract_definition_runs_with_request_overrides(backend, root):
+    params = [obj("ExtractParameter", Name="DECustomerKey", Value="Subscribers"),
+              obj("ExtractParameter", Name="OutputFileName", Value="a.csv")]
+    created = backend.api_create([obj("ExtractDefinition", Name="Nightly", CustomerKey="nightly",
+                                      Parameters=params)])
+    assert created.overall_status == "OK"
+    assert _extract(backend, "nightly", ("OutputFileName", "b.csv"), ("HasColumnHeaders", "false")) == \
+        "OK|Extract queued as TaskID 1|0"
+    assert sorted(os.listdir(os.path.join(root, "safehouse"))) == ["b.csv"]
+    with open(os.path.join(root, "safehouse", "b.csv"), encoding="utf-8") as f:
+        assert f.readline() == "S001,ada@example.com,Ada,Lovelace,Gold,London\n"
 
 
-def test_unknown_extract_and_failing_extract(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        assert _extract(backend, "nope") == ("Error|'nope' is not the ID of an extract (the Data Extension or "
-                                            "Tracking Extract, or an ExtractDefinition/DataExtractActivity of "
-                                            "this account).|2")
-        assert _extract(backend, "bb94a04d-9632-4623-be47-daabc3f588a6", ("DECustomerKey", "Missing")) == \
-            "OK|Extract queued as TaskID 1|0"
-        status = retrieve(backend, "AsyncActivityStatus", flt=simple("TaskID", "equals", "1")).results[0]
-        props = {p.get("Name"): p.get("Value") for p in status.get("Properties")}
-        assert (props["Status"], props["ErrorMsg"]) == (
-            "Error", "The data extension 'Missing' (DECustomerKey) does not exist.")
-        assert not os.path.exists(os.path.join(root, "safehouse")) or os.listdir(os.path.join(root, "safehouse")) == []
-    finally:
-        backend.close()
+def test_unknown_extract_and_failing_extract(backend, root):
+    assert _extract(backend, "nope") == ("Error|'nope' is not the ID of an extract (the Data Extension or "
+                                        "Tracking Extract, or an ExtractDefinition/DataExtractActivity of "
+                                        "this account).|2")
+    assert _extract(backend, "bb94a04d-9632-4623-be47-daabc3f588a6", ("DECustomerKey", "Missing")) == \
+        "OK|Extract queued as TaskID 1|0"
+    status = retrieve(backend, "AsyncActivityStatus", flt=simple("TaskID", "equals", "1")).results[0]
+    props = {p.get("Name"): p.get("Value") for p in status.get("Properties")}
+    assert (props["Status"], props["ErrorMsg"]) == (
+        "Error", "The data extension 'Missing' (DECustomerKey) does not exist.")
+    assert not os.path.exists(os.path.join(root, "safehouse")) or os.listdir(os.path.join(root, "safehouse")) == []
 
 
 def test_tracking_extract_zip_holds_the_clicks_file(tmp_path):
@@ -93,23 +78,18 @@ def test_tracking_extract_zip_holds_the_clicks_file(tmp_path):
         backend.close()
 
 
-def test_invoke_execute_log_unsub_event_unsubscribes(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        out = ampy.render('%%[ SET @r = CreateObject("ExecuteRequest") SetObjectProperty(@r, "Name", "LogUnsubEvent") '
-                          'SET @p = CreateObject("APIProperty") SetObjectProperty(@p, "Name", "SubscriberKey") '
-                          'SetObjectProperty(@p, "Value", "S002") AddObjectArrayItem(@r, "Parameters", @p) '
-                          'SET @rows = InvokeExecute(@r, @status) SET @row = Row(@rows, 1) ]%%'
-                          '%%=v(@status)=%%|%%=Field(@row, "StatusCode")=%%|%%=Field(@row, "StatusMessage")=%%',
-                          backend=backend)
-        assert out == "OK|OK|Event posted"
-        sub = retrieve(backend, "Subscriber", ["Status"], simple("SubscriberKey", "equals", "S002")).results[0]
-        assert sub.get("Status") == "Unsubscribed"
-        (event,) = retrieve(backend, "UnsubEvent", ["SubscriberKey", "EventType"]).results
-        assert event.properties == {"SubscriberKey": "S002", "EventType": "Unsubscribe"}
-    finally:
-        backend.close()
+def test_invoke_execute_log_unsub_event_unsubscribes(backend):
+    out = ampy.render('%%[ SET @r = CreateObject("ExecuteRequest") SetObjectProperty(@r, "Name", "LogUnsubEvent") '
+                      'SET @p = CreateObject("APIProperty") SetObjectProperty(@p, "Name", "SubscriberKey") '
+                      'SetObjectProperty(@p, "Value", "S002") AddObjectArrayItem(@r, "Parameters", @p) '
+                      'SET @rows = InvokeExecute(@r, @status) SET @row = Row(@rows, 1) ]%%'
+                      '%%=v(@status)=%%|%%=Field(@row, "StatusCode")=%%|%%=Field(@row, "StatusMessage")=%%',
+                      backend=backend)
+    assert out == "OK|OK|Event posted"
+    sub = retrieve(backend, "Subscriber", ["Status"], simple("SubscriberKey", "equals", "S002")).results[0]
+    assert sub.get("Status") == "Unsubscribed"
+    (event,) = retrieve(backend, "UnsubEvent", ["SubscriberKey", "EventType"]).results
+    assert event.properties == {"SubscriberKey": "S002", "EventType": "Unsubscribe"}
 
 
 def _configure(backend, action, type_name="PropertyDefinition", name="ShoeSize"):
@@ -119,24 +99,19 @@ def _configure(backend, action, type_name="PropertyDefinition", name="ShoeSize")
                        backend=backend)
 
 
-def test_invoke_configure_profile_attributes(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        assert _configure(backend, "create") == "OK|Profile attribute created|0"
-        assert _configure(backend, "create", name="shoesize") == \
-            "Error|The profile attribute 'shoesize' already exists.|2"
-        assert [o.get("Name") for o in backend.cloud.objects.all("PropertyDefinition")] == ["ShoeSize"]
-        assert _configure(backend, "update") == "OK|Profile attribute updated|0"
-        assert _configure(backend, "delete") == "OK|Profile attribute deleted|0"
-        assert _configure(backend, "delete") == "Error|The profile attribute 'ShoeSize' does not exist.|2"
-        assert backend.cloud.objects.all("PropertyDefinition") == []
-        assert _configure(backend, "frob") == "Error|'frob' is not a Configure action (create, update, delete).|2"
-        assert _configure(backend, "create", type_name="DataFolder") == (
-            "Error|Configure on a DataFolder is not supported by the local account (it configures "
-            "PropertyDefinition profile attributes).|8")
-    finally:
-        backend.close()
+def test_invoke_configure_profile_attributes(backend):
+    assert _configure(backend, "create") == "OK|Profile attribute created|0"
+    assert _configure(backend, "create", name="shoesize") == \
+        "Error|The profile attribute 'shoesize' already exists.|2"
+    assert [o.get("Name") for o in backend.cloud.objects.all("PropertyDefinition")] == ["ShoeSize"]
+    assert _configure(backend, "update") == "OK|Profile attribute updated|0"
+    assert _configure(backend, "delete") == "OK|Profile attribute deleted|0"
+    assert _configure(backend, "delete") == "Error|The profile attribute 'ShoeSize' does not exist.|2"
+    assert backend.cloud.objects.all("PropertyDefinition") == []
+    assert _configure(backend, "frob") == "Error|'frob' is not a Configure action (create, update, delete).|2"
+    assert _configure(backend, "create", type_name="DataFolder") == (
+        "Error|Configure on a DataFolder is not supported by the local account (it configures "
+        "PropertyDefinition profile attributes).|8")
 
 
 def test_extract_and_configure_over_soap_match_the_local_cloud(tmp_path):

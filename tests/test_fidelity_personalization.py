@@ -6,7 +6,7 @@ import email
 import email.policy
 import os
 
-from cloud_support import new_workspace, obj, open_workspace, wait_for_tasks
+from cloud_support import obj, wait_for_tasks
 
 import ampy
 from ampy.backends.local import LocalBackend
@@ -44,25 +44,20 @@ def test_content_block_uses_names_with_spaces(tmp_path):
     assert r("%%=ContentBlockByKey('greeting')=%%!", backend=backend) == "Dear Ann!"
 
 
-def test_subject_and_body_of_a_send(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        backend.store.create("People", ["SubscriberKey", "EmailAddress", "First Name"], ["SubscriberKey"],
-                             rows=[["K1", "ann@example.com", "Ann"]],
-                             meta={"IsSendable": True, "SendableField": "SubscriberKey"})
-        backend.api_create([obj("Email", ID="70", Name="Spaces", Subject="Hello %%First Name%%",
-                                HTMLBody="<p>%%FIRST NAME%%, 100%% off</p>")])
-        backend.api_create([obj("EmailSendDefinition", Name="Spaces", CustomerKey="spaces",
-                                Email=obj("Email", ID="70"),
-                                SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="People")])])
-        job = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="spaces")]).results[0].task["ID"]
-        (task,) = wait_for_tasks(backend, TaskID=job)
-        assert task["Status"] == "Complete"
-        (name,) = os.listdir(f"{root}/outbox")
-        with open(f"{root}/outbox/{name}", "rb") as f:
-            msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-        assert msg["Subject"] == "Hello Ann"
-        assert msg.get_body(("html",)).get_content() == "<p>Ann, 100%% off</p>\n"
-    finally:
-        backend.close()
+def test_subject_and_body_of_a_send(backend, root):
+    backend.store.create("People", ["SubscriberKey", "EmailAddress", "First Name"], ["SubscriberKey"],
+                         rows=[["K1", "ann@example.com", "Ann"]],
+                         meta={"IsSendable": True, "SendableField": "SubscriberKey"})
+    backend.api_create([obj("Email", ID="70", Name="Spaces", Subject="Hello %%First Name%%",
+                            HTMLBody="<p>%%FIRST NAME%%, 100%% off</p>")])
+    backend.api_create([obj("EmailSendDefinition", Name="Spaces", CustomerKey="spaces",
+                            Email=obj("Email", ID="70"),
+                            SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="People")])])
+    job = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="spaces")]).results[0].task["ID"]
+    (task,) = wait_for_tasks(backend, TaskID=job)
+    assert task["Status"] == "Complete"
+    (name,) = os.listdir(f"{root}/outbox")
+    with open(f"{root}/outbox/{name}", "rb") as f:
+        msg = email.message_from_bytes(f.read(), policy=email.policy.default)
+    assert msg["Subject"] == "Hello Ann"
+    assert msg.get_body(("html",)).get_content() == "<p>Ann, 100%% off</p>\n"

@@ -17,8 +17,6 @@ from cloud_support import new_workspace, obj, open_workspace, wait_for_tasks
 from ampy.cloud import impressions
 from ampy.settings import Settings
 
-pytest_plugins = ("smtp_support",)  # the smtp fixture
-
 PDF = b"%PDF-1.4\n% ampy test\n" + bytes(range(256)) + b"\n%%EOF\n"
 
 

@@ -321,19 +321,14 @@ def test_render_keeps_limit_n_for_rows_next_to_render_limits(tmp_path):
 
 # ---- sends ---------------------------------------------------------------------------------------
 
-def test_a_send_whose_template_runs_away_fails_that_subscriber(tmp_path):
-    root = new_workspace(tmp_path)
-    backend = open_workspace(root)
-    try:
-        backend.api_update([obj("Email", ID="1", HTMLBody=(
-            '%%[ IF AttributeValue("Tier") == "Gold" THEN FOR @i = 1 TO 2147483647 DO NEXT ENDIF ]%%'
-            'Hi %%FirstName%%'))])
-        r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="WelcomeSend")])
-        job = r.results[0].task["ID"]
-        (task,) = wait_for_tasks(backend, TaskID=job)
-        assert task["Status"] == "Complete"
-    finally:
-        backend.close()
+def test_a_send_whose_template_runs_away_fails_that_subscriber(backend, root):
+    backend.api_update([obj("Email", ID="1", HTMLBody=(
+        '%%[ IF AttributeValue("Tier") == "Gold" THEN FOR @i = 1 TO 2147483647 DO NEXT ENDIF ]%%'
+        'Hi %%FirstName%%'))])
+    r = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="WelcomeSend")])
+    job = r.results[0].task["ID"]
+    (task,) = wait_for_tasks(backend, TaskID=job)
+    assert task["Status"] == "Complete"
     with sqlite3.connect(os.path.join(root, ".ampy", "store.sqlite")) as db:
         (detail,) = db.execute("SELECT detail FROM ampy_task WHERE id=?", (int(job),)).fetchone()
     assert detail.startswith("1 sent, 2 errored (first error: ")

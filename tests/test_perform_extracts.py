@@ -14,8 +14,6 @@ from perform_support import served
 
 from ampy.cloud.filetriggers import pattern_regex, taken_files
 
-pytest_plugins = ("perform_support",)  # the root and backend fixtures
-
 
 def param(name, value):
     return obj("ExtractParameter", Name=name, Value=value)

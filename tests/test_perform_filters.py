@@ -6,8 +6,6 @@ import pytest
 from cloud_support import obj, retrieve, simple, wait_for_tasks
 from perform_support import served
 
-pytest_plugins = ("perform_support",)  # the root and backend fixtures
-
 
 def _setup(b, store):
     r = b.api_create([

@@ -12,8 +12,6 @@ from perform_support import served
 
 import ampy
 
-pytest_plugins = ("perform_support",)  # the root and backend fixtures
-
 
 def _sms(backend, message, key="sms", **props):
     props.setdefault("SendDefinitionList", [obj("SendDefinitionList", CustomObjectID="TextSubscribers")])

@@ -13,8 +13,6 @@ from perform_support import served
 from ampy.backends.base import BackendError
 from ampy.runtime.dates import system_now
 
-pytest_plugins = ("perform_support",)  # the root and backend fixtures
-
 
 def _create(backend, *objects):
     r = backend.api_create(list(objects))
