@@ -226,3 +226,13 @@ def test_worker_process_renders_attach_roll_back_and_record_alike(ws):
     assert attachments(msgs["ann@example.com"]) == [("report.csv", "text/csv", "a,b\r\n")]
     assert _log(backend) == [("K1", "w")]
     assert impressions.for_send(backend.store, int(job)) == [("K1", "Main")]
+
+
+def test_gtl_escapes_html_only_in_the_html_body(ws):
+    root, backend = ws
+    _, task = send(backend, '%%[ SET @t = "Tom & Jerry" ]%%<p>{{@t}}</p>',
+                   text='%%[ SET @t = "Tom & Jerry" ]%%Text: {{@t}}')
+    assert task["Status"] == "Complete"
+    msg = outbox(root)["ann@example.com"]
+    assert msg.get_body(("html",)).get_content() == "<p>Tom &amp; Jerry</p>\n"
+    assert msg.get_body(("plain",)).get_content() == "Text: Tom & Jerry\n"

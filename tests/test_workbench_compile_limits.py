@@ -50,3 +50,17 @@ def test_the_preview_compiles_under_the_workspace_nesting_limit(tmp_path):
         backend.close()
     assert "html" not in rendered.outputs
     assert "nesting_depth" in str(rendered.errors["html"])
+
+
+def test_the_preview_escapes_gtl_only_in_the_html_part(tmp_path):
+    root = _workspace(tmp_path, "wall_time = 30")
+    settings = load_settings(str(root / "ampy.toml"))
+    parts = {"subject": Part("{{Name}}", "<email>:Subject"), "html": Part("<b>{{Name}}</b>", "<email>:HTML"),
+             "text": Part("Hi {{Name}}", "<email>:Text")}
+    item = Item(id="email:x", kind="email", title="x", parts=parts, email_id="1")
+    backend = open_backend("local", workspace=str(root))
+    try:
+        rendered = render_item(item, {"Name": "A & B <c>"}, backend, settings)
+    finally:
+        backend.close()
+    assert rendered.outputs == {"subject": "A & B <c>", "html": "<b>A &amp; B &lt;c&gt;</b>", "text": "Hi A & B <c>"}

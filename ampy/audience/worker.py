@@ -92,6 +92,7 @@ class _Renderer:
                 for part, tpl in parts.items():
                     setattr(result, part, tpl.render(attributes=attrs, backend=backend, context=spec.context,
                                                      request=spec.request, limits=spec.limits,
+                                                     content_type="html" if part == "html" else "text",
                                                      **options))
             except AmpscriptError as e:
                 result.subject = result.html = result.text = None

@@ -561,7 +561,9 @@ def render_recipient(store, backend, parts: dict, attrs: dict, job: SendJob, con
     try:
         with store.transaction() if job.may_write else contextlib.nullcontext():
             try:
-                rendered = {part: tpl.render(attributes=attrs, backend=backend, context=context, send=job, **extra)
+                # GTL escapes HTML only in the HTML body: subjects, text parts and messages are text
+                rendered = {part: tpl.render(attributes=attrs, backend=backend, context=context, send=job,
+                                             content_type="html" if part == "HTMLBody" else "text", **extra)
                             for part, tpl in parts.items()}
             except AmpscriptError as e:
                 failure = (_error_text(e), getattr(e, "skip_subscriber", True) is not False)

@@ -320,7 +320,7 @@ def render_item(item: Item, attributes: dict[str, object], backend, settings=Non
             tpl = compile_template(source.source, name=source.name,
                                    limits=settings.limits if settings is not None else None)
             result.outputs[part] = tpl.render(attributes=attrs, backend=backend, context="email",
-                                              settings=settings)
+                                              settings=settings, content_type="html" if part == "html" else "text")
         except AmpscriptError as e:
             result.errors[part] = e
         except BackendError as e:
