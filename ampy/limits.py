@@ -88,7 +88,8 @@ def parse_limit(name: str, value: object, *, text: bool = True) -> int | float:
 def limits_from_table(table: dict, base: Limits | None = None) -> Limits:
     """``base`` (default: the defaults) with the values of a ``[limits]``-like mapping; ValueError
     names the bad key."""
-    return (base or DEFAULT_LIMITS).with_overrides(**{str(k): parse_limit(str(k), v, text=False) for k, v in table.items()})
+    changes = {str(k): parse_limit(str(k), v, text=False) for k, v in table.items()}
+    return (base or DEFAULT_LIMITS).with_overrides(**changes)
 
 
 DEFAULT_LIMITS = Limits()

@@ -223,7 +223,8 @@ def test_replace_keeps_letters_whose_lower_case_changes_length():
 
 def test_concat_onto_a_variable_in_a_loop_builds_the_exact_text():
     src = ("%%[ SET @s = '' SET @other = ''\nFOR @i = 1 TO 20000 DO\n  SET @s = Concat(@s, @i, ',')\n"
-           "  IF @i == 3 THEN SET @other = @s ENDIF\nNEXT ]%%%%=Length(@s)=%% %%=v(@other)=%% %%=Substring(@s, 1, 8)=%%")
+           "  IF @i == 3 THEN SET @other = @s ENDIF\nNEXT ]%%"
+           "%%=Length(@s)=%% %%=v(@other)=%% %%=Substring(@s, 1, 8)=%%")
     expected_length = sum(len(str(i)) + 1 for i in range(1, 20001))
     assert ampy.render(src) == f"{expected_length} 1,2,3, 1,2,3,4,"
     # A number variable becomes its text; another argument may read the variable first.
