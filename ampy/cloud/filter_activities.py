@@ -97,16 +97,23 @@ def filtered_rows(cloud, definition: ApiObject):
         if info is None:
             raise TaskFailed(f"FilterDefinition '{label}': its data extension '{ref}' does not exist.")
         columns, rows = list(info.columns), cloud.store.lookup(info.name, ())
+    kept = kept_rows(columns, rows, definition.get("DataFilter"), f"FilterDefinition '{label}'",
+                     "is not a field of its data source")
+    return info, columns, kept
+
+
+def kept_rows(columns: list[str], rows: list[dict], filt: object, label: str, not_a_column: str) -> list[dict]:
+    """The rows a DataFilter keeps, its properties matched to ``columns`` ignoring case; a property
+    that is no column fails the task with ``"<label>: '<prop>' <not_a_column>."``."""
     lowered = {c.lower(): c for c in columns}
-    filt = definition.get("DataFilter")
     for prop in filter_properties(filt):
         if prop.lower() not in lowered:
-            raise TaskFailed(f"FilterDefinition '{label}': '{prop}' is not a field of its data source.")
+            raise TaskFailed(f"{label}: '{prop}' {not_a_column}.")
     try:
         keep = compile_filter(filt, lambda row, p: row.get(lowered.get(p.lower(), p)))
     except ObjectError as e:
-        raise TaskFailed(f"FilterDefinition '{label}': {e.message}") from None
-    return info, columns, [r for r in rows if keep(r)]
+        raise TaskFailed(f"{label}: {e.message}") from None
+    return [r for r in rows if keep(r)]
 
 
 def run_filter_activity(cloud, activity: ApiObject, task_id: int) -> None:

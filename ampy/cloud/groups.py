@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
-from .filter_activities import list_rows, subscriber_rows
+from .filter_activities import kept_rows, list_rows, subscriber_rows
 from .objects import ObjectError, as_list, text
-from .retrieve import compile_filter, filter_properties
 from .tasks import TaskFailed
 
 
@@ -35,17 +34,10 @@ def _candidates(cloud, definition: ApiObject) -> tuple[list[str], list[dict]]:
 def members(cloud, definition: ApiObject) -> list[str]:
     """SubscriberKeys of the subscribers the definition selects, in the account's order."""
     columns, rows = _candidates(cloud, definition)
-    lowered = {c.lower(): c for c in columns}
-    filt = definition.get("DataFilter")
     label = text(definition.get("Name")) or text(definition.get("CustomerKey"))
-    for prop in filter_properties(filt):
-        if prop.lower() not in lowered:
-            raise TaskFailed(f"GroupDefinition '{label}': '{prop}' is not a subscriber property or attribute.")
-    try:
-        keep = compile_filter(filt, lambda row, p: row.get(lowered.get(p.lower(), p)))
-    except ObjectError as e:
-        raise TaskFailed(f"GroupDefinition '{label}': {e.message}") from None
-    return [r["SubscriberKey"] for r in rows if keep(r)]
+    kept = kept_rows(columns, rows, definition.get("DataFilter"), f"GroupDefinition '{label}'",
+                     "is not a subscriber property or attribute")
+    return [r["SubscriberKey"] for r in kept]
 
 
 def _group_list(cloud, definition: ApiObject) -> tuple[ApiObject, bool]:
