@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from generated_file import write_or_check
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INDEX_PATH = os.path.join(ROOT, "ampy", "functions", "_index.py")
 
@@ -34,22 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report whether the index is up to date")
     args = parser.parse_args(argv)
     sys.path.insert(0, ROOT)  # the repository's ampy, also when it is not installed
-    text = index_source()
-    try:
-        with open(INDEX_PATH, encoding="utf-8", newline="") as f:
-            current = f.read()
-    except FileNotFoundError:
-        current = None
-    if args.check:
-        if current != text:
-            print("ampy/functions/_index.py is out of date: run python scripts/gen_function_index.py")
-            return 1
-        return 0
-    if current != text:
-        with open(INDEX_PATH, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-    return 0
-
+    return write_or_check(INDEX_PATH, index_source(), check=args.check,
+                          regenerate="python scripts/gen_function_index.py")
 
 if __name__ == "__main__":
     sys.exit(main())
