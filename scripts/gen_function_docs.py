@@ -27,5 +27,6 @@ def main(argv: list[str] | None = None) -> int:
     return write_or_check(args.path, reference_markdown(), check=args.check,
                           regenerate="python scripts/gen_function_docs.py")
 
+
 if __name__ == "__main__":
     sys.exit(main())

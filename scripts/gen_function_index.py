@@ -39,5 +39,6 @@ def main(argv: list[str] | None = None) -> int:
     return write_or_check(INDEX_PATH, index_source(), check=args.check,
                           regenerate="python scripts/gen_function_index.py")
 
+
 if __name__ == "__main__":
     sys.exit(main())
