@@ -40,6 +40,14 @@ def decode_text(raw: bytes, what: str, *, fallback: str | None = None) -> str:
         raise NotText(f"{what} is not UTF-8 text (invalid byte 0x{raw[e.start]:02x} at byte {e.start})") from None
 
 
+def read_text_file(path: str, what: str, *, fallback: str | None = None) -> str:
+    """The file at ``path`` read by ``decode_text``; raises OSError when it cannot be read and
+    NotText when it is not text, for the caller to word as its own error."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    return decode_text(raw, what, fallback=fallback)
+
+
 def _no_nul(text: str, what: str) -> str:
     if "\0" in text:
         raise NotText(f"{what} contains a NUL character (character {text.index(chr(0))})")

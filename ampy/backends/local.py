@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from ..api.model import ApiObject
 from ..cloud.store import BUSY_TIMEOUT, DataStore
-from ..textfiles import NotText, decode_text
+from ..textfiles import NotText, read_text_file
 from .base import ApiResponse, Backend, BackendError, Pairs, Row
 
 _CONTENT_EXTENSIONS = (".amp", ".ampscript", ".html", ".htm", ".txt")
@@ -85,13 +85,11 @@ class ContentFolder:
         return None if path is None else self._read(path)
 
     def _read(self, path: str) -> str:
+        what = f"Content block {os.path.basename(path)}"
         try:
-            with open(path, "rb") as f:
-                raw = f.read()
+            return read_text_file(path, what)
         except OSError as e:
-            raise BackendError(f"Content block {os.path.basename(path)} cannot be read: {e.strerror}") from None
-        try:
-            return decode_text(raw, f"Content block {os.path.basename(path)}")
+            raise BackendError(f"{what} cannot be read: {e.strerror}") from None
         except NotText as e:
             raise BackendError(str(e)) from None
 

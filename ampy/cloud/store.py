@@ -28,7 +28,7 @@ from contextlib import contextmanager
 
 from ..backends.base import BackendError
 from ..runtime.values import to_db_text
-from ..textfiles import NotText, decode_text
+from ..textfiles import NotText, read_text_file
 from .fields import (
     canonical_field_type,
     field_type,
@@ -768,12 +768,9 @@ def _where_params(values: Sequence[object], case_sensitive: bool) -> list:
 def read_csv(path: str) -> tuple[list[str], list[list[str | None]]]:
     """Header and rows of a CSV data extension; a malformed file is a clear BackendError."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        text = read_text_file(path, os.path.basename(path), fallback="cp1252")  # cp1252: what Excel saves
     except OSError as e:
         raise BackendError(f"Cannot read {path}: {e.strerror}") from None
-    try:
-        text = decode_text(raw, os.path.basename(path), fallback="cp1252")  # cp1252: what Excel saves
     except NotText as e:
         raise BackendError(str(e)) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

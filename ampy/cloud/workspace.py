@@ -32,7 +32,7 @@ import os
 
 from ..api.model import ApiObject
 from ..backends.base import BackendError
-from ..textfiles import NotText, decode_text
+from ..textfiles import NotText, read_text_file
 from . import types
 from .objects import ObjectError, merge, normalise
 
@@ -113,8 +113,7 @@ def _value(value: object, root: str, nested_type: str | None) -> object:
         if not path.startswith(os.path.realpath(root) + os.sep):
             raise ObjectError(f"{value['$file']} is outside the workspace")
         try:
-            with open(path, "rb") as f:
-                return decode_text(f.read(), str(value["$file"]))
+            return read_text_file(path, str(value["$file"]))
         except OSError as e:
             raise ObjectError(f"cannot read {value['$file']}: {e.strerror}") from None
         except NotText as e:

@@ -169,22 +169,21 @@ def open_backend_or_fail(kind: str, **options):
 def read_source(path: str) -> str:
     """The template text of a file or ``-`` (stdin): the same bytes are read the same way from
     both, and bytes that are not text are refused with their offset, never replaced."""
-    from ..textfiles import NotText, decode_text
+    from ..textfiles import NotText, decode_text, read_text_file
 
     try:
         if path == "-":
             stdin = getattr(sys.stdin, "buffer", None)
             raw = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+            text = decode_text(raw, "<stdin>")
         else:
-            with open(path, "rb") as f:
-                raw = f.read()
+            text = read_text_file(path, path)
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    try:
-        # Newlines as text mode reads them (a template's \r\n became \n before), for both sources.
-        return decode_text(raw, "<stdin>" if path == "-" else path).replace("\r\n", "\n").replace("\r", "\n")
     except NotText as e:
         raise UsageError(str(e)) from None
+    # Newlines as text mode reads them (a template's \r\n became \n before), for both sources.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def write_output(text: str) -> None:
