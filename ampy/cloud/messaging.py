@@ -34,9 +34,9 @@ from ..runtime.dates import system_now
 from .objects import as_list, now_text, text, truthy
 from .sends import (
     SendJob,
+    SendProgress,
     _check_flags,
     _entry_members,
-    _finish_send,
     _subscribers_by_key,
     may_write,
     render_recipient,
@@ -217,19 +217,14 @@ def run_message_send(cloud, definition: ApiObject, task_id: int) -> None:
     stored = cloud.objects.insert(send, api_id=task_id)
     rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
     outbox = MessageOutbox(cloud, channel, task_id)
-    sent, errored, events, first_error = 0, 0, [], ""
+    progress = SendProgress(cloud, task_id, rowid, stored)
     renders = _renders(cloud, definition, channel, parts, found.targets, job, name, sender)
     try:
         for i, (t, (rendered, error)) in enumerate(zip(found.targets, renders)):
             if i % 50 == 0:
                 _check_flags(cloud, task_id, rowid)
             if error is not None:
-                message, skip_subscriber = error
-                errored += 1
-                if not skip_subscriber:
-                    _finish_send(cloud, rowid, stored, "Error", sent, errored, events)
-                    raise TaskFailed(f"RaiseError stopped the send at {t.subscriber_key}: {message}") from None
-                first_error = first_error or f"{t.subscriber_key}: {message}"
+                progress.failed(t.subscriber_key, error)
                 continue
             if channel is SMS:
                 headers = [("To", t.address), ("From", sender)]
@@ -237,28 +232,13 @@ def run_message_send(cloud, definition: ApiObject, task_id: int) -> None:
                 headers = [("To", t.address), ("App-ID", sender), ("Title", rendered.get("Title", ""))]
             headers += [("Subscriber-Key", t.subscriber_key), ("Job-ID", str(task_id))]
             outbox.deliver(message_text(headers, rendered["Message"]))
-            sent += 1
-            events.append(
-                ApiObject(
-                    "SentEvent",
-                    {
-                        "SendID": str(task_id),
-                        "SubscriberKey": t.subscriber_key,
-                        "EventDate": now_text(),
-                        "EventType": "Sent",
-                    },
-                )
-            )
+            progress.delivered(t.subscriber_key)
     except TaskCanceled:
-        _finish_send(cloud, rowid, stored, "Canceled", sent, errored, events)
+        progress.finish("Canceled")
         raise
     finally:
         renders.close()
-    _finish_send(cloud, rowid, stored, "Complete", sent, errored, events)
-    detail = f"{sent} sent, {errored} errored"
-    if first_error:
-        detail += f" (first error: {first_error})"
-    cloud.tasks.set_detail(task_id, detail)
+    progress.complete()
 
 
 def _renders(cloud, definition: ApiObject, channel: Channel, parts: dict, found: list, job: SendJob, name: str,

@@ -433,7 +433,7 @@ def send_email(
     rowid = cloud.objects.find(ApiObject("Send", {"ObjectID": text(stored.get("ObjectID"))}))[0]
     delivery = Delivery(cloud, task_id)
     links = LinkTracker(cloud, task_id)  # HTML links go out click-tracked through ampy serve
-    sent, errored, events, first_error, impressions = 0, 0, [], "", []
+    progress, impressions = SendProgress(cloud, task_id, rowid, stored), []
     total = len(aud.recipients)
     workers = _workers(cloud, total)
     renders = _renders(cloud, parts, aud, job, name, task_id, subject=subject, email=email, workers=workers)
@@ -444,35 +444,18 @@ def send_email(
             if i % _CHECK_EVERY == 0:
                 _check_flags(cloud, task_id, rowid)
                 if i and total >= _PROGRESS_FROM:  # AsyncActivityStatus shows how far a long send is
-                    cloud.tasks.set_detail(task_id, f"{i} of {total} rendered, {sent} sent, {errored} errored")
+                    cloud.tasks.set_detail(task_id, f"{i} of {total} rendered, {progress.sent} sent, "
+                                                    f"{progress.errored} errored")
             if error is not None:
-                message, skip_subscriber = error
-                errored += 1
-                if not skip_subscriber:
-                    # RaiseError without skipSubscriber stops the whole job; what was sent stays sent.
-                    _finish_send(cloud, rowid, stored, "Error", sent, errored, events)
-                    raise TaskFailed(f"RaiseError stopped the send at {r.subscriber_key}: {message}") from None
-                first_error = first_error or f"{r.subscriber_key}: {message}"
-                continue
-            if delivery.deliver(built):
-                sent += 1
+                progress.failed(r.subscriber_key, error)
+            elif delivery.deliver(built):
+                progress.delivered(r.subscriber_key)
                 if rendered.get("ImpressionRegions"):
                     impressions.append((r.subscriber_key, rendered["ImpressionRegions"]))
-                events.append(
-                    ApiObject(
-                        "SentEvent",
-                        {
-                            "SendID": str(task_id),
-                            "SubscriberKey": r.subscriber_key,
-                            "EventDate": now_text(),
-                            "EventType": "Sent",
-                        },
-                    )
-                )
             else:
-                errored += 1
+                progress.errored += 1
     except TaskCanceled:
-        _finish_send(cloud, rowid, stored, "Canceled", sent, errored, events)
+        progress.finish("Canceled")
         raise
     finally:
         outgoing.close()
@@ -483,11 +466,7 @@ def send_email(
         from . import impressions as impression_table
 
         impression_table.record(cloud.store, task_id, impressions)
-    _finish_send(cloud, rowid, stored, "Complete", sent, errored, events)
-    detail = f"{sent} sent, {errored} errored"
-    if first_error:
-        detail += f" (first error: {first_error})"
-    cloud.tasks.set_detail(task_id, detail)
+    progress.complete()
 
 
 def _send_attributes(r: Recipient, task_id: int, job: SendJob, name: str) -> dict:
@@ -598,19 +577,59 @@ def _check_flags(cloud, task_id: int, rowid: int) -> None:
         time.sleep(0.05)
 
 
-def _finish_send(
-    cloud, rowid: int, send: ApiObject, status: str, sent: int, errored: int, events: list
-) -> None:
-    with cloud.store.transaction():
-        cloud.objects.insert_many(events)
-        current = cloud.objects.find(ApiObject("Send", {"ObjectID": text(send.get("ObjectID"))}))
-        send = current[1] if current else send
-        if text(send.get("Status")) != "Canceled":
-            send.set("Status", status)
-        for prop, value in (("NumberSent", sent), ("NumberDelivered", sent), ("NumberErrored", errored)):
-            send.set(prop, str(value))
-        send.set("SentDate", now_text())
-        cloud.objects.replace(rowid, send)
+class SendProgress:
+    """What a running send (email, SMS or push) has done so far: its counts, the SentEvents it has
+    not stored yet and the first recipient error; written to its Send row when it ends."""
+
+    def __init__(self, cloud, task_id: int, rowid: int, send: ApiObject):
+        self.cloud, self.task_id, self.rowid, self.send = cloud, task_id, rowid, send
+        self.sent, self.errored, self.events, self.first_error = 0, 0, [], ""
+
+    def failed(self, subscriber_key: str, error: tuple[str, bool]) -> None:
+        """A recipient whose render failed: ``error`` is (message, skip_subscriber)."""
+        message, skip_subscriber = error
+        self.errored += 1
+        if not skip_subscriber:
+            # RaiseError without skipSubscriber stops the whole job; what was sent stays sent.
+            self.finish("Error")
+            raise TaskFailed(f"RaiseError stopped the send at {subscriber_key}: {message}") from None
+        self.first_error = self.first_error or f"{subscriber_key}: {message}"
+
+    def delivered(self, subscriber_key: str) -> None:
+        self.sent += 1
+        self.events.append(
+            ApiObject(
+                "SentEvent",
+                {
+                    "SendID": str(self.task_id),
+                    "SubscriberKey": subscriber_key,
+                    "EventDate": now_text(),
+                    "EventType": "Sent",
+                },
+            )
+        )
+
+    def finish(self, status: str) -> None:
+        """The events and counts stored, the Send row given ``status`` (unless it was canceled)."""
+        with self.cloud.store.transaction():
+            self.cloud.objects.insert_many(self.events)
+            current = self.cloud.objects.find(ApiObject("Send", {"ObjectID": text(self.send.get("ObjectID"))}))
+            send = current[1] if current else self.send
+            if text(send.get("Status")) != "Canceled":
+                send.set("Status", status)
+            for prop, value in (("NumberSent", self.sent), ("NumberDelivered", self.sent),
+                                ("NumberErrored", self.errored)):
+                send.set(prop, str(value))
+            send.set("SentDate", now_text())
+            self.cloud.objects.replace(self.rowid, send)
+
+    def complete(self) -> None:
+        """Finished as Complete; the task's detail says what was sent and the first error."""
+        self.finish("Complete")
+        detail = f"{self.sent} sent, {self.errored} errored"
+        if self.first_error:
+            detail += f" (first error: {self.first_error})"
+        self.cloud.tasks.set_detail(self.task_id, detail)
 
 
 def _message(rendered: dict, from_name: str, from_address: str, to: str) -> EmailMessage:
