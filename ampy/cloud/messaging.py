@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ..api.model import ApiObject
 from ..backends.base import BackendError
 from ..runtime.dates import system_now
-from .objects import as_list, now_text, text, truthy
+from .objects import now_text, text
 from .sends import (
     SendJob,
     SendProgress,
@@ -40,6 +40,7 @@ from .sends import (
     _subscribers_by_key,
     may_write,
     render_recipient,
+    send_lists,
 )
 from .tasks import TaskCanceled, TaskFailed
 
@@ -92,15 +93,8 @@ def _address_column(attributes: dict, wanted: str, defaults: tuple[str, ...]) ->
 def targets(cloud, definition: ApiObject) -> Targets:
     """Who a start sends to (address per recipient), with the counts of who was left out."""
     channel = channel_of(definition)
-    entries = [e for e in as_list(definition.get("SendDefinitionList")) if isinstance(e, ApiObject)]
     subscribers = _subscribers_by_key(cloud)
-    sources, exclusions = [], []
-    for entry in entries:
-        kind = (text(entry.get("SendDefinitionListType")) or "SourceList").lower()
-        if kind in ("exclusionlist", "domainexclusion", "optoutlist"):
-            exclusions.append(entry)
-        elif not truthy(entry.get("IsTestObject")):  # test lists are for email test sends only
-            sources.append(entry)
+    sources, exclusions = send_lists(definition)  # test lists are for email test sends only
     if not sources:
         raise TaskFailed(f"The {definition.type} has no SendDefinitionList to send to.")
     excluded = {r.subscriber_key.lower() for e in exclusions for r in _entry_members(cloud, e, subscribers)}

@@ -161,16 +161,24 @@ def _describe(ref: ApiObject) -> str:
     return "(no ID)"
 
 
-def audience(cloud, definition: ApiObject, *, test: bool = False) -> Audience:
-    entries = [e for e in as_list(definition.get("SendDefinitionList")) if isinstance(e, ApiObject)]
-    subscribers = _subscribers_by_key(cloud)
+def send_lists(definition: ApiObject, *, test: bool = False) -> tuple[list[ApiObject], list[ApiObject]]:
+    """(source lists, exclusion lists) of a send definition's SendDefinitionList; test lists are the
+    sources of a test send only, and only they are."""
     sources, exclusions = [], []
-    for entry in entries:
+    for entry in as_list(definition.get("SendDefinitionList")):
+        if not isinstance(entry, ApiObject):
+            continue
         kind = (text(entry.get("SendDefinitionListType")) or "SourceList").lower()
         if kind in ("exclusionlist", "domainexclusion", "optoutlist"):
             exclusions.append(entry)
         elif truthy(entry.get("IsTestObject")) == test:
             sources.append(entry)
+    return sources, exclusions
+
+
+def audience(cloud, definition: ApiObject, *, test: bool = False) -> Audience:
+    subscribers = _subscribers_by_key(cloud)
+    sources, exclusions = send_lists(definition, test=test)
     if test and not sources:
         address = text(definition.get("TestEmailAddr"))
         if not address:
