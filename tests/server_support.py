@@ -141,3 +141,19 @@ def running_server(backend, auth: ServerAuth | None = None, **options):
     with RunningServer(app, "127.0.0.1", 0, threads=4) as server:
         server.app = app
         yield server
+
+
+@contextlib.contextmanager
+def served_workspace(root, *, threads: int = 4, **options):
+    """``ampy serve`` of the workspace at ``root`` (build_app options) on 127.0.0.1 and a free port.
+    On exit the app closes while the server still runs (its live-reload streams end), then the
+    server stops and the account closes."""
+    app = build_app(str(root), **options)
+    try:
+        with RunningServer(app, "127.0.0.1", 0, threads=threads) as server:
+            try:
+                yield server
+            finally:
+                app.close()
+    finally:
+        app.backend.close()

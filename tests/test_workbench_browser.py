@@ -19,9 +19,9 @@ from selenium.common.exceptions import NoSuchFrameException, StaleElementReferen
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from server_support import served_workspace
 
 from ampy.cloud.workspace import create_workspace
-from ampy.server.app import RunningServer, build_app
 
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 WAIT = 30  # seconds a condition may take before the test gives up (a hang guard, not a speed check)
@@ -90,11 +90,8 @@ def workspace(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(workspace):
-    app = build_app(str(workspace), live_reload=True)
-    with RunningServer(app, "127.0.0.1", 0, threads=6) as running:
+    with served_workspace(workspace, threads=6, live_reload=True) as running:
         yield running
-        app.close()
-    app.backend.close()
 
 
 def _wait(browser, condition, message):

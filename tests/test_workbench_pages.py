@@ -12,11 +12,12 @@ import threading
 
 import pytest
 import requests
+from server_support import served_workspace
 
 from ampy.cloud.workspace import create_workspace
 from ampy.commands.serve import is_loopback, startup_message
 from ampy.errors import AmpscriptRuntimeError
-from ampy.server.app import RunningServer, build_app
+from ampy.server.app import build_app
 from ampy.server.wsgi import ServerApp
 from ampy.workbench.app import WorkbenchApp
 from ampy.workbench.common import (
@@ -70,11 +71,8 @@ def workspace(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(workspace):
-    app = build_app(str(workspace), max_body=MAX_BODY)
-    with RunningServer(app, "127.0.0.1", 0, threads=4) as running:
+    with served_workspace(workspace, max_body=MAX_BODY) as running:
         yield running
-    app.close()
-    app.backend.close()
 
 
 def _subscriber(server, key):
@@ -395,14 +393,9 @@ def test_serve_prints_the_urls_and_serves_the_sample_page(tmp_path):
 def test_live_reload_adds_its_script_before_the_end_of_body(workspace):
     from ampy.workbench.live import reload_snippet
 
-    app = build_app(str(workspace), live_reload=True)
-    try:
-        with RunningServer(app, "127.0.0.1", 0, threads=2) as running:
-            page = requests.get(running.url + "/subscribe", timeout=30).text
-            bare = requests.get(running.url + "/plain", timeout=30).text
-    finally:
-        app.close()
-        app.backend.close()
+    with served_workspace(workspace, threads=2, live_reload=True) as running:
+        page = requests.get(running.url + "/subscribe", timeout=30).text
+        bare = requests.get(running.url + "/plain", timeout=30).text
     assert page.endswith(f"</form>\n{reload_snippet()}</body>\n</html>\n")
     assert bare == "<p>HTML PAGES RENDER TOO</p>" + reload_snippet()   # no </body>: appended
 

@@ -18,10 +18,10 @@ import time
 
 import pytest
 import requests
+from server_support import served_workspace
 from smtp_support import smtp_server
 
 from ampy.cloud.workspace import create_workspace
-from ampy.server.app import RunningServer, build_app
 from ampy.workbench import live
 from ampy.workbench.textversion import html_to_text
 
@@ -70,11 +70,8 @@ def workspace(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(workspace):
-    app = build_app(str(workspace), live_reload=True)
-    with RunningServer(app, "127.0.0.1", 0, threads=6) as running:
+    with served_workspace(workspace, threads=6, live_reload=True) as running:
         yield running
-        app.close()
-    app.backend.close()
 
 
 def _get(server, path, **kw):
@@ -265,16 +262,11 @@ def test_send_test_goes_to_the_configured_smtp_server(tmp_path):
         (root / "content" / "promo.html").write_text(PROMO, encoding="utf-8")
         with open(root / "ampy.toml", "a", encoding="utf-8") as f:
             f.write(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n')
-        app = build_app(str(root))
-        try:
-            with RunningServer(app, "127.0.0.1", 0, threads=2) as running:
-                page = _get(running, "/", params={"item": "send:WelcomeSend", "de": "Subscribers", "row": "3"}).text
-                r = requests.post(running.url + "/_ampy/send", timeout=30, data={
-                    "csrf": _csrf(page), "item": "send:WelcomeSend", "de": "Subscribers", "row": "3",
-                    "to": "qa@example.com"})
-        finally:
-            app.close()
-            app.backend.close()
+        with served_workspace(root, threads=2) as running:
+            page = _get(running, "/", params={"item": "send:WelcomeSend", "de": "Subscribers", "row": "3"}).text
+            r = requests.post(running.url + "/_ampy/send", timeout=30, data={
+                "csrf": _csrf(page), "item": "send:WelcomeSend", "de": "Subscribers", "row": "3",
+                "to": "qa@example.com"})
     sent = html.unescape(re.sub(r"<[^>]+>", "", _by_id(r.text, "ampy-sent")))
     assert re.fullmatch(rf"Welcome send for S003 \(Subscribers\) to qa@example.com: task \d+, Complete\. "
                         rf"Delivered to SMTP 127\.0\.0\.1:{port}\.", sent)
