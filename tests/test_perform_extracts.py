@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 from cloud_support import new_workspace, obj, open_workspace, prop, wait_for_tasks
-from perform_support import served
+from perform_support import served, start, task_detail
 
 from ampy.cloud.filetriggers import pattern_regex, taken_files
 
@@ -48,11 +48,8 @@ def _setup(b, store):
 
 
 def _start(backend, type_name, key):
-    r = backend.api_perform("start", [obj(type_name, CustomerKey=key)])
-    result = r.results[0]
-    assert (result.status_code, result.status_message) == ("OK", f"{type_name} performed"), result.status_message
-    (status,) = wait_for_tasks(backend, TaskID=result.task["ID"])
-    return status, backend.cloud.tasks.get(int(result.task["ID"]))["detail"]
+    result, status = start(backend, type_name, key)
+    return status, task_detail(backend, result)
 
 
 def _read(root, *parts):
@@ -290,15 +287,10 @@ def test_an_extract_then_a_transfer_over_the_soap_server(root):
     with served(root) as (soap, account):
         _setup(soap, account.store)
         for type_name, key in (("DataExtractActivity", "all-visits"), ("FileTransferActivity", "to-export")):
-            r = soap.api_perform("start", [obj(type_name, CustomerKey=key)])
-            assert (r.overall_status, r.results[0].status_message) == ("OK", f"{type_name} performed")
-            (status,) = wait_for_tasks(soap, polls=400, TaskID=r.results[0].task["ID"])
-            assert status["Status"] == "Complete"
+            assert start(soap, type_name, key, polls=400)[1]["Status"] == "Complete"
         assert _read(root, "ftp", "Export", "visits.csv").startswith(b"Id,Who,Note,SeenAt\r\n1,Ada,")
         _drop(root, "orders_9.csv", "OrderID,SubscriberKey,Amount,OrderDate\n9,S001,1,3/1/2026\n")
-        r = soap.api_perform("start", [obj("FileTrigger", CustomerKey="orders-drop")])
-        (status,) = wait_for_tasks(soap, polls=400, TaskID=r.results[0].task["ID"])
-        assert status["Status"] == "Complete"
+        assert start(soap, "FileTrigger", "orders-drop", polls=400)[1]["Status"] == "Complete"
         assert [row["OrderID"] for row in soap.lookup("Orders", [])] == ["9"]
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from cloud_support import obj, retrieve, simple, wait_for_tasks
-from perform_support import served
+from cloud_support import obj, retrieve, simple
+from perform_support import served, start, task_detail
 
 
 def _setup(b, store):
@@ -33,11 +33,8 @@ def _setup(b, store):
 
 
 def _start(backend, type_name, key):
-    r = backend.api_perform("start", [obj(type_name, CustomerKey=key)])
-    result = r.results[0]
-    assert (result.status_code, result.status_message) == ("OK", f"{type_name} performed"), result.status_message
-    (status,) = wait_for_tasks(backend, TaskID=result.task["ID"])
-    return status, backend.cloud.tasks.get(int(result.task["ID"]))["detail"]
+    result, status = start(backend, type_name, key)
+    return status, task_detail(backend, result)
 
 
 def _rows(backend, de):
@@ -173,10 +170,7 @@ def test_filter_and_group_over_the_soap_server(root):
     with served(root) as (soap, account):
         _setup(soap, account.store)
         for type_name, key in (("FilterActivity", "gold-fa"), ("GroupDefinition", "named-people")):
-            r = soap.api_perform("start", [obj(type_name, CustomerKey=key)])
-            assert (r.overall_status, r.results[0].status_message) == ("OK", f"{type_name} performed")
-            (status,) = wait_for_tasks(soap, polls=400, TaskID=r.results[0].task["ID"])
-            assert status["Status"] == "Complete"
+            assert start(soap, type_name, key, polls=400)[1]["Status"] == "Complete"
         assert [r["SubscriberKey"] for r in soap.lookup("GoldOrLondon", [])] == ["S001", "S004"]
         groups = retrieve(soap, "List", ["ListName"], simple("ListClassification", "equals", "Group"))
         assert [g.get("ListName") for g in groups.results] == ["Named people"]

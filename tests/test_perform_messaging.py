@@ -8,7 +8,7 @@ import os
 
 import pytest
 from cloud_support import obj, open_workspace, retrieve, simple, task_statuses, wait_for_tasks
-from perform_support import served
+from perform_support import served, start
 
 import ampy
 
@@ -18,14 +18,6 @@ def _sms(backend, message, key="sms", **props):
     props.setdefault("ShortCode", "55555")
     r = backend.api_create([obj("SMSSendActivity", CustomerKey=key, Name="Spring SMS", Message=message, **props)])
     assert r.results[0].status_code == "OK", r.results[0].status_message
-
-
-def _start(backend, type_name, key):
-    r = backend.api_perform("start", [obj(type_name, CustomerKey=key)])
-    result = r.results[0]
-    assert (r.overall_status, result.status_code, result.status_message) == ("OK", "OK", f"{type_name} performed")
-    (status,) = wait_for_tasks(backend, TaskID=result.task["ID"])
-    return result, status
 
 
 def _outbox(root, channel):
@@ -54,7 +46,7 @@ def _send(backend, job_id):
 def test_sms_start_renders_each_recipient_into_the_outbox_and_records_a_send(backend, root):
     _sms(backend, "Hi %%FirstName%%, %%=v(Tier)=%% perks await. Job %%=v(jobid)=%% to %%MOBILE_NUMBER%%"
                   " from %%SHORT_CODE%%")
-    result, status = _start(backend, "SMSSendActivity", "sms")
+    result, status = start(backend, "SMSSendActivity", "sms")
     job = result.task["ID"]
     assert (status["Status"], status["ErrorMsg"], status["ObjectType"], status["Action"]) == (
         "Complete", "", "SMSSendActivity", "start")
@@ -89,7 +81,7 @@ def test_sms_exclusions_and_a_named_number_field(backend, root):
         obj("SendDefinitionList", CustomObjectID="Texts"),
         obj("SendDefinitionList", List=obj("List", ID="2"), IsTestObject="true"),  # left out: QA1 not counted
         obj("SendDefinitionList", SendDefinitionListType="ExclusionList", List=obj("List", ID="3"))])
-    result, status = _start(backend, "SMSSendActivity", "sms")
+    result, status = start(backend, "SMSSendActivity", "sms")
     assert status["Status"] == "Complete"
     assert [m.split("\n")[0] for m in _outbox(root, "sms").values()] == ["To: +100"]
     (send,) = _send(backend, result.task["ID"])
@@ -114,7 +106,7 @@ def test_push_start_renders_title_and_message_per_device_from_a_list(backend, ro
         Message="Your offer is ready, %%FirstName%% (%%_messagecontext%%)",
         SendDefinitionList=[obj("SendDefinitionList", List=obj("List", ID="7"))])])
     assert r.results[0].status_code == "OK"
-    result, status = _start(backend, "MessageSendActivity", "push")
+    result, status = start(backend, "MessageSendActivity", "push")
     job = result.task["ID"]
     assert status["Status"] == "Complete"
     assert _outbox(root, "push") == {
@@ -128,7 +120,7 @@ def test_push_start_renders_title_and_message_per_device_from_a_list(backend, ro
 
 def test_raise_error_skips_the_recipient_and_the_send_goes_on(backend, root):
     _sms(backend, '%%[ if FirstName == "Grace" then RaiseError("no texts for Grace", true) endif ]%%Hi %%FirstName%%')
-    result, status = _start(backend, "SMSSendActivity", "sms")
+    result, status = start(backend, "SMSSendActivity", "sms")
     assert (status["Status"], status["ErrorMsg"]) == ("Complete", "")
     assert [m.rsplit("\n", 1)[1] for m in _outbox(root, "sms").values()] == ["Hi Ada", "Hi Edsger"]
     (send,) = _send(backend, result.task["ID"])
@@ -139,7 +131,7 @@ def test_raise_error_skips_the_recipient_and_the_send_goes_on(backend, root):
 
 def test_raise_error_without_skip_stops_the_send(backend, root):
     _sms(backend, '%%[ if FirstName == "Grace" then RaiseError("stop everything") endif ]%%Hi %%FirstName%%')
-    result, status = _start(backend, "SMSSendActivity", "sms")
+    result, status = start(backend, "SMSSendActivity", "sms")
     assert (status["Status"], status["ErrorMsg"]) == (
         "Error", "RaiseError stopped the send at S002: RaiseError: stop everything")
     assert [m.rsplit("\n", 1)[1] for m in _outbox(root, "sms").values()] == ["Hi Ada"]
@@ -162,7 +154,7 @@ def test_raise_error_without_skip_stops_the_send(backend, root):
 def test_a_failing_send_ends_in_error_and_writes_nothing(backend, root, props, message):
     props = {"Message": "Hi", **props}
     _sms(backend, props.pop("Message"), **props)
-    result, status = _start(backend, "SMSSendActivity", "sms")
+    result, status = start(backend, "SMSSendActivity", "sms")
     assert status["Status"] == "Error" and status["ErrorMsg"].startswith(message)
     assert _outbox(root, "sms") == {}
     assert _send(backend, result.task["ID"]) == []
@@ -204,10 +196,7 @@ def test_sms_start_over_the_soap_server(root):
             "SMSSendActivity", CustomerKey="soap-sms", Name="Over SOAP", ShortCode="4242", Message="Yo %%FirstName%%",
             SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="TextSubscribers")])])
         assert (r.overall_status, r.results[0].status_message) == ("OK", "Created SMSSendActivity")
-        r = soap.api_perform("start", [obj("SMSSendActivity", CustomerKey="soap-sms")])
-        result = r.results[0]
-        assert (result.status_code, result.status_message) == ("OK", "SMSSendActivity performed")
-        (status,) = wait_for_tasks(soap, polls=400, TaskID=result.task["ID"])
+        result, status = start(soap, "SMSSendActivity", "soap-sms", polls=400)
         assert status["Status"] == "Complete"
         (send,) = _send(soap, result.task["ID"])
         assert [send.get(p) for p in ("Status", "NumberSent", "MissingAddresses")] == ["Complete", "3", "1"]
@@ -233,7 +222,7 @@ def test_a_broken_recipient_file_is_a_clear_task_error(backend, root):
     with open(os.path.join(root, "dataextensions", "Broken.csv"), "w", encoding="utf-8") as f:
         f.write("SubscriberKey,MobileNumber\nS1,+1,extra\n")
     _sms(backend, "Hi", SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="Broken")])
-    _, status = _start(backend, "SMSSendActivity", "sms")
+    _, status = start(backend, "SMSSendActivity", "sms")
     assert (status["Status"], status["ErrorMsg"]) == ("Error", "Broken.csv: line 2 has 3 fields, the header has 2")
 
 
@@ -244,7 +233,7 @@ def test_a_skipped_recipients_writes_are_rolled_back_unless_preserved(backend, r
     _sms(backend, '%%[ InsertDE("SmsLog", "Key", _subscriberkey, "Note", "texted") '
                   f'if FirstName == "Grace" then RaiseError("no texts for Grace", true, 0, 0, {preserve}) endif ]%%'
                   'Hi %%FirstName%%')
-    result, status = _start(backend, "SMSSendActivity", "sms")
+    result, status = start(backend, "SMSSendActivity", "sms")
     assert status["Status"] == "Complete"
     out = ampy.render('%%[ SET @r = LookupOrderedRows("SmsLog", 0, "Key asc", "Note", "texted") '
                       'FOR @i = 1 TO RowCount(@r) DO ]%%%%=Field(Row(@r, @i), "Key")=%% %%[ NEXT @i ]%%',

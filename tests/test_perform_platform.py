@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from cloud_support import obj, retrieve, simple, task_statuses, wait_for_tasks
-from perform_support import served
+from perform_support import served, task_detail
 
 from ampy.backends.base import BackendError
 from ampy.runtime.dates import system_now
@@ -30,10 +30,6 @@ def _done(backend, result):
     return status
 
 
-def _detail(backend, result):
-    return backend.cloud.tasks.get(int(result.task["ID"]))["detail"]
-
-
 # ---- ProgramManifestTemplate -------------------------------------------------------------------
 
 
@@ -46,7 +42,7 @@ def test_program_start_creates_a_campaign_ready_to_perform(backend, root):
     result = _perform(backend, "start", "ProgramManifestTemplate", CustomerKey="tpl")
     assert result.status_message == "ProgramManifestTemplate performed"
     assert _done(backend, result)["Status"] == "Complete"
-    assert _detail(backend, result) == "Campaign spring (ID 2) created with 2 activities"
+    assert task_detail(backend, result) == "Campaign spring (ID 2) created with 2 activities"
     r = retrieve(backend, "Campaign", ["ID", "CustomerKey", "Name", "Description"],
                  simple("CustomerKey", "equals", "spring"))
     assert [o.properties for o in r.results] == [
@@ -117,7 +113,7 @@ def test_publish_and_deploy_are_versioned_status_changes(backend):
     assert _app(backend) == {"CustomerKey": "pkg", "Status": "Published", "Version": "1", "PublishedVersion": "1",
                              "DeployedVersion": ""}
     deployed = _perform(backend, "deploy", "PlatformApplication", CustomerKey="pkg")
-    assert _done(backend, deployed)["Status"] == "Complete" and _detail(backend, deployed) == "version 1 deployed"
+    assert _done(backend, deployed)["Status"] == "Complete" and task_detail(backend, deployed) == "version 1 deployed"
     assert _app(backend) == {"CustomerKey": "pkg", "Status": "Deployed", "Version": "1", "PublishedVersion": "1",
                              "DeployedVersion": "1"}
     _done(backend, _perform(backend, "publish", "PlatformApplication", CustomerKey="pkg"))
@@ -161,7 +157,7 @@ def _operation(backend, key, operation, entity):
 def test_recount_list(backend):
     result = _operation(backend, "recount", "RecountList", obj("List", CustomerKey="Newsletter"))
     assert _done(backend, result)["Status"] == "Complete"
-    assert _detail(backend, result) == "Newsletter: 4 subscriber(s), 4 active"
+    assert task_detail(backend, result) == "Newsletter: 4 subscriber(s), 4 active"
     (newsletter,) = retrieve(backend, "List", ["ListName", "PartnerProperties"], simple("ID", "equals", "1")).results
     assert [(p.get("Name"), p.get("Value")) for p in newsletter.get("PartnerProperties")] == [
         ("SubscriberCount", "4"), ("ActiveSubscriberCount", "4")]
@@ -170,7 +166,7 @@ def test_recount_list(backend):
 def test_rebuild_indexes(backend):
     result = _operation(backend, "reindex", "RebuildIndexes", obj("DataExtension", CustomerKey="Subscribers"))
     assert _done(backend, result)["Status"] == "Complete"
-    assert _detail(backend, result) == "indexes of Subscribers rebuilt (5 row(s))"
+    assert task_detail(backend, result) == "indexes of Subscribers rebuilt (5 row(s))"
     assert backend.store.lookup("Subscribers", [("SubscriberKey", "s001")])[0]["FirstName"] == "Ada"
 
 
@@ -190,7 +186,7 @@ def test_purge_expired_rows(backend, root):
     _retention_de(root)
     result = _operation(backend, "purge", "PurgeExpiredRows", obj("DataExtension", Name="Visits"))
     assert _done(backend, result)["Status"] == "Complete"
-    assert _detail(backend, result) == "2 row(s) of Visits older than 30 day(s) purged"
+    assert task_detail(backend, result) == "2 row(s) of Visits older than 30 day(s) purged"
     assert [r["VisitID"] for r in backend.store.lookup("Visits", ())] == ["2", "3", "5"]
 
 
