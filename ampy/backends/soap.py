@@ -18,11 +18,19 @@ DataExtensionObject calls, so a template's lookups and writes work against a ten
   DataSource and DataFilter, then a Retrieve of the data extension's rows with the DataFilter as the
   filter; ordering and limits are applied here.
 - ContentImageByKey/ByID — Content Builder images are REST assets the Partner API does not serve:
-  like content blocks they come from the workspace (``content/images/``, ``ampy.cloud.images``).
+  they come from the tenant's Content Builder REST API at the ``rest_instance_url`` of the OAuth
+  token answer, with the same bearer token: by key ``GET asset/v1/content/assets?$filter=
+  customerKey eq 'KEY'`` (the first item), by ID ``GET asset/v1/content/assets/{id}``. The asset's
+  ``fileProperties.publishedURL`` is the image URL, its ``name`` the title and a non-empty
+  ``description`` the alt text (else the title). No such asset (an empty list, 404, an asset without
+  a published URL, a non-numeric ID) is no image. Without a REST instance URL — the legacy
+  WS-Security login, or a token answer that names none — images come from the workspace as content
+  blocks do (``content/images/``, ``ampy.cloud.images``).
 
 Faults of API verbs become an ``Error: <message>`` overall status (the script sees the Error
 status); faults of data-extension functions, failed logins and unreachable servers raise a
-``BackendError`` with the fault message (a script runtime error at the call).
+``BackendError`` with the fault message (a script runtime error at the call); so do unreachable REST
+hosts and REST answers other than 200/404 for images.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from ..api.model import ApiObject, as_items
 from ..runtime.values import to_db_text
@@ -118,6 +127,37 @@ def _with_null_values(obj: object) -> object:
         for value in obj.properties.values():
             _with_null_values(value)
     return obj
+
+
+def _image_record(asset: dict) -> dict | None:
+    """A Content Builder asset as the image record ``content_image`` returns (``ampy.cloud.images``
+    keys): None when it has no published URL (not an image)."""
+    files = asset.get("fileProperties")
+    url = files.get("publishedURL") if isinstance(files, dict) else None
+    if not url:
+        return None
+    key = str(asset.get("customerKey") or "")
+    record = {"key": key, "title": str(asset.get("name") or key)}
+    if isinstance(files, dict) and files.get("fileName"):
+        record["file"] = str(files["fileName"])
+    record["url"] = str(url)
+    if asset.get("description"):
+        record["alt"] = str(asset["description"])
+    if asset.get("id") is not None:
+        record["id"] = str(asset["id"])
+    return record
+
+
+def _rest_reason(reply) -> str:
+    """The message of a REST error answer (``message``, ``error_description`` or ``error``), if any."""
+    try:
+        data = reply.json()
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    message = data.get("message") or data.get("error_description") or data.get("error")
+    return f" ({message})" if isinstance(message, str) and message else ""
 
 
 def _fold_key(value: object) -> tuple:
@@ -460,7 +500,68 @@ class SoapBackend(Backend):
         return self.content.find_id(id) if id is not None else self.content.find(name or "")
 
     def content_image(self, *, key: str | None = None, id: str | None = None) -> dict | None:
-        """A workspace image by key or ID (see the module docstring)."""
+        """An image by key or ID: a Content Builder REST asset of the tenant, else (no REST
+        instance URL known) an image of the workspace (see the module docstring)."""
+        rest = self._rest_instance_url()
+        if rest is None:
+            return self._workspace_image(key=key, id=id)
+        if key is not None:
+            odata = "customerKey eq '{}'".format(str(key).replace("'", "''"))
+            answer = self._rest_get(rest, "asset/v1/content/assets?$filter=" + quote(odata, safe="'"))
+            items = answer.get("items") if isinstance(answer, dict) else None
+            asset = items[0] if isinstance(items, list) and items else None
+        else:
+            try:   # IDs match as numbers, as locally (ampy.cloud.images)
+                number = int(str(id or "").strip())
+            except ValueError:
+                return None
+            if number < 0:
+                return None
+            asset = self._rest_get(rest, f"asset/v1/content/assets/{number}")
+        return _image_record(asset) if isinstance(asset, dict) else None
+
+    def _rest_instance_url(self) -> str | None:
+        """The tenant's REST base URL from the OAuth token answer; None without OAuth or without one."""
+        login = self.client.login
+        if not hasattr(login, "token"):
+            return None
+        login.token()   # the first token answer tells the instance URLs
+        url = getattr(login, "rest_instance_url", None)
+        return url.rstrip("/") + "/" if url else None
+
+    def _rest_get(self, base: str, path: str) -> object:
+        """The JSON of a GET with the bearer token (one retry with a new token after a 401);
+        None for 404; any other failure is a ``BackendError``."""
+        import requests
+
+        from ..soap.reasons import network_reason
+
+        url = base + path
+        login = self.client.login
+        for attempt in (1, 2):
+            token = login.token()
+            try:
+                reply = self.client.http.get(url, headers={"Authorization": f"Bearer {token}",
+                                                           "Accept": "application/json"},
+                                             timeout=self.client.timeout)
+            except requests.RequestException as exc:
+                raise BackendError(f"Content Builder request to {url} failed: {network_reason(exc)}") from None
+            if reply.status_code == 401 and attempt == 1:
+                login.invalidate(token)
+                continue
+            break
+        if reply.status_code == 404:
+            return None
+        if reply.status_code != 200:
+            raise BackendError(f"Content Builder request to {url} failed: HTTP {reply.status_code}"
+                               f"{_rest_reason(reply)}")
+        try:
+            return reply.json()
+        except ValueError:
+            raise BackendError(f"Content Builder request to {url} failed: the answer is not JSON") from None
+
+    def _workspace_image(self, *, key: str | None = None, id: str | None = None) -> dict | None:
+        """A workspace image by key or ID (``content/images/``, ``ampy.cloud.images``)."""
         from ..cloud.images import ContentImages, ImageError
 
         if self._images is None:

@@ -254,7 +254,8 @@ def _content_image(ctx, kind: str, ref, fallback) -> str:
 
 @builtin("ContentImageByID", min_args=1, max_args=2, category=CAT, needs_context=True,
          local="images of the workspace's content/images/ folder (images.json).",
-         soap="images of the workspace's content/images/ folder (Content Builder assets are REST, not Partner API).",
+         soap="Content Builder image assets over the tenant's REST API (the OAuth token's rest_instance_url); "
+              "without one (WS-Security login), the workspace's content/images/ folder.",
          signature="ContentImageByID(id, [fallbackId])")
 def content_image_by_id(ctx, id_, fallback=None):
     """An <img> tag for a Content Builder image by ID, else the fallback image; none aborts."""
@@ -263,7 +264,8 @@ def content_image_by_id(ctx, id_, fallback=None):
 
 @builtin("ContentImageByKey", min_args=1, max_args=2, category=CAT, needs_context=True,
          local="images of the workspace's content/images/ folder (images.json).",
-         soap="images of the workspace's content/images/ folder (Content Builder assets are REST, not Partner API).",
+         soap="Content Builder image assets over the tenant's REST API (the OAuth token's rest_instance_url); "
+              "without one (WS-Security login), the workspace's content/images/ folder.",
          signature="ContentImageByKey(customerKey, [fallbackKey])")
 def content_image_by_key(ctx, key, fallback=None):
     """An <img> tag for a Content Builder image by customer key, else the fallback image."""

@@ -47,6 +47,12 @@ UNAUTHORIZED = "Unauthorized request"
 SERVER_FAILURE = "Server failure to process request"
 
 
+def bearer_is_valid(auth: ServerAuth, authorization: str) -> bool:
+    """True when an ``Authorization`` header holds ``Bearer <token>`` with a valid, unexpired token."""
+    scheme, _, token = authorization.strip().partition(" ")
+    return scheme.lower() == "bearer" and auth.token_status(token.strip()) == "valid"
+
+
 class CampaignRest:
     def __init__(self, backend, auth: ServerAuth, *, lock: threading.RLock | None = None):
         self.backend = backend
@@ -56,8 +62,7 @@ class CampaignRest:
     def handle(self, campaign_id: str, action: str, authorization: str, content_type: str,
                body: bytes) -> tuple[int, dict]:
         """(HTTP status, JSON payload) for one request."""
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or self.auth.token_status(token.strip()) != "valid":
+        if not bearer_is_valid(self.auth, authorization):
             return 401, {"id": campaign_id, "message": UNAUTHORIZED}
         valid = action.lower() in ACTIONS and _is_long(campaign_id) and _json_or_empty(content_type, body)
         if not valid:

@@ -7,6 +7,8 @@ Routes
                                       (also ``GET /Service.asmx?wsdl``)
     ``POST /v2/token``                OAuth 2.0 client credentials → an expiring access token
     ``POST /api/v1/campaigns/{id}/{action}``   Volt MX Engagement campaign REST (``rest.py``)
+    ``GET  /asset/v1/content/assets?$filter=customerKey eq 'KEY'``, ``GET /asset/v1/content/assets/{id}``
+                                      Content Builder image assets of the workspace (``assets.py``)
 
 Every request body is read up to ``max_body`` bytes (larger: 413, before any parsing). A SOAP
 request must be ``text/xml`` or ``application/soap+xml`` (else 415 with a Client fault) and its
@@ -30,6 +32,7 @@ from lxml import etree
 
 from ..soap import codec
 from ..soap.schema import WSDL_PATH
+from .assets import ContentAssets
 from .auth import ServerAuth
 from .partner import DEFAULT_MAX_PROPERTIES, DEFAULT_MAX_RESPONSE, PartnerService, RetrievePage
 from .rest import CampaignRest
@@ -41,6 +44,8 @@ WSA_NAMESPACES = ("http://schemas.xmlsoap.org/ws/2004/08/addressing", "http://ww
 _ANONYMOUS = "/role/anonymous"
 
 _CAMPAIGN_PATH = re.compile(r"^/api/v1/campaigns/([^/]+)/([^/]+)/?$")
+_ASSETS_PATH = re.compile(r"^/asset/v1/content/assets/?$", re.IGNORECASE)
+_ASSET_PATH = re.compile(r"^/asset/v1/content/assets/([^/]+)/?$", re.IGNORECASE)
 _STATUS_TEXT = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 404: "404 Not Found",
                 405: "405 Method Not Allowed", 411: "411 Length Required", 413: "413 Payload Too Large",
                 415: "415 Unsupported Media Type", 500: "500 Internal Server Error"}
@@ -88,6 +93,7 @@ class ServerApp:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.partner = PartnerService(backend, max_response=max_response, max_properties=max_properties)
         self.rest = CampaignRest(backend, auth, lock=self.partner.lock)
+        self.assets = ContentAssets(backend, auth, lock=self.partner.lock)
         self._wsdl_template = WSDL_PATH.read_bytes()
 
     # ----------------------------------------------------------------------------- routing
@@ -116,6 +122,10 @@ class ServerApp:
                 if method != "POST":
                     return self._plain(start_response, 405, "Use POST.\n", allow="POST")
                 return self._campaign(environ, start_response, match.group(1), match.group(2))
+            if _ASSETS_PATH.match(path) or _ASSET_PATH.match(path):
+                if method not in ("GET", "HEAD"):
+                    return self._plain(start_response, 405, "Use GET.\n", allow="GET")
+                return self._asset(environ, start_response, path)
             return self._plain(start_response, 404, "Not found.\n")
         except BodyTooLarge:
             return self._plain(start_response, 413, f"Request body larger than {self.max_body} bytes.\n")
@@ -191,6 +201,15 @@ class ServerApp:
         body = read_body(environ, self.max_body)
         status, payload = self.rest.handle(campaign_id, action, environ.get("HTTP_AUTHORIZATION", ""),
                                            environ.get("CONTENT_TYPE", ""), body)
+        return self._json(start_response, status, payload)
+
+    def _asset(self, environ, start_response, path: str):
+        authorization = environ.get("HTTP_AUTHORIZATION", "")
+        one = _ASSET_PATH.match(path)
+        if one:
+            status, payload = self.assets.by_id(one.group(1), authorization)
+        else:
+            status, payload = self.assets.by_filter(environ.get("QUERY_STRING", ""), authorization)
         return self._json(start_response, status, payload)
 
     # ------------------------------------------------------------------------------ SOAP

@@ -22,6 +22,8 @@ client or user, else the file's ``default`` profile.
 
 ``OAuthSession`` fetches client-credentials tokens from ``/v2/token``, caches them, refreshes a
 few minutes before expiry, and is told by the client to drop a token the server calls expired.
+The token answer's ``soap_instance_url`` and ``rest_instance_url`` are kept (the REST one serves
+Content Builder assets such as images).
 """
 
 from __future__ import annotations
@@ -153,6 +155,7 @@ class OAuthSession:
         self.refresh_margin = refresh_margin
         self.clock = clock
         self.soap_instance_url: str | None = None
+        self.rest_instance_url: str | None = None   # Content Builder assets (REST) live here
         self._token: str | None = None
         self._refresh_at = 0.0
         self._lock = threading.Lock()
@@ -201,6 +204,7 @@ class OAuthSession:
         self._token = data["access_token"]
         self._refresh_at = self.clock() + lifetime - margin
         self.soap_instance_url = data.get("soap_instance_url") or self.soap_instance_url
+        self.rest_instance_url = data.get("rest_instance_url") or self.rest_instance_url
 
 
 class UsernameTokenLogin:
@@ -210,6 +214,7 @@ class UsernameTokenLogin:
         self.username = username
         self.password = password
         self.soap_instance_url = None
+        self.rest_instance_url = None   # no OAuth token: no REST API
 
     def headers(self) -> list[etree._Element]:
         return [username_token_header(self.username, self.password)]

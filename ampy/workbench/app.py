@@ -22,7 +22,7 @@ from .tracking import Tracking, is_tracking_path
 from .ui import WorkbenchUI
 
 API_PATHS = frozenset({"/service.asmx", "/etframework.wsdl", "/v2/token"})
-API_PREFIX = "/api/v1/"
+API_PREFIXES = ("/api/v1/", "/asset/v1/")
 UI_PREFIX = "/_ampy/"
 
 
@@ -60,7 +60,7 @@ class WorkbenchApp:
     def route(self, path: str) -> str:
         """Which part answers a path: ``"api"``, ``"tracking"``, ``"ui"`` or ``"pages"``."""
         lowered = path.lower()
-        if lowered in API_PATHS or lowered.startswith(API_PREFIX):
+        if lowered in API_PATHS or lowered.startswith(API_PREFIXES):
             return "api"
         if is_tracking_path(path):
             return "tracking"
