@@ -478,6 +478,9 @@ class _Generator:
         orelse = next((b for m, b in rest if m[0] == "else"), None)
         if kind in ("section", "inverted", "if", "unless", "with", "each"):
             value = self.expr(s.expr, depth + 1)
+            if kind in ("section", "inverted") and isinstance(s.expr, gtl.Path) and len(s.expr.parts) == 1 \
+                    and s.expr.parts[0][0] != "@":
+                value = f"G.section({s.expr.up}, {s.expr.parts!r})"  # lookup step 4: related DE rows
             if kind == "section":
                 self._emit(f"for _ in G.iterate(G.items({value})):", s)
             elif kind == "each":

@@ -162,6 +162,52 @@ def test_list_datasource_reads_a_local_workspace_de(tmp_path):
     assert out == "Edsger (Austin);Ada (London);"
 
 
+def _related_workspace(tmp_path):
+    """A local workspace whose Subscribers DE declares a relationship to Orders."""
+    import json
+
+    from ampy.backends import open_backend
+    from ampy.cloud.workspace import create_workspace
+
+    ws = tmp_path / "ws"
+    create_workspace(str(ws))
+    schema_path = ws / "dataextensions" / "Subscribers.schema.json"
+    schema = json.loads(schema_path.read_text())
+    schema["relationships"] = [
+        {"name": "Orders", "dataExtension": "Orders", "on": {"SubscriberKey": "SubscriberKey"}}]
+    schema_path.write_text(json.dumps(schema))
+    (ws / "dataextensions" / "Orders.csv").write_text(
+        "OrderID,SubscriberKey,Amount,OrderDate\n1,S001,10.50,2024-01-02\n2,S002,7.00,2024-01-03\n"
+        "3,S001,3.25,2024-02-01\n")
+    return open_backend("local", workspace=str(ws))
+
+
+def test_section_over_related_de_rows_of_the_subscriber(tmp_path):
+    backend = _related_workspace(tmp_path)
+    try:
+        out = Template("{{FirstName}}:{{#Orders}} #{{OrderID}}={{Amount}}{{/Orders}}|{{^Orders}}none{{/Orders}}").render(
+            attributes={"SubscriberKey": "S001", "FirstName": "Ada"}, backend=backend)
+        other = Template("[{{#orders}}{{OrderID}}{{/orders}}]").render(
+            attributes={"SubscriberKey": "S003"}, backend=backend)
+        none = Template("{{^Orders}}none{{/Orders}}").render(attributes={"SubscriberKey": "S003"}, backend=backend)
+    finally:
+        backend.close()
+    assert out == "Ada: #1=10.50 #3=3.25|"
+    assert other == "[]"
+    assert none == "none"
+
+
+def test_section_over_related_rows_of_each_datasource_row(tmp_path):
+    backend = _related_workspace(tmp_path)
+    src = ('{{.datasource S type=list}}{{.data}}{"key":"Subscribers","order":"SubscriberKey"}{{/data}}'
+           '{{FirstName}}({{#Orders}}{{OrderID}};{{/Orders}}) {{/datasource}}')
+    try:
+        out = Template(src).render(backend=backend)
+    finally:
+        backend.close()
+    assert out == "Ada(1;3;) Grace(2;) Alan() Edsger() Barbara() "
+
+
 # ---- errors: AmpscriptSyntaxError / AmpscriptRuntimeError with line:column and a caret
 @pytest.mark.parametrize("source, message, line, column", [
     ("{{#if x}}open", "{{#if}} without {{/if}}", 1, 1),

@@ -60,6 +60,12 @@ class Backend:
         ``order_by`` gives (column, descending) pairs; at most ``limit`` rows."""
         raise self._unsupported("reading data extensions")
 
+    def relationships(self) -> list[dict]:
+        """Data relationships between data extensions, for GTL sections over related rows: maps
+        with ``name`` (the section name), ``from`` and ``dataExtension`` (parent and child DE) and
+        ``on`` (parent column -> child column). A backend that knows none returns []."""
+        return []
+
     def insert_row(self, de: str, values: Pairs) -> int:
         raise self._unsupported("inserting rows")
 

@@ -232,6 +232,15 @@ class LocalBackend(Backend):
         return self.store.lookup(de, filters, case_sensitive=case_sensitive, order_by=order_by, limit=limit,
                                  fresh_token=fresh_token)
 
+    def relationships(self) -> list[dict]:
+        """The ``relationships`` declared in the workspace's ``<DE>.schema.json`` files."""
+        found = []
+        for info in self.store.all_infos():
+            for rel in info.meta.get("Relationships") or ():
+                if isinstance(rel, dict) and rel.get("name") and rel.get("dataExtension"):
+                    found.append({**rel, "from": info.name})
+        return found
+
     def insert_row(self, de: str, values: Pairs) -> int:
         return self.store.insert_row(de, values)
 

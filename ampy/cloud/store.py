@@ -821,6 +821,7 @@ def schema_meta(schema_path: str) -> dict:
         ("sendableField", "SendableField"),
         ("sendableSubscriberField", "SendableSubscriberField"),
         ("retention", "Retention"),
+        ("relationships", "Relationships"),
     ):
         if src in schema:
             meta[dst] = schema[src]

@@ -147,6 +147,38 @@ class Scope:
         value = self.ctx.attribute(low, first)
         return _walk(value, parts, 1) if len(parts) > 1 else value
 
+    def section(self, up: int, parts: tuple):
+        """A section's name: the lookup of :meth:`get`, then (step 4) the rows of a data
+        extension related to the current row by a relationship the backend knows."""
+        value = self.get(up, parts)
+        if value is not None:
+            return value
+        low = parts[0].lower()
+        rels = self.ctx.cache.get("gtl.relationships")
+        if rels is None:
+            backend = getattr(self.ctx, "backend", None)
+            try:
+                found = backend.relationships() if backend is not None else []
+            except Exception:  # a backend that cannot answer knows no relationship
+                found = []
+            rels = self.ctx.cache["gtl.relationships"] = {str(r["name"]).lower(): r for r in found}
+        rel = rels.get(low)
+        if rel is None:
+            return None
+        row = next((f[1] for f in reversed(self.stack) if f[1].__class__ is dict), None)
+        filters = []
+        for parent, child in dict(rel.get("on") or {}).items():
+            found, v = _key(row, parent) if row is not None else (False, None)
+            if not found:
+                v = self.ctx.attribute(parent.lower(), parent)
+            if v is None:
+                return None
+            filters.append((child, v))
+        if not filters:
+            return None
+        rows = self.ctx.backend.lookup(str(rel["dataExtension"]), filters, limit=MAX_ROWS)
+        return [r.as_dict() if hasattr(r, "as_dict") else r for r in rows]
+
     def html(self, value) -> str:
         """``{{x}}``: escaped for the content type."""
         s = text(value)
