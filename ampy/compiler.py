@@ -528,11 +528,18 @@ class _Generator:
                 self.inner_body(part, depth + 1)
         elif kind in ("datasource", "dataobject"):
             name = s.expr.value
+            keys = {k for k, _ in s.attrs}
+            saved = None
+            if keys & set(gtl_runtime._OPTION_NAMES):  # options apply to the block; global keeps them
+                saved = self._name("_g")
+                self._emit(f"{saved} = {self._site(_set_options, s, '')}(G, {self._const(s.attrs)})", s)
             rows = f"{self._site(_rows, s, '')}(G, {kind!r}, {name!r}, {self._const(s.attrs)}, {s.data!r})"
             if kind == "dataobject":
                 self._emit(f"G.bind({name!r}, {rows})", s)
-                return
-            self._gtl_loop(f"G.iterate({rows}, {name.lower()!r})", body, depth, s)
+            else:
+                self._gtl_loop(f"G.iterate({rows}, {name.lower()!r})", body, depth, s)
+            if saved is not None and "global" not in keys:
+                self._emit(f"G.restore({saved})")
         elif kind in ("slot", "block"):
             defaults = [x for x in body if isinstance(x, gtl.Block) and x.kind == "default"]
             if defaults:
@@ -561,7 +568,7 @@ class _Generator:
             return f"G.arg({self.gtl_expr(node.path, depth)})"
         if isinstance(node, gtl.Compare):
             a, b = self.expr(node.left, depth + 1), self.expr(node.right, depth + 1)
-            return f"{self._site(gtl_runtime.compare, node, '')}({node.op!r}, {a}, {b})"
+            return f"{self._site(gtl_runtime.scoped_compare, node, '')}(G, {node.op!r}, {a}, {b})"
         raise AssertionError(f"unknown GTL expression {node!r}")  # pragma: no cover
 
     def _concat_onto(self, e, key: str, depth: int) -> str | None:
@@ -762,6 +769,10 @@ _GTL_EXPRS = (gtl.Path, gtl.Literal, gtl.Escaped, gtl.Compare)
 
 def _rows(scope, kind, name, attrs, data):
     return scope.rows(kind, name, attrs, data)
+
+
+def _set_options(scope, attrs):
+    return scope.set_options(attrs)
 
 
 def _partial(ctx, ident: str) -> str:

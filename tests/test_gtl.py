@@ -341,3 +341,40 @@ def test_asset_json_placeholders_are_flattened_then_rendered():
             "blocks": {"a": {"content": '<div data-type="block" data-key="a"></div>'}}}
     with pytest.raises(FunctionError, match="more than 20 levels"):
         flatten_asset(loop)
+
+
+# ---- datasource options (spec §12) and the global flag (spec §7)
+_CASE = '{{#if Tier == "gold"}}same{{.else}}differs{{/if}}'
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('{{.datasource C type=inline caseSensitivity=true}}{{.data}}[{"a":"X"}]{{/data}}'
+     '{{#if a == "x"}}same{{.else}}differs{{/if}}{{/datasource}}|' + _CASE, "differs|same"),
+    ('{{.datasource C type=inline caseSensitivity=true global}}{{.data}}[]{{/data}}{{/datasource}}' + _CASE,
+     "differs"),
+    ('{{.dataobject D type=inline casesensitivity = true global}}{{.data}}[]{{/data}}{{/dataobject}}' + _CASE,
+     "differs"),
+    ('{{.datasource C type=inline errorOnUndefined=false}}{{.data}}{}{{/data}}'
+     '{{#if nope == ""}}blank{{/if}}{{/datasource}}', "blank"),
+    ('{{.datasource C type=inline defaultRelatedRows=2}}{{.data}}[1,2,3]{{/data}}{{.}}{{/datasource}}', "12"),
+    ('{{.datasource C type=inline maxRelatedRows=2 maxRows=3}}{{.data}}[1,2,3]{{/data}}{{.}}{{/datasource}}',
+     "12"),
+    ('{{.datasource C type=inline variableEmptyValue=empty}}{{.data}}{}{{/data}}[{{nope}}]{{/datasource}}',
+     "[]"),
+])
+def test_datasource_options(source, expected):
+    assert Template(source).render(attributes={"Tier": "Gold"}) == expected
+
+
+def test_datasource_option_errors():
+    with pytest.raises(AmpscriptRuntimeError) as e:
+        Template('{{.datasource C type=inline variableEmptyValue=throw}}{{.data}}{}{{/data}}{{nope}}'
+                 '{{/datasource}}').render()
+    assert e.value.message == "An undefined value with variableEmptyValue=throw"
+    with pytest.raises(AmpscriptRuntimeError) as e:
+        Template('{{.datasource C type=inline caseSensitivity=maybe}}{{/datasource}}').render()
+    assert e.value.message == "The option caseSensitivity must be true or false, not 'maybe'"
+    # without global the errorOnUndefined=false of the block is gone after it
+    with pytest.raises(AmpscriptRuntimeError):
+        Template('{{.datasource C type=inline errorOnUndefined=false}}{{/datasource}}'
+                 '{{#if nope == ""}}x{{/if}}').render()

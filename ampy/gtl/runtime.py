@@ -12,6 +12,30 @@ from ..runtime.values import to_text
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _EACH_META = frozenset({"@index", "@first", "@last", "@key"})
 MAX_ROWS = 2000  # maxRelatedRows and defaultRelatedRows (spec §7, ampy's choice)
+DEFAULT_OPTIONS = {"caseSensitivity": False, "errorOnUndefined": True, "variableEmptyValue": "empty",
+                   "maxRelatedRows": MAX_ROWS, "defaultRelatedRows": MAX_ROWS}
+_OPTION_NAMES = {k.lower(): k for k in DEFAULT_OPTIONS}
+
+
+def _option_value(name: str, value):
+    default = DEFAULT_OPTIONS[name]
+    if default.__class__ is bool:
+        if value is True or str(value).lower() == "true":
+            return True
+        if str(value).lower() == "false":
+            return False
+        raise FunctionError(f"The option {name} must be true or false, not {value!r}")
+    if default.__class__ is int:
+        try:
+            n = int(value)
+        except (TypeError, ValueError):
+            n = 0
+        if n < 1:
+            raise FunctionError(f"The option {name} must be a positive whole number, not {value!r}")
+        return n
+    if str(value).lower() not in ("empty", "throw"):
+        raise FunctionError(f"The option {name} must be empty or throw, not {value!r}")
+    return str(value).lower()
 
 
 def scope(ctx) -> "Scope":
@@ -106,7 +130,7 @@ def _rows_of(value) -> list:
 class Scope:
     """The GTL context stack of one render: frames ``[name, value, meta]``, innermost last."""
 
-    __slots__ = ("ctx", "stack", "objects", "escape")
+    __slots__ = ("ctx", "stack", "objects", "escape", "options")
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -114,6 +138,26 @@ class Scope:
         self.objects: dict[str, object] = {}
         content_type = ctx.cache.get("gtl.content_type", "html")
         self.escape = content_type == "html" and ctx.kind != "sms"
+        self.options = DEFAULT_OPTIONS
+
+    # ---- options (spec §12), set by attributes of .datasource/.dataobject
+    def set_options(self, attrs: tuple) -> dict:
+        """Apply the option attributes of a datasource tag; returns the options before them (the
+        compiled code restores them after the block unless the tag says ``global``)."""
+        before = self.options
+        changed = None
+        for key, value in attrs:
+            name = _OPTION_NAMES.get(key)
+            if name is None:
+                continue
+            changed = dict(before) if changed is None else changed
+            changed[name] = _option_value(name, value)
+        if changed is not None:
+            self.options = changed
+        return before
+
+    def restore(self, options: dict) -> None:
+        self.options = options
 
     # ---- lookup
     def get(self, up: int, parts: tuple):
@@ -181,6 +225,8 @@ class Scope:
 
     def html(self, value) -> str:
         """``{{x}}``: escaped for the content type."""
+        if value is None and self.options["variableEmptyValue"] == "throw":
+            raise FunctionError("An undefined value with variableEmptyValue=throw")
         s = text(value)
         return s.translate(_HTML) if self.escape else s
 
@@ -247,6 +293,7 @@ class Scope:
     def rows(self, kind: str, name: str, attrs: tuple, data: str | None) -> list:
         """The rows of a ``.datasource``/``.dataobject`` (filter, then order, then maxRows)."""
         options = dict(attrs)
+        opts = self.options
         source_type = str(options.get("type", "")).lower()
         config: dict = {}
         if source_type == "inline":
@@ -291,14 +338,14 @@ class Scope:
             for term in reversed([t.split() for t in order.split(",") if t.strip()]):
                 col, desc = term[0], len(term) > 1 and term[1].lower() == "desc"
                 rows.sort(key=lambda r, c=col: _sort_key(_key(r, c)[1]), reverse=desc)
-        limit = options.get("maxrows", MAX_ROWS)
+        limit = options.get("maxrows", opts["defaultRelatedRows"])
         try:
             limit = int(limit)
         except (TypeError, ValueError):
             raise FunctionError(f"maxRows must be a positive whole number, not {limit!r}") from None
         if limit < 1:
             raise FunctionError(f"maxRows must be a positive whole number, not {limit}")
-        return rows[:min(limit, MAX_ROWS)]
+        return rows[:min(limit, opts["maxRelatedRows"])]
 
     def bind(self, name: str, rows: list) -> None:
         self.objects[name.lower()] = rows
@@ -316,7 +363,7 @@ class Scope:
                     return _walk(value, node.parts, 1)
             return self.get(0, node.parts)
         if isinstance(node, nodes.Compare):
-            return compare(node.op, self._eval(node.left, row), self._eval(node.right, row))
+            return scoped_compare(self, node.op, self._eval(node.left, row), self._eval(node.right, row))
         raise FunctionError("A filter cannot call functions")
 
 
@@ -340,15 +387,28 @@ def truthy(value) -> bool:
     return not empty(value)
 
 
-def compare(op: str, left, right) -> bool:
+def scoped_compare(scope: Scope, op: str, left, right) -> bool:
+    """:func:`compare` under the render's caseSensitivity and errorOnUndefined options."""
+    opts = scope.options
+    if opts is DEFAULT_OPTIONS:
+        return compare(op, left, right)
+    return compare(op, left, right, opts["caseSensitivity"], opts["errorOnUndefined"])
+
+
+def compare(op: str, left, right, case_sensitive: bool = False, strict: bool = True) -> bool:
     """``==``/``!=``/``<``/``>``/``<=``/``>=``: numeric when both sides are numbers, else text
-    compared case-insensitively; an undefined or NaN operand is an error (errorOnUndefined)."""
+    compared case-insensitively; an undefined or NaN operand is an error (errorOnUndefined;
+    with it off an undefined operand compares as empty text)."""
     for side in (left, right):
         if side is None or (side.__class__ is float and math.isnan(side)):
-            raise FunctionError(f"Cannot compare with an undefined value ({op})")
+            if strict:
+                raise FunctionError(f"Cannot compare with an undefined value ({op})")
     a, b = _number(left), _number(right)
-    if a is None or b is None or left.__class__ is bool or right.__class__ is bool:
-        a, b = text(left).lower(), text(right).lower()
+    if a is None or b is None or left.__class__ is bool or right.__class__ is bool \
+            or (a is not None and math.isnan(a)) or (b is not None and math.isnan(b)):
+        a, b = text(left), text(right)
+        if not case_sensitive:
+            a, b = a.lower(), b.lower()
     if op == "==":
         return a == b
     if op == "!=":
