@@ -378,3 +378,35 @@ def test_datasource_option_errors():
     with pytest.raises(AmpscriptRuntimeError):
         Template('{{.datasource C type=inline errorOnUndefined=false}}{{/datasource}}'
                  '{{#if nope == ""}}x{{/if}}').render()
+
+
+# ---- exported Content Builder asset JSON through the CLI
+def test_cli_runs_and_renders_an_asset_json_file(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    asset = {
+        "name": "Welcome", "assetType": {"name": "templatebasedemail"},
+        "views": {"html": {
+            "content": '<p>%%[ SET @n = "Ada" ]%%Hi {{@n}}</p><div data-type="slot" data-key="main"></div>',
+            "slots": {"main": {
+                "content": '<div data-type="block" data-key="b1"></div>',
+                "blocks": {"b1": {"content": "{{#if City}}From {{City}}{{.else}}Welcome{{/if}}"}}}}}},
+    }
+    asset["content"] = asset["views"]["html"]["content"]
+    asset["slots"] = asset["views"]["html"]["slots"]
+    path = tmp_path / "welcome.json"
+    path.write_text(json.dumps(asset))
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-m", "ampy", "run", str(path), "--attr", "City=<Paris>"],
+                         capture_output=True, text=True, cwd=root, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "<p>Hi Ada</p>From &lt;Paris&gt;"
+    audience = tmp_path / "audience.csv"
+    audience.write_text("SubscriberKey,City\nS1,Rome\nS2,\n")
+    render = subprocess.run([sys.executable, "-m", "ampy", "render", str(path), "--csv", str(audience)],
+                            capture_output=True, text=True, cwd=root, timeout=120)
+    assert render.returncode == 0, render.stderr
+    assert render.stdout == "<p>Hi Ada</p>From Rome\n<p>Hi Ada</p>Welcome\n"

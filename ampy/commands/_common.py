@@ -186,6 +186,29 @@ def read_source(path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_template(path: str) -> str:
+    """:func:`read_source`, except that a ``.json`` file holding an exported Content Builder asset
+    (an object with ``content`` or ``views``) is flattened into its template text first."""
+    text = read_source(path)
+    if not path.lower().endswith(".json"):
+        return text
+    import json
+
+    from ..errors import FunctionError
+    from ..gtl.assets import flatten_asset
+
+    try:
+        asset = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(asset, dict) or not ("content" in asset or "views" in asset):
+        return text
+    try:
+        return flatten_asset(asset)
+    except FunctionError as e:
+        raise UsageError(f"{path}: {e}") from None
+
+
 def write_output(text: str) -> None:
     """Rendered text to stdout as UTF-8, whatever the terminal's encoding (lone surrogates as U+FFFD)."""
     from ..textfiles import encodable

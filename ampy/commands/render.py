@@ -19,6 +19,7 @@ from ._common import (
     limits_for,
     parse_pairs,
     read_source,
+    read_template,
     request_from,
     write_output,
 )
@@ -111,7 +112,7 @@ def _plan(args) -> dict:
         engine = args.engine
     overrides, row_limit = limit_overrides(args, rows=True)
     return {
-        "source": read_source(args.file),
+        "source": read_template(args.file),
         "name": "<stdin>" if args.file == "-" else args.file,
         "subject": args.subject,
         "text": read_source(args.text) if args.text else None,

@@ -14,7 +14,7 @@ from ._common import (
     fail_usage,
     limit_overrides,
     limits_for,
-    read_source,
+    read_template,
     request_from,
     sms_from,
     write_output,
@@ -42,7 +42,7 @@ def run(args) -> int:
     from ..template import compile_template
 
     try:
-        source = read_source(args.file)
+        source = read_template(args.file)
         attrs = attributes_from(args)
         request = request_from(args)
         sms = sms_from(args)
