@@ -410,3 +410,20 @@ def test_cli_runs_and_renders_an_asset_json_file(tmp_path):
                             capture_output=True, text=True, cwd=root, timeout=120)
     assert render.returncode == 0, render.stderr
     assert render.stdout == "<p>Hi Ada</p>From Rome\n<p>Hi Ada</p>Welcome\n"
+
+
+# ---- positions inside a GTL tag that spans lines
+@pytest.mark.parametrize("source, error, message, line, column, caret", [
+    ("<p>\n{{=Add(1,\n    Nope(2))}}", AmpscriptSyntaxError, "Unknown function 'Nope'", 3, 5,
+     "        Nope(2))}}\n        ^"),
+    ("x\n{{#if\n  a == b}}y{{/if}}", AmpscriptRuntimeError, "Cannot compare with an undefined value (==)", 3, 3,
+     "      a == b}}y{{/if}}\n      ^"),
+    ('{{#each\n   items}}{{=Add(@index,\n  Add("a", 1))}}{{/each}}', AmpscriptRuntimeError,
+     "Add: The first number 'a' is not a number", 3, 3, '      Add("a", 1))}}{{/each}}\n      ^'),
+])
+def test_error_positions_inside_multiline_tags(source, error, message, line, column, caret):
+    with pytest.raises(error) as e:
+        Template(source).render(attributes={"a": "1", "items": '["q"]'})
+    assert (e.value.line, e.value.column) == (line, column)
+    assert e.value.message == message
+    assert str(e.value).endswith(caret)

@@ -43,7 +43,13 @@ class _ToNodes(Transformer):
         self.line, self.column = line, column
 
     def _at(self, tok):
-        return self.line, self.column + (getattr(tok, "start_pos", 0) or 0)
+        """The token's line and column in the source: a tag may span lines."""
+        tline = getattr(tok, "line", None)
+        if tline is None:
+            return self.line, self.column + (getattr(tok, "start_pos", 0) or 0)
+        if tline == 1:
+            return self.line, self.column + tok.column - 1
+        return self.line + tline - 1, tok.column
 
     def expr_tag(self, c):
         return c[0]
@@ -151,7 +157,6 @@ def classify(text: str, line: int, column: int):
     ``GTL_DATA`` (handled by the scanner). ``column`` is the column of ``text``'s first char."""
     lead = len(text) - len(text.lstrip())
     body = text.strip()
-    col = column + lead
     if not body:
         raise TagError("Empty GTL tag", 0)
     first = body[0]
@@ -159,9 +164,9 @@ def classify(text: str, line: int, column: int):
         return "GTL_TAG", None
     if first in "&{":
         inner = body[1:-1] if first == "{" else body[1:]
-        return "GTL_TAG", nodes.Output(line, column, _expr(inner, line, col + 1, lead + 1), True)
+        return "GTL_TAG", nodes.Output(line, column, _expr(inner, *_locate(text, lead + 1, line, column), lead + 1), True)
     if first == "=":
-        return "GTL_TAG", nodes.Output(line, column, _sub(body[1:], "call_tag", line, col + 1, lead + 1), True)
+        return "GTL_TAG", nodes.Output(line, column, _sub(body[1:], "call_tag", *_locate(text, lead + 1, line, column), lead + 1), True)
     if first == ">":
         return "GTL_TAG", nodes.Partial(line, column, body[1:].strip())
     if first == "/":
@@ -186,11 +191,11 @@ def classify(text: str, line: int, column: int):
             if word != "switch":
                 if not tail.strip():
                     raise TagError(f"{{{{#{word}}}}} needs an expression", lead)
-                expr = _sub(tail, "expr_tag", line, col + skip + m.end(), offset)
+                expr = _sub(tail, "expr_tag", *_locate(text, offset, line, column), offset)
             elif tail.strip():
                 raise TagError("{{#switch}} takes no expression; put the tests in {{.when ...}}", offset)
             return "GTL_OPEN", (word, word, expr, ())
-        expr = _sub(rest, "expr_tag", line, col + skip, lead + skip)
+        expr = _sub(rest, "expr_tag", *_locate(text, lead + skip, line, column), lead + skip)
         close = rest.strip()
         return "GTL_OPEN", ("section" if first == "#" else "inverted", close, expr, ())
     if first == "." and len(body) > 1 and body[1] not in ". ":
@@ -203,14 +208,14 @@ def classify(text: str, line: int, column: int):
         if word == "when":
             if not tail.strip():
                 raise TagError("{{.when}} needs an expression", lead)
-            return "GTL_ELSE", ("when", _sub(tail, "expr_tag", line, col + m.end(), offset))
+            return "GTL_ELSE", ("when", _sub(tail, "expr_tag", *_locate(text, offset, line, column), offset))
         if word == "data" and not tail.strip():
             return "GTL_DATA", None
         if word in ("datasource", "dataobject"):
             n = _WORD.match(tail)
             if not n:
                 raise TagError(f"{{{{.{word}}}}} needs a name", offset)
-            attrs = _sub(tail[n.end():], "attrs_tag", line, col + m.end() + n.end(), offset + n.end())
+            attrs = _sub(tail[n.end():], "attrs_tag", *_locate(text, offset + n.end(), line, column), offset + n.end())
             return "GTL_OPEN", (word, word, nodes.Literal(line, column, n.group(1)), attrs)
         if word in ("slot", "block", "meta", "default"):
             return "GTL_OPEN", (word, word, None, ())
@@ -218,6 +223,14 @@ def classify(text: str, line: int, column: int):
     if body.lower() == "else":
         return "GTL_ELSE", ("else", None)
     return "GTL_TAG", nodes.Output(line, column, _expr(text, line, column, 0), False)
+
+
+def _locate(text: str, offset: int, line: int, column: int) -> tuple[int, int]:
+    """Line and column of ``text[offset]`` when ``text`` starts at ``line``:``column``."""
+    newlines = text.count("\n", 0, offset)
+    if not newlines:
+        return line, column + offset
+    return line + newlines, offset - text.rfind("\n", 0, offset)
 
 
 def _expr(text, line, col, offset):
