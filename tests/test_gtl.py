@@ -185,8 +185,8 @@ def _related_workspace(tmp_path):
 def test_section_over_related_de_rows_of_the_subscriber(tmp_path):
     backend = _related_workspace(tmp_path)
     try:
-        out = Template("{{FirstName}}:{{#Orders}} #{{OrderID}}={{Amount}}{{/Orders}}|{{^Orders}}none{{/Orders}}").render(
-            attributes={"SubscriberKey": "S001", "FirstName": "Ada"}, backend=backend)
+        source = "{{FirstName}}:{{#Orders}} #{{OrderID}}={{Amount}}{{/Orders}}|{{^Orders}}none{{/Orders}}"
+        out = Template(source).render(attributes={"SubscriberKey": "S001", "FirstName": "Ada"}, backend=backend)
         other = Template("[{{#orders}}{{OrderID}}{{/orders}}]").render(
             attributes={"SubscriberKey": "S003"}, backend=backend)
         none = Template("{{^Orders}}none{{/Orders}}").render(attributes={"SubscriberKey": "S003"}, backend=backend)

@@ -58,6 +58,8 @@ def driver():
         options.add_argument(arg)
     # An explicit driver path: Selenium Manager never runs, nothing is downloaded.
     browser = webdriver.Chrome(service=Service(driver_path), options=options)
+    # Frames and pages load on their own time: a lookup waits a moment for its element to appear.
+    browser.implicitly_wait(5)
     try:
         yield browser
     finally:
@@ -100,15 +102,22 @@ def _wait(browser, condition, message):
     return waiting.until(lambda d: condition(d), message)
 
 
+def _cells(browser, row_selector):
+    """The text of each cell of each row (read in one go, so a page being replaced is retried)."""
+    rows = [[c.text for c in r.find_elements(By.TAG_NAME, "td")]
+            for r in browser.find_elements(By.CSS_SELECTOR, row_selector)]
+    return rows or False
+
+
 def test_submit_the_sample_cloudpage_form_then_find_the_row(browser, server):
     browser.get(server.url + "/subscribe")
     browser.find_element(By.NAME, "email").send_keys("newcomer@example.com")
     browser.find_element(By.NAME, "first_name").send_keys("Newcomer")
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     # The page upserts the row and redirects (302) to the thank-you page through CloudPagesURL.
-    heading = _wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith("Thank you")
-                    and d.find_element(By.TAG_NAME, "h1"), "no thank-you page")
-    assert heading.text == "Thank you, Newcomer!"
+    heading = _wait(browser, lambda d: (text := d.find_element(By.TAG_NAME, "h1").text).startswith("Thank you")
+                    and text, "no thank-you page")
+    assert heading == "Thank you, Newcomer!"
     assert "qs=" in browser.current_url
     assert browser.find_element(By.CSS_SELECTOR, "body p").text == "newcomer@example.com is subscribed."
 
@@ -116,10 +125,10 @@ def test_submit_the_sample_cloudpage_form_then_find_the_row(browser, server):
     search = browser.find_element(By.CSS_SELECTOR, "form.ampy-search input[name=q]")
     search.send_keys("newcomer")
     search.submit()
-    rows = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "table.ampy-rows tbody tr"), "no rows")
-    cells = [c.text for c in rows[0].find_elements(By.TAG_NAME, "td")]
+    # The search loads a new page: read only its rows (the old page's may still be there a moment).
+    rows = _wait(browser, lambda d: "q=newcomer" in d.current_url and _cells(d, "table.ampy-rows tbody tr"), "no rows")
     assert len(rows) == 1
-    assert cells[:3] == ["newcomer@example.com", "newcomer@example.com", "Newcomer"]
+    assert rows[0][:3] == ["newcomer@example.com", "newcomer@example.com", "Newcomer"]
 
 
 def test_preview_an_email_for_a_picked_subscriber(browser, server):
@@ -129,9 +138,10 @@ def test_preview_an_email_for_a_picked_subscriber(browser, server):
     search = browser.find_element(By.CSS_SELECTOR, "form.ampy-search input[name=q]")
     search.send_keys("grace")
     search.submit()
-    pick = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".ampy-subscribers a"), "no subscribers")
-    assert [a.text for a in pick] == ["S002 · grace@example.com · Grace"]
-    pick[0].click()
+    pick = _wait(browser, lambda d: "q=grace" in d.current_url
+                 and [a.text for a in d.find_elements(By.CSS_SELECTOR, ".ampy-subscribers a")], "no subscribers")
+    assert pick == ["S002 · grace@example.com · Grace"]
+    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".ampy-subscribers a").click() or True, "no pick")
     _wait(browser, lambda d: "S002" in d.find_element(By.CSS_SELECTOR, ".ampy-who").text, "not picked")
     assert browser.find_element(By.ID, "ampy-subject").text == "Grace, your spring offer"
     assert browser.find_element(By.ID, "ampy-preheader").text == "Only for Platinum members"
@@ -149,7 +159,7 @@ def test_preview_an_email_for_a_picked_subscriber(browser, server):
         browser.switch_to.default_content()
     # The mobile width narrows the frame to 375 CSS pixels.
     browser.find_element(By.CSS_SELECTOR, "button[data-width=mobile]").click()
-    assert frame.size["width"] == 375
+    _wait(browser, lambda d: frame.size["width"] == 375, "the frame did not narrow to 375 pixels")
     browser.find_element(By.CSS_SELECTOR, "button[data-width=desktop]").click()
     if os.environ.get("AMPY_WRITE_SCREENSHOTS") == "1":
         DOCS.mkdir(exist_ok=True)

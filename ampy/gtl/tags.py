@@ -164,9 +164,11 @@ def classify(text: str, line: int, column: int):
         return "GTL_TAG", None
     if first in "&{":
         inner = body[1:-1] if first == "{" else body[1:]
-        return "GTL_TAG", nodes.Output(line, column, _expr(inner, *_locate(text, lead + 1, line, column), lead + 1), True)
+        where = _locate(text, lead + 1, line, column)
+        return "GTL_TAG", nodes.Output(line, column, _expr(inner, *where, lead + 1), True)
     if first == "=":
-        return "GTL_TAG", nodes.Output(line, column, _sub(body[1:], "call_tag", *_locate(text, lead + 1, line, column), lead + 1), True)
+        where = _locate(text, lead + 1, line, column)
+        return "GTL_TAG", nodes.Output(line, column, _sub(body[1:], "call_tag", *where, lead + 1), True)
     if first == ">":
         return "GTL_TAG", nodes.Partial(line, column, body[1:].strip())
     if first == "/":
