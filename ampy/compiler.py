@@ -328,7 +328,7 @@ class _Generator:
             self._emit("G = _gscope(ctx)")
         if self.trace:
             self._emit("T = ctx.tracer")
-            self._emit(f"T.names({self._const(_spellings(self.tree))})")
+            self._emit(f"T.names({self._const(ast.variable_spellings(self.tree.body))})")
         self._saved.append((None, 0, 0, 0))
         try:
             self.body(self.tree.body, 0)  # top-level statements; each IF/FOR/call nests one deeper
@@ -740,22 +740,6 @@ class _Generator:
             if text.lower().endswith(closer) and opener not in text.lower():
                 text = text[:-len(closer)].rstrip()
         return StatementInfo(self.tree.name, s.line, s.column, text)
-
-
-def _spellings(tree: ast.Template) -> dict[str, str]:
-    """Each variable's lower-cased key and its spelling as first written (for the trace)."""
-    found: dict[str, str] = {}
-    for node in ast.walk(tree.body):
-        names: tuple[str, ...] = ()
-        if isinstance(node, (ast.SetVar, ast.Variable)):
-            names = (node.name,)
-        elif isinstance(node, ast.VarDecl):
-            names = node.names
-        elif isinstance(node, ast.For):
-            names = (node.var,)
-        for name in names:
-            found.setdefault(name.lower(), name)
-    return found
 
 
 def _shift_lines(code, offset: int):

@@ -185,16 +185,8 @@ class ReplSession:
         return {self.attribute_names.get(k, k): v for k, v in sorted(self.ctx.attrs.items())}
 
     def _remember_names(self, tree: ast.Template) -> None:
-        for node in ast.walk(tree.body):
-            names: tuple[str, ...] = ()
-            if isinstance(node, (ast.SetVar, ast.Variable)):
-                names = (node.name,)
-            elif isinstance(node, ast.VarDecl):
-                names = node.names
-            elif isinstance(node, ast.For):
-                names = (node.var,)
-            for name in names:
-                self.variable_names.setdefault(name.lower(), name)
+        for key, name in ast.variable_spellings(tree.body).items():
+            self.variable_names.setdefault(key, name)
 
     # ---- running input -------------------------------------------------------------------
     def execute(self, text: str) -> Outcome:

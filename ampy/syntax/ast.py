@@ -161,3 +161,21 @@ def walk(nodes):
             children = getattr(node, "gtl_children", None)  # Guide Template Language nodes
             if children is not None:
                 stack.extend(children())
+
+
+def variable_spellings(nodes) -> dict[str, str]:
+    """Each variable's lower-cased key and its spelling as first met by ``walk`` (variables are
+    case-insensitive; the trace and the REPL show them as the template wrote them)."""
+    found: dict[str, str] = {}
+    for node in walk(nodes):
+        if isinstance(node, (SetVar, Variable)):
+            names: tuple[str, ...] = (node.name,)
+        elif isinstance(node, VarDecl):
+            names = node.names
+        elif isinstance(node, For):
+            names = (node.var,)
+        else:
+            continue
+        for name in names:
+            found.setdefault(name.lower(), name)
+    return found
