@@ -110,7 +110,7 @@ def _outputs(nodes, out: Findings) -> None:
             arg = node.args[0]
             if isinstance(arg, (ast.Variable, ast.Str, ast.Num, ast.Bool, ast.Attribute)):
                 out.add("AMP101", f"{node.name}() of a {_kind(arg)} prints nothing: "
-                        f"use {node.name}(v({_spelled(arg)})) or %%={_spelled(arg)}=%%" if not isinstance(
+                        f"use {node.name}(v({ast.unparse(arg)})) or %%={ast.unparse(arg)}=%%" if not isinstance(
                             arg, ast.Variable) else f"{node.name}({arg.name}) prints nothing: use "
                         f"{node.name}(v({arg.name})) or %%=v({arg.name})=%%", node.line, node.column, len(node.name))
 
@@ -118,16 +118,6 @@ def _outputs(nodes, out: Findings) -> None:
 def _kind(node) -> str:
     return {ast.Str: "string", ast.Num: "number", ast.Bool: "boolean", ast.Attribute: "attribute"}.get(
         type(node), "value")
-
-
-def _spelled(node) -> str:
-    if isinstance(node, ast.Str):
-        return '"' + node.value.replace('"', '""') + '"'
-    if isinstance(node, ast.Num):
-        return node.text
-    if isinstance(node, ast.Bool):
-        return "true" if node.value else "false"
-    return getattr(node, "name", "")
 
 
 def _set_position(node: ast.SetVar) -> tuple:

@@ -21,6 +21,7 @@ from datetime import datetime
 from time import perf_counter
 
 from ..syntax import ast
+from ..syntax.ast import unparse
 from .values import to_text
 
 _UNSET = object()
@@ -142,29 +143,6 @@ class TracingBackend:
 
     def __getattr__(self, name):
         return getattr(self._backend, name)
-
-
-def unparse(node) -> str:
-    """AMPscript source for an expression (how a lazy builtin's arguments are shown)."""
-    if isinstance(node, ast.Str):
-        return '"' + node.value.replace('"', '""') + '"'
-    if isinstance(node, ast.Num):
-        return node.text
-    if isinstance(node, ast.Bool):
-        return "true" if node.value else "false"
-    if isinstance(node, (ast.Variable, ast.Attribute)):
-        return node.name
-    if isinstance(node, ast.Call):
-        return f"{node.name}({', '.join(unparse(a) for a in node.args)})"
-    if isinstance(node, ast.Compare):
-        return f"{unparse(node.left)} {node.op} {unparse(node.right)}"
-    if isinstance(node, ast.And):
-        return f"{unparse(node.left)} AND {unparse(node.right)}"
-    if isinstance(node, ast.Or):
-        return f"{unparse(node.left)} OR {unparse(node.right)}"
-    if isinstance(node, ast.Not):
-        return f"NOT {unparse(node.operand)}"
-    return "?"
 
 
 def traced_builtin(b, node: ast.Call, func: Callable | None = None) -> Callable:

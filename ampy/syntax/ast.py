@@ -179,3 +179,27 @@ def variable_spellings(nodes) -> dict[str, str]:
         for name in names:
             found.setdefault(name.lower(), name)
     return found
+
+
+def unparse(node) -> str:
+    """AMPscript source for an expression (the trace shows lazy arguments with it, the linter
+    its hints)."""
+    if isinstance(node, Str):
+        return '"' + node.value.replace('"', '""') + '"'
+    if isinstance(node, Num):
+        return node.text
+    if isinstance(node, Bool):
+        return "true" if node.value else "false"
+    if isinstance(node, (Variable, Attribute)):
+        return node.name
+    if isinstance(node, Call):
+        return f"{node.name}({', '.join(unparse(a) for a in node.args)})"
+    if isinstance(node, Compare):
+        return f"{unparse(node.left)} {node.op} {unparse(node.right)}"
+    if isinstance(node, And):
+        return f"{unparse(node.left)} AND {unparse(node.right)}"
+    if isinstance(node, Or):
+        return f"{unparse(node.left)} OR {unparse(node.right)}"
+    if isinstance(node, Not):
+        return f"NOT {unparse(node.operand)}"
+    return "?"
