@@ -240,3 +240,11 @@ def test_a_broken_inline_expression_is_dropped_whole_and_parsing_goes_on():
          "attribute", 1, 17, 1, 22),
         ("AMP001", "error", "IF without ENDIF", 1, 30, 1, 32),
     ]
+
+
+def test_the_workspace_is_read_again_once_its_data_extensions_change(workspace):
+    src = '%%=Lookup("Coupons", "Code", "Id", 1)=%%'
+    assert codes(src, workspace=str(workspace)) == [("AMP103", 1, 11)]
+    assert codes(src, workspace=str(workspace)) == [("AMP103", 1, 11)]  # the same files: read once
+    (workspace / "dataextensions" / "Coupons.csv").write_text("Id,Code\n1,A\n", encoding="utf-8")
+    assert codes(src, workspace=str(workspace)) == []

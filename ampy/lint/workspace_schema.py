@@ -7,16 +7,32 @@ import csv
 import json
 import os
 
+# folder -> (what its files looked like, what was read from them): `ampy check DIR` and the
+# language server lint many times against one workspace; files are read again only once changed.
+_READ: dict[str, tuple[tuple, dict[str, dict[str, str]]]] = {}
+
 
 def data_extensions(workspace: str) -> dict[str, dict[str, str]]:
     """Lower-cased data extension name -> {lower-cased column: column}, from
     ``dataextensions/NAME.schema.json`` (its fields) or else ``NAME.csv`` (its header). The
-    entry ``""`` of each maps to the data extension's own spelling."""
+    entry ``""`` of each maps to the data extension's own spelling. Callers must not change it."""
     folder = os.path.join(workspace, "dataextensions")
+    try:
+        stats = sorted((e.name, e.stat()) for e in os.scandir(folder))
+    except OSError:
+        return {}
+    stamp = tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+    cached = _READ.get(folder)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    found = _read(folder, [name for name, _ in stats])
+    _READ[folder] = (stamp, found)
+    return found
+
+
+def _read(folder: str, names: list[str]) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
-    if not os.path.isdir(folder):
-        return found
-    for entry in sorted(os.listdir(folder)):
+    for entry in names:
         path = os.path.join(folder, entry)
         if entry.lower().endswith(".schema.json"):
             try:
