@@ -205,22 +205,16 @@ def resolve_inside(root, relative: str) -> pathlib.Path | None:
 # ---- request bodies ---------------------------------------------------------------------------
 
 def read_body(environ: dict, max_body: int) -> bytes:
-    """The request body, refusing anything over ``max_body`` bytes without reading it all."""
-    length_text = (environ.get("CONTENT_LENGTH") or "").strip()
-    stream = environ["wsgi.input"]
-    if length_text:
-        if not length_text.isdigit():
-            raise BadRequest(f"invalid Content-Length {length_text!r}")
-        length = int(length_text)
-        if length > max_body:
-            raise BodyTooLarge(max_body)
-        return stream.read(length) if length else b""
-    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() != "chunked":
-        return b""   # WSGI: no Content-Length and not chunked means no body
-    data = stream.read(max_body + 1)
-    if len(data) > max_body:
-        raise BodyTooLarge(max_body)
-    return data
+    """The request body, refusing anything over ``max_body`` bytes without reading it all (the
+    Partner API's reader, with the workbench's errors)."""
+    from ..server import wsgi
+
+    try:
+        return wsgi.read_body(environ, max_body)
+    except wsgi.BodyTooLarge:
+        raise BodyTooLarge(max_body) from None
+    except wsgi.BadLength as e:
+        raise BadRequest(f"invalid Content-Length {e.args[0]!r}") from None
 
 
 def read_form(environ: dict, max_body: int = DEFAULT_MAX_BODY) -> dict[str, list[str]]:
