@@ -26,6 +26,7 @@ class Limits:
     nesting_depth: int = 200             # IF/FOR/call nesting in one template
     template_size: int = 20_000_000      # characters of a template source at compile time
     http_total_time: float = 60.0        # seconds of outbound HTTP per render, all requests together
+    js_memory: int = 64 * 1024 * 1024    # bytes the server-side JavaScript of one render may allocate
 
     def __post_init__(self):
         for name in _KINDS:  # every value checked, whole numbers made ints, as from ampy.toml

@@ -244,7 +244,7 @@ def test_limits_from_ampy_toml(tmp_path):
 @pytest.mark.parametrize("body, message", [
     ("loop_iteration = 5", "[limits] unknown limit 'loop_iteration' (the limits are wall_time, loop_iterations, "
                            "total_iterations, output_size, string_size, regex_timeout, include_depth, "
-                           "nesting_depth, template_size, http_total_time)"),
+                           "nesting_depth, template_size, http_total_time, js_memory)"),
     ("wall_time = 0", "[limits] wall_time must be greater than 0, not 0"),
     ("wall_time = inf", "[limits] wall_time must be a finite number, not inf"),
     ("loop_iterations = 2.5", "[limits] loop_iterations must be a whole number, not 2.5"),

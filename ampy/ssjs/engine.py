@@ -1,0 +1,166 @@
+"""The JavaScript engine of one render: a fresh QuickJS runtime and context with the bridge, the
+library files and the render's limits, running one compiled program.
+
+Nothing outlives a render: each run makes its own runtime (about 150 µs). What can be shared is
+compiled once per process: the library files (``js/*.js``) and each page's program become QuickJS
+bytecode, which a new context loads without parsing again.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from importlib import resources
+from time import monotonic
+
+from ..errors import AmpscriptError, AmpscriptInternalError, AmpscriptRuntimeError, AmpscriptSyntaxError, Redirected
+from ..limits import LimitExceeded, how_to_raise
+from .bridge import SsjsRender, install
+
+PROGRAM_FILE = "<ssjs>"
+# The program runs inside a try so an uncaught value can be described (an Error's stack, an ampy
+# error's identity); the wrapper's first line holds no script code, so script line n is line n + 1.
+_WRAP_HEAD = "var __ampyFailure = null; try {\n"
+_WRAP_TAIL = "\n} catch (__ampyE) { __ampyFailure = __describe(__ampyE); }"
+WRAP_LINES = 1
+
+_STACK_FRAME = re.compile(r"\(?" + re.escape(PROGRAM_FILE) + r":(\d+):(\d+)\)?")
+_lock = threading.Lock()
+_library: list[tuple[str, bytes]] | None = None
+
+
+def _quickjs():
+    import quickjs
+
+    return quickjs
+
+
+def library_sources() -> list[tuple[str, str]]:
+    """``prelude.js`` first, then the other ``js/*.js`` files alphabetically."""
+    files = [f for f in resources.files(__package__).joinpath("js").iterdir() if f.name.endswith(".js")]
+    files.sort(key=lambda f: (f.name != "prelude.js", f.name))
+    return [(f.name, f.read_text(encoding="utf-8")) for f in files]
+
+
+def _library_bytecode() -> list[tuple[str, bytes]]:
+    global _library
+    if _library is None:
+        with _lock:
+            if _library is None:
+                quickjs = _quickjs()
+                js = quickjs.Runtime().new_context()
+                _library = [(name, js.compile(text, name).write_object()) for name, text in library_sources()]
+    return _library
+
+
+def compile_program(code: str) -> bytes:
+    """The program wrapped and compiled to bytecode; a syntax error raises quickjs.JSError."""
+    js = _quickjs().Runtime().new_context()
+    return js.compile(_WRAP_HEAD + code + _WRAP_TAIL, PROGRAM_FILE).write_object()
+
+
+class Program:
+    """A compiled SSJS program and how to map its lines back to the template."""
+
+    __slots__ = ("bytecode", "locate", "name", "source")
+
+    def __init__(self, bytecode: bytes, locate, name: str, source: str):
+        self.bytecode = bytecode
+        self.locate = locate    # (script line, column) -> (template line, column)
+        self.name = name
+        self.source = source
+
+
+def run(program: Program, ctx, page=None) -> SsjsRender:
+    """Execute ``program`` in the render context ``ctx``; ``page`` runs the AMPscript segments.
+    Raises AmpscriptRuntimeError (positioned in the template) when the script fails."""
+    quickjs = _quickjs()
+    limits = ctx.limits
+    rt = quickjs.Runtime()
+    rt.set_memory_limit(int(limits.js_memory))
+    js = rt.new_context()
+    render = SsjsRender(ctx, js)
+    render.page = page
+    deadline = ctx.deadline
+
+    def interrupt() -> bool:
+        return render.stop is not None or render.bug is not None or monotonic() > deadline
+
+    rt.set_interrupt_handler(interrupt)
+    install(js, render)
+    for _name, code in _library_bytecode():
+        js.eval_function(js.read_object(code))
+    js.get("__seal")()
+    failure = None
+    try:
+        js.eval_function(js.read_object(program.bytecode))
+        failure = js.get("__ampyFailure")
+        if failure is not None:
+            failure = failure.to_python(deep=True)
+    except quickjs.JSError as exc:
+        failure = [None, str(exc), getattr(exc, "js_stack", "") or ""]
+    _finish(program, render, failure)
+    return render
+
+
+def _finish(program: Program, render: SsjsRender, failure) -> None:
+    """Raise what stopped the script, if anything did."""
+    if render.bug is not None:
+        bug = render.bug
+        err = AmpscriptInternalError(f"Internal error in a server-side JavaScript call (please report it): {bug}",
+                                     cause=bug)
+        line, col = _position(program, failure[2] if failure else "")
+        raise err.locate(program.name, program.source, line, col) from bug
+    stop = render.stop
+    if stop is not None:
+        if isinstance(stop, Redirected):
+            raise stop
+        if isinstance(stop, AmpscriptError):
+            raise stop
+        line, col = _position(program, failure[2] if failure else "")
+        raise AmpscriptRuntimeError(str(stop)).locate(program.name, program.source, line, col)
+    if failure is None:
+        redirect = render.redirect
+        if redirect is not None:
+            raise Redirected(redirect)
+        return
+    index, text, stack = failure
+    if index is not None and 0 <= index < len(render.errors):
+        err = render.errors[index]
+        if err.line > 0:
+            raise err
+        line, col = _position(program, stack)
+        raise err.locate(program.name, program.source, line, col)
+    line, col = _position(program, stack)
+    if text == "InternalError: interrupted":
+        if monotonic() > render.context.deadline:
+            message = f"The render ran longer than {render.limits.wall_time:g} seconds ({how_to_raise('wall_time')})"
+        else:
+            message = "The script was interrupted"
+    elif "out of memory" in text:
+        message = (f"The script used more than {render.limits.js_memory} bytes of memory "
+                   f"({how_to_raise('js_memory')})")
+    elif text.startswith("SyntaxError"):
+        raise AmpscriptSyntaxError(f"SSJS: {text}").locate(program.name, program.source, line, col)
+    else:
+        message = f"SSJS: uncaught {text}"
+    raise AmpscriptRuntimeError(message).locate(program.name, program.source, line, col)
+
+
+def _position(program: Program, stack: str) -> tuple[int, int]:
+    """The template position of the innermost program frame in a QuickJS stack."""
+    for m in _STACK_FRAME.finditer(stack or ""):
+        line = int(m.group(1)) - WRAP_LINES
+        if line >= 1:
+            return program.locate(line, int(m.group(2)))
+    return program.locate(1, 1)
+
+
+def stop(render: SsjsRender, exc: BaseException):
+    """Stop the script for good (a limit, a redirect): the interrupt handler ends it, whatever
+    the script catches."""
+    render.stop = exc
+    raise exc
+
+
+__all__ = ["Program", "compile_program", "run", "stop", "LimitExceeded"]

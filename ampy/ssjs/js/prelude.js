@@ -1,0 +1,96 @@
+// Runs first in every context: the bridge to Python (__call), Core installers (__onCoreLoad) and
+// __seal, which the engine calls after the other library files to remove what the platform lacks.
+(function (g) {
+    var host = g.__host, takeFault = g.__takeFault, FAULT = "\u0000ampy:fault";
+    var apply = Function.prototype.apply, slice = Array.prototype.slice;
+    var defineProperty = Object.defineProperty, toString = Object.prototype.toString;
+    delete g.__host;
+    delete g.__takeFault;
+
+    function hidden(obj, name, value) {
+        defineProperty(obj, name, {value: value, writable: false, enumerable: false, configurable: false});
+    }
+
+    // A failed host call: an Error with the platform's message and description (spec section 7).
+    function fault() {
+        var f = takeFault();
+        var e = new Error(f[0]);
+        e.description = f[1];
+        if (f[2] !== null) hidden(e, "__ampyError", f[2]);
+        return e;
+    }
+
+    hidden(g, "__call", function (ns, method, args) {
+        var r = apply.call(host, null, [ns, method].concat(args ? slice.call(args) : []));
+        if (r === FAULT) throw fault();
+        return r;
+    });
+
+    hidden(g, "__dateMs", function (v) {
+        return toString.call(v) === "[object Date]" ? v.getTime() : undefined;
+    });
+
+    // Why a script stopped: [index of an ampy error or null, text, stack]
+    hidden(g, "__describe", function (e) {
+        var index = null, stack = "";
+        if (e !== null && (typeof e === "object" || typeof e === "function")) {
+            if (typeof e.__ampyError === "number") index = e.__ampyError;
+            if (typeof e.stack === "string") stack = e.stack;
+        }
+        var text;
+        try { text = String(e); } catch (x) { text = "(an exception that cannot be shown)"; }
+        return [index, text, stack];
+    });
+
+    var installers = [], loaded = false;
+    hidden(g, "__onCoreLoad", function (fn) {
+        installers.push(fn);
+        if (loaded) fn(g);
+    });
+    hidden(g, "__loadCore", function () {
+        if (loaded) return;
+        loaded = true;
+        for (var i = 0; i < installers.length; i++) installers[i](g);
+    });
+
+    // Globals and methods the platform's engine (Jint, ES3 plus a few ES5 bits) does not have.
+    var absentGlobals = ["JSON", "Promise", "Map", "Set", "WeakMap", "WeakSet", "WeakRef",
+        "FinalizationRegistry", "Symbol", "Proxy", "Reflect", "Intl", "ArrayBuffer", "SharedArrayBuffer",
+        "DataView", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
+        "Int32Array", "Uint32Array", "Float16Array", "Float32Array", "Float64Array", "BigInt64Array",
+        "BigUint64Array", "BigInt", "Atomics", "AggregateError", "Iterator", "escape", "unescape",
+        "console", "window", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "queueMicrotask",
+        "structuredClone", "print", "globalThis"];
+    var absentMethods = {
+        "Array.prototype": ["forEach", "map", "filter", "reduce", "reduceRight", "some", "every", "indexOf",
+            "find", "findIndex", "findLast", "findLastIndex", "includes", "fill", "flat", "flatMap",
+            "copyWithin", "entries", "keys", "values", "at", "toReversed", "toSorted", "toSpliced", "with"],
+        "Array": ["isArray", "from", "of", "fromAsync"],
+        "Object": ["keys", "values", "entries", "assign", "create", "freeze", "getOwnPropertyNames",
+            "getOwnPropertySymbols", "getOwnPropertyDescriptors", "fromEntries", "is", "setPrototypeOf",
+            "hasOwn", "groupBy"],
+        "String.prototype": ["trim", "trimStart", "trimEnd", "trimLeft", "trimRight", "startsWith", "endsWith",
+            "includes", "repeat", "padStart", "padEnd", "codePointAt", "normalize", "matchAll", "replaceAll",
+            "at", "isWellFormed", "toWellFormed"],
+        "String": ["fromCodePoint", "raw"],
+        "Number": ["isInteger", "isSafeInteger", "isNaN", "isFinite", "parseInt", "parseFloat", "EPSILON",
+            "MAX_SAFE_INTEGER", "MIN_SAFE_INTEGER"],
+        "Math": ["sign", "trunc", "cbrt", "log10", "log2", "log1p", "expm1", "hypot", "fround", "imul", "clz32",
+            "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sumPrecise", "f16round"],
+        "Date.prototype": ["toISOString", "toJSON"]
+    };
+    var owners = {
+        "Array.prototype": Array.prototype, "Array": Array, "Object": Object,
+        "String.prototype": String.prototype, "String": String, "Number": Number, "Math": Math,
+        "Date.prototype": Date.prototype
+    };
+
+    hidden(g, "__seal", function () {
+        var i, owner, names;
+        for (i = 0; i < absentGlobals.length; i++) delete g[absentGlobals[i]];
+        for (owner in absentMethods) {
+            names = absentMethods[owner];
+            for (i = 0; i < names.length; i++) delete owners[owner][names[i]];
+        }
+    });
+})(this);
