@@ -458,7 +458,7 @@ class _Generator:
     def gtl_stmt(self, s, depth: int) -> None:
         if isinstance(s, gtl.Output):
             value = self.expr(s.expr, depth)
-            self._emit(f"w(_gtext({value}))" if s.raw else f"w(G.html({value}))", s)
+            self._emit(f"w(_gtext({value}))" if s.raw else f"w(G.html({value}, {s.markup!r}))", s)
         elif isinstance(s, gtl.Partial):
             self._emit(f"w({self._site(_partial, s, '')}(ctx, {s.ident!r}))", s)
         elif isinstance(s, gtl.Block):
@@ -497,7 +497,7 @@ class _Generator:
                 self._gtl_loop(f"G.each({value})", body, depth, s)
                 return
             elif kind == "with":
-                self._emit(f"for _ in G.iterate(G.items({value})[:1]):", s)
+                self._emit(f"for _ in G.iterate(G.once({value})):", s)
             else:
                 test = self._gtl_test(s.expr, value, depth)
                 positive = (kind == "if") != (kind == "inverted")

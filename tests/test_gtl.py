@@ -72,7 +72,8 @@ def test_spec_examples(source, attributes, expected):
     ("{{#each @none}}x{{else}}empty{{/each}}", {}, "empty"),
     ('%%[ set @j = \'{"Sku":"X1","n":2.5,"t":true,"z":null}\' ]%%{{#with @j}}{{sku}} {{n}} {{t}} [{{z}}]{{/with}}',
      {}, "X1 2.5 true []"),
-    ('%%[ set @j = \'[[1,2]]\' ]%%{{#with @j}}{{#each this}}{{.}}{{/each}}{{/with}}', {}, "12"),
+    ('%%[ set @j = \'[[1,2]]\' ]%%{{#with @j}}{{#each this}}[{{#each this}}{{.}}{{/each}}]{{/each}}{{/with}}',
+     {}, "[12]"),                                                   # with: the array itself, once
     ('%%[ set @j = \'{"a":{"b":"deep"}}\' ]%%{{@j.a.b}} {{#with @j}}{{#with a}}{{b}}{{../a.b}}{{/with}}{{/with}}',
      {}, "deep deepdeep"),
     ("{{[First Name]}}", {"First Name": "Ada"}, "Ada"),

@@ -43,9 +43,11 @@ class Compare(Node):
 # ---- statements
 @dataclass(frozen=True, slots=True)
 class Output(Node):
-    """``{{x}}`` (escaped), ``{{{x}}}`` / ``{{&x}}`` (raw), ``{{=Fn()}}`` (raw call result)."""
+    """``{{x}}`` (escaped), ``{{{x}}}`` / ``{{&x}}`` (raw), ``{{=Fn()}}`` (raw call result).
+    ``markup`` is an escaped tag as written, printed when variableEmptyValue=markup finds no value."""
     expr: object
     raw: bool
+    markup: str = ""
 
     def gtl_children(self):
         return [self.expr]

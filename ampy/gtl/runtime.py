@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
+from ..dotnet.numbers import format_currency, format_number
 from ..errors import FunctionError
 from ..runtime.values import to_text
 
@@ -13,8 +15,13 @@ _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _EACH_META = frozenset({"@index", "@first", "@last", "@key"})
 MAX_ROWS = 2000  # maxRelatedRows and defaultRelatedRows (spec §7, ampy's choice)
 DEFAULT_OPTIONS = {"caseSensitivity": False, "errorOnUndefined": True, "variableEmptyValue": "empty",
-                   "maxRelatedRows": MAX_ROWS, "defaultRelatedRows": MAX_ROWS}
+                   "maxRelatedRows": MAX_ROWS, "defaultRelatedRows": MAX_ROWS,
+                   "defaultVariableFormatter": "html", "defaultNumericFormat": "N2",
+                   "defaultCurrencyFormat": ""}  # "": the account's culture
 _OPTION_NAMES = {k.lower(): k for k in DEFAULT_OPTIONS}
+_CHOICES = {"variableEmptyValue": ("empty", "throw", "markup"),
+            "defaultVariableFormatter": ("html", "text", "number", "currency")}
+_NUMERIC_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 
 
 def _option_value(name: str, value):
@@ -33,9 +40,20 @@ def _option_value(name: str, value):
         if n < 1:
             raise FunctionError(f"The option {name} must be a positive whole number, not {value!r}")
         return n
-    if str(value).lower() not in ("empty", "throw"):
-        raise FunctionError(f"The option {name} must be empty or throw, not {value!r}")
-    return str(value).lower()
+    choices = _CHOICES.get(name)
+    if choices is not None:
+        if str(value).lower() not in choices:
+            raise FunctionError(f"The option {name} must be {', '.join(choices[:-1])} or {choices[-1]}, "
+                                f"not {value!r}")
+        return str(value).lower()
+    if value is True or not str(value).strip():
+        raise FunctionError(f"The option {name} needs a value, like {name}=\"N2\"")
+    if name == "defaultNumericFormat":
+        try:
+            format_number(1, str(value), "en-US")  # a pattern .NET refuses fails at the tag, not later
+        except ValueError as e:
+            raise FunctionError(f"The option {name}: {e}") from None
+    return str(value)
 
 
 def scope(ctx) -> "Scope":
@@ -61,11 +79,15 @@ def text(value: object) -> str:
 
 
 def empty(value: object) -> bool:
-    """GTL's empty values: null, missing, false, 0, NaN, "", {} and []."""
+    """GTL's empty values: null, missing, false, 0, NaN, "", {} and [] (also as JSON text)."""
     if value is None or value is False or value == "" or value == {} or value == []:
         return True
-    if value.__class__ in (int, float):
-        return value == 0 or (value.__class__ is float and math.isnan(value))
+    cls = value.__class__
+    if cls in (int, float):
+        return value == 0 or (cls is float and math.isnan(value))
+    if cls is str and value[:1] in ("[", "{"):  # JSON text is data (spec §7): "[]" is an empty list
+        parsed = _maybe_json(value)
+        return parsed == [] or parsed == {}
     return False
 
 
@@ -130,15 +152,23 @@ def _rows_of(value) -> list:
 class Scope:
     """The GTL context stack of one render: frames ``[name, value, meta]``, innermost last."""
 
-    __slots__ = ("ctx", "stack", "objects", "escape", "options")
+    __slots__ = ("ctx", "stack", "objects", "html_content", "escape", "number_format", "options")
 
     def __init__(self, ctx):
         self.ctx = ctx
         self.stack: list[list] = []
         self.objects: dict[str, object] = {}
         content_type = ctx.cache.get("gtl.content_type", "html")
-        self.escape = content_type == "html" and ctx.kind != "sms"
+        self.html_content = content_type == "html" and ctx.kind != "sms"
         self.options = DEFAULT_OPTIONS
+        self._formatter()
+
+    def _formatter(self) -> None:
+        """Derive from the options what ``{{x}}`` does: escape (the html formatter in HTML content)
+        and, for the number and currency formatters, how numbers print (None: as text)."""
+        formatter = self.options["defaultVariableFormatter"]
+        self.escape = self.html_content and formatter != "text"
+        self.number_format = formatter if formatter in ("number", "currency") else None
 
     # ---- options (spec §12), set by attributes of .datasource/.dataobject
     def set_options(self, attrs: tuple) -> dict:
@@ -154,10 +184,12 @@ class Scope:
             changed[name] = _option_value(name, value)
         if changed is not None:
             self.options = changed
+            self._formatter()
         return before
 
     def restore(self, options: dict) -> None:
         self.options = options
+        self._formatter()
 
     # ---- lookup
     def get(self, up: int, parts: tuple):
@@ -223,12 +255,31 @@ class Scope:
         rows = self.ctx.backend.lookup(str(rel["dataExtension"]), filters, limit=MAX_ROWS)
         return [r.as_dict() if hasattr(r, "as_dict") else r for r in rows]
 
-    def html(self, value) -> str:
-        """``{{x}}``: escaped for the content type."""
-        if value is None and self.options["variableEmptyValue"] == "throw":
-            raise FunctionError("An undefined value with variableEmptyValue=throw")
-        s = text(value)
+    def html(self, value, markup: str = "") -> str:
+        """``{{x}}``: formatted by the variable formatter and escaped for the content type;
+        ``markup`` is the tag as written, printed for an undefined value with variableEmptyValue=markup."""
+        if value is None:
+            mode = self.options["variableEmptyValue"]
+            if mode == "throw":
+                raise FunctionError("An undefined value with variableEmptyValue=throw")
+            return markup if mode == "markup" else ""
+        s = text(value) if self.number_format is None else self._number(value)
         return s.translate(_HTML) if self.escape else s
+
+    def _number(self, value) -> str:
+        """A value under the number or currency formatter: numbers and numeric text formatted
+        with defaultNumericFormat or defaultCurrencyFormat; anything else prints as text."""
+        if value.__class__ is bool or not (value.__class__ in (int, float) or (
+                value.__class__ is str and _NUMERIC_TEXT.fullmatch(value))):
+            return text(value)
+        number = float(value) if value.__class__ is str else value
+        opts = self.options
+        try:
+            if self.number_format == "number":
+                return format_number(number, opts["defaultNumericFormat"], self.ctx.settings.culture)
+            return format_currency(number, opts["defaultCurrencyFormat"] or self.ctx.settings.culture)
+        except ValueError as e:  # e.g. the pattern D for a number with a fraction
+            raise FunctionError(f"defaultNumericFormat: {e}") from None
 
     def arg(self, value):
         """A looked-up function argument: HTML-escaped text in HTML content."""
@@ -243,6 +294,11 @@ class Scope:
         if empty(value):
             return []
         return value if value.__class__ is list else [value]
+
+    def once(self, value) -> list:
+        """``{{#with x}}``: x once as the context, an array too (never iterated); none when empty."""
+        value = _maybe_json(value)
+        return [] if empty(value) else [value]
 
     def iterate(self, items: list, name: str | None = None, meta: bool = False):
         """Run the body once per item with it on top of the stack (a generator the loop drives)."""

@@ -6,7 +6,9 @@ nests GTL blocks with AMPscript statements."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from .nodes import Output
 from .tags import TagError, classify
 
 _WS = " \t\r\n"
@@ -51,6 +53,7 @@ def scan_tag(source: str, start: int, delims: Delimiters, ampscript_opener: str,
         return len(source)
     text = source[inner:end]
     after = end + len(right)
+    markup = source[start:after]
     if text.startswith("~"):
         _trim_before(toks, start)
         text, inner = text[1:], inner + 1
@@ -83,6 +86,8 @@ def scan_tag(source: str, start: int, delims: Delimiters, ampscript_opener: str,
         return m.end()
     if ttype == "GTL_TAG" and payload is None:
         return after  # a comment
+    if ttype == "GTL_TAG" and payload.__class__ is Output and not payload.raw:
+        payload = replace(payload, markup=markup)
     add(ttype, payload, start)
     return after
 
