@@ -63,19 +63,18 @@ class EmlFolder(_Folder):
     suffix = ".eml"
 
     def __init__(self, path: str, from_name: str = "ampy", from_address: str = "noreply@example.com"):
+        from ..cloud.mime import MessageWriter
+
         super().__init__(path)
-        self.from_name, self.from_address = from_name, from_address
+        self.writer = MessageWriter(from_name, from_address)
 
     def write(self, result: RowResult) -> None:
-        from ..cloud.sends import _message
-
         if result.error is not None:
             return
         parts = {"Subject": result.subject or "", "HTMLBody": result.html}
         if result.text is not None:
             parts["TextBody"] = result.text
-        message = _message(parts, self.from_name, self.from_address, result.to)
-        self._write(self._path(result), bytes(message))
+        self._write(self._path(result), self.writer.build(parts, result.to))
 
 
 class TextStream:

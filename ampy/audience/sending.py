@@ -98,21 +98,6 @@ def render_send_batch(spec: SendSpec, batch: list) -> list[tuple]:
     return out
 
 
-def build_messages(batch: list, from_name: str, from_address: str, crlf: bool) -> list:
-    """Each (rendered parts, To) as the bytes of the message a send delivers (built by the send's
-    own code; CRLF line ends for SMTP, as ``send_message`` would write them); None stays None."""
-    from ..cloud.sends import _message
-
-    out = []
-    for item in batch:
-        if item is None:
-            out.append(None)
-            continue
-        msg = _message(item[0], from_name, from_address, item[1])
-        out.append(msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")) if crlf else bytes(msg))
-    return out
-
-
 def _batched(items, size: int):
     batch = []
     for item in items:
@@ -125,8 +110,8 @@ def _batched(items, size: int):
 
 
 class SendWorkers:
-    """The worker processes of one send: renders, then message builds, each taken back in order
-    through a bounded window (a few batches per worker in flight)."""
+    """The worker processes of one send: renders taken back in order through a bounded window (a
+    few batches per worker in flight)."""
 
     def __init__(self, jobs: int):
         from concurrent.futures import ProcessPoolExecutor
@@ -139,20 +124,6 @@ class SendWorkers:
         for results in _ordered(lambda start, batch: self.pool.submit(render_send_batch, spec, batch),
                                 lambda future: future.result(), _batched(items, SEND_BATCH),
                                 self.jobs * _WINDOW_PER_JOB):
-            yield from results
-
-    def build(self, items, from_name: str, from_address: str, crlf: bool):
-        """``items`` are (recipient, rendered, error); yields (recipient, rendered, error, message
-        bytes or None) in order, the messages built by the workers."""
-        def submit(start, batch):
-            work = [(rendered, r.email) if error is None else None for r, rendered, error in batch]
-            return batch, self.pool.submit(build_messages, work, from_name, from_address, crlf)
-
-        def result(pending):
-            batch, future = pending
-            return [(*item, data) for item, data in zip(batch, future.result())]
-
-        for results in _ordered(submit, result, _batched(items, SEND_BATCH), self.jobs * _WINDOW_PER_JOB):
             yield from results
 
     def close(self) -> None:

@@ -27,12 +27,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
 
 from ..api.model import ApiObject
 from ..runtime.dates import system_now
 from .clicks import LinkTracker
+from .mime import MessageWriter
 from .objects import as_list, now_text, text, truthy
 from .tasks import TaskCanceled, TaskFailed
 
@@ -227,7 +226,7 @@ def recipient_count(cloud, definition: ApiObject) -> int:
 
 
 class BuiltMessage(bytes):
-    """A message a worker built: its bytes, with the envelope SMTP needs."""
+    """A message's bytes, with the envelope SMTP needs."""
 
     def __new__(cls, data: bytes, sender: str, to: str):
         built = super().__new__(cls, data)
@@ -267,30 +266,24 @@ class Delivery:
         self._writer = None
         self._write_error: OSError | None = None
 
-    def deliver(self, message: EmailMessage | BuiltMessage) -> bool:
-        """One message, built here (an EmailMessage) or by a worker (a BuiltMessage)."""
+    def deliver(self, message: BuiltMessage) -> bool:
+        """One message's bytes (with line ends for SMTP when SMTP is configured)."""
         self.count += 1
         if self.smtp is not None:
             try:
-                if isinstance(message, BuiltMessage):
-                    self.smtp.sendmail(message.sender, [message.to], message)
-                else:
-                    self.smtp.send_message(message)
+                self.smtp.sendmail(message.sender, [message.to], message)
             except smtplib.SMTPRecipientsRefused:
                 return False
             except (OSError, smtplib.SMTPException) as e:
                 raise TaskFailed(f"SMTP delivery failed: {e}") from None
             return True
         if self.outbox_dir:
-            path = os.path.join(self.outbox_dir, f"{self.job_id}-{self.count:06d}.eml")
-            self._write(path, message if isinstance(message, bytes) else bytes(message))
+            self._write(os.path.join(self.outbox_dir, f"{self.job_id}-{self.count:06d}.eml"), message)
         else:  # an account without a workspace keeps its messages in memory
-            if isinstance(message, bytes):
-                import email
-                import email.policy
+            import email
+            import email.policy
 
-                message = email.message_from_bytes(message, policy=email.policy.default)
-            self.cloud.outbox.append(message)
+            self.cloud.outbox.append(email.message_from_bytes(message, policy=email.policy.default))
         return True
 
     def _write(self, path: str, data: bytes) -> None:
@@ -445,8 +438,8 @@ def send_email(
     total = len(aud.recipients)
     workers = _workers(cloud, total)
     renders = _renders(cloud, parts, aud, job, name, task_id, subject=subject, email=email, workers=workers)
-    outgoing = _outgoing(aud.recipients, renders, links, from_name, from_address, workers,
-                         crlf=delivery.smtp is not None)
+    writer = MessageWriter(from_name, from_address, linesep="\r\n" if delivery.smtp is not None else "\n")
+    outgoing = _outgoing(aud.recipients, renders, links, writer)
     try:
         for i, (r, rendered, error, built) in enumerate(outgoing):
             if i % _CHECK_EVERY == 0:
@@ -510,20 +503,16 @@ def _renders(cloud, parts: dict, aud: Audience, job: SendJob, name: str, task_id
         yield render_recipient(cloud.store, cloud.backend, parts, attrs, job)
 
 
-def _outgoing(recipients: list, renders, links, from_name: str, from_address: str, workers, *, crlf: bool):
-    """(recipient, rendered, error, message) in recipient order: links click-tracked here (their
-    URLIDs follow the order of first appearance), the message built here or, for a large send, by
-    the workers (building MIME costs more than rendering)."""
-    def tracked():
-        for r, (rendered, error) in zip(recipients, renders):
-            yield r, (links.rewrite(rendered, r.subscriber_key) if error is None else None), error
-
-    if workers is not None:
-        for r, rendered, error, data in workers.build(tracked(), from_name, from_address, crlf):
-            yield r, rendered, error, (None if data is None else BuiltMessage(data, from_address, r.email))
-        return
-    for r, rendered, error in tracked():
-        yield r, rendered, error, (_message(rendered, from_name, from_address, r.email) if error is None else None)
+def _outgoing(recipients: list, renders, links, writer):
+    """(recipient, rendered, error, message bytes) in recipient order: links click-tracked here
+    (their URLIDs follow the order of first appearance), then the message written from the send's
+    skeleton (``ampy.cloud.mime``: cheap next to a render, so it stays here)."""
+    for r, (rendered, error) in zip(recipients, renders):
+        if error is not None:
+            yield r, None, error, None
+            continue
+        rendered = links.rewrite(rendered, r.subscriber_key)
+        yield r, rendered, None, BuiltMessage(writer.build(rendered, r.email), writer.from_address, r.email)
 
 
 class _Discard(Exception):
@@ -638,27 +627,6 @@ class SendProgress:
         if self.first_error:
             detail += f" (first error: {self.first_error})"
         self.cloud.tasks.set_detail(self.task_id, detail)
-
-
-def _message(rendered: dict, from_name: str, from_address: str, to: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = formataddr((from_name, from_address))
-    msg["To"] = to
-    msg["Subject"] = rendered.get("Subject", "").replace("\r", " ").replace("\n", " ")
-    msg["Message-ID"] = make_msgid(domain="ampy.local")
-    text_body, html_body = rendered.get("TextBody"), rendered.get("HTMLBody")
-    if text_body is not None:
-        msg.set_content(text_body)
-        if html_body is not None:
-            msg.add_alternative(html_body, subtype="html")
-    else:
-        msg.set_content(html_body or "", subtype="html")
-    for item in rendered.get("Attachments") or ():  # AttachFile's files (multipart/mixed)
-        if item.get("as_attachment", True):
-            maintype, _, subtype = (item.get("content_type") or "application/octet-stream").partition("/")
-            msg.add_attachment(item["data"], maintype=maintype, subtype=subtype or "octet-stream",
-                               filename=item["file_name"])
-    return msg
 
 
 # ---- TriggeredSend -----------------------------------------------------------------------------
