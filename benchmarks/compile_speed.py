@@ -8,7 +8,8 @@
   expressions, SET, IF and FOR), next to Jinja2 compiling an equivalent one.
 
 Every compile is real: ``Template(...)`` parses and compiles from source (the template cache is
-not consulted). Each figure is the median of several runs over the whole set, in one warm process.
+not consulted). Each figure is the median of several runs over the whole set, in one warm process,
+in CPU time (the machine may be shared).
 
     python benchmarks/compile_speed.py [--runs 7] [--kb 100] [--phases]
 """
@@ -59,9 +60,9 @@ def jinja_generated(kb: float) -> str:
 def median_seconds(fn, runs: int) -> float:
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return statistics.median(times)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from lark import Token
-
 from ..errors import AmpscriptSyntaxError
 from ..gtl.scanner import Delimiters, scan_tag
 
@@ -59,18 +57,67 @@ _SIMPLE = {"lpar": "LPAR", "rpar": "RPAR", "comma": "COMMA", "dot": "DOT", "eq":
            "number": "NUMBER", "variable": "VARIABLE", "bracket": "BRACKET_NAME"}
 
 
-Tok = Token  # tokens are Lark tokens (str subclasses with type, start_pos, line, column)
+class Tok:
+    """A token: its grammar terminal, its value (text, or what a GTL tag was read into) and where
+    it starts (offset, 1-based line and column). Own and small: scanning and parsing a template
+    need no Lark; Lark, when it runs (tables not yet cached, a syntax error), takes these as is."""
+
+    __slots__ = ("type", "value", "start_pos", "line", "column")
+    end_line = end_column = end_pos = None  # Lark's parser reads them when it makes its end token
+
+    def __init__(self, type: str, value, start_pos: int = 0, line: int = 1, column: int = 1):
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        value = self.value
+        return value if value.__class__ is str else str(value)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type!r}, {self.value!r}, {self.line}:{self.column})"
 
 
 class _Lines:
-    """Offset -> (line, column), 1-based, by bisecting line starts."""
+    """Offset -> (line, column), 1-based, by bisecting line starts (found on first use: only GTL
+    tags and errors ask; tokens are positioned as they are scanned)."""
 
     def __init__(self, source: str):
-        self.starts = [0] + [m.end() for m in re.finditer(r"\n", source)]
+        self.source = source
+        self.starts: list[int] | None = None
 
     def at(self, pos: int) -> tuple[int, int]:
+        if self.starts is None:
+            self.starts = [0] + [m.end() for m in re.finditer(r"\n", self.source)]
         i = bisect_right(self.starts, pos) - 1
         return i + 1, pos - self.starts[i] + 1
+
+
+class _Where:
+    """The line of the last position a token was placed at: the next one counts only the newlines
+    in between (tokens come in source order; GTL's trimming may look back, then bisect)."""
+
+    __slots__ = ("lines", "source", "seen", "line", "start")
+
+    def __init__(self, source: str, lines: _Lines):
+        self.source, self.lines = source, lines
+        self.seen, self.line, self.start = 0, 1, 0
+
+    def at(self, pos: int) -> tuple[int, int]:
+        seen = self.seen
+        if pos < seen:
+            return self.lines.at(pos)
+        n = self.source.count("\n", seen, pos)
+        if n:
+            self.line += n
+            self.start = self.source.rindex("\n", seen, pos) + 1
+        self.seen = pos
+        return self.line, pos - self.start + 1
 
 
 def tokenize(source: str, name: str = "<string>", gtl: bool = True) -> list[Tok]:
@@ -86,6 +133,7 @@ def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = T
     goes on past it (the linter reports every error of a file). ``gtl`` false leaves Guide
     Template Language tags as text."""
     lines = _Lines(source)
+    where = _Where(source, lines)
     # GTL tags can only exist where a GTL opener occurs: other templates scan exactly as before.
     delims = Delimiters(_OPENER.pattern) if gtl and ("{{" in source or "%%{" in source) else None
     toks: list[Tok] = []
@@ -100,9 +148,9 @@ def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = T
             raise err
         recover(err)
 
-    def add(kind: str, value: str, at: int) -> None:
-        line, col = lines.at(at)
-        toks.append(Token(kind, value, at, line, col))
+    def add(kind: str, value, at: int) -> None:
+        line, col = where.at(at)
+        toks.append(Tok(kind, value, at, line, col))
 
     while pos < n:
         if toks:  # what the previous round scanned
@@ -125,16 +173,16 @@ def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = T
                 pos = b.end()
                 continue
             add("BLOCK_OPEN", opener, start)
-            pos = _code(source, m.end(), "block_close", add, error, start)
+            pos = _code(source, m.end(), "block_close", add, error, start, toks, where)
         elif opener == "%%=":
             add("INLINE_OPEN", opener, start)
-            pos = _code(source, m.end(), "inline_close", add, error, start)
+            pos = _code(source, m.end(), "inline_close", add, error, start, toks, where)
         elif opener.startswith("%%"):
             add("ATTR_OUT", opener[2:-2], start)
             pos = m.end()
         else:
             add("BLOCK_OPEN", opener, start)
-            pos = _code(source, m.end(), "script_close", add, error, start)
+            pos = _code(source, m.end(), "script_close", add, error, start, toks, where)
     yield from toks
 
 
@@ -157,11 +205,15 @@ def _next_opener(source: str, pos: int) -> int:
     return m.start() if m else len(source)
 
 
-def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int:
+def _code(source: str, pos: int, closer: str, add, error, opened_at: int, toks: list, where: _Where) -> int:
     """Scan code until the closer of this mode; return the position after it. ``error`` raises,
-    or records and returns (then scanning resumes past the problem)."""
+    or records and returns (then scanning resumes past the problem). Tokens go straight into
+    ``toks``, positioned here (``where`` is brought up to date at the end)."""
     n = len(source)
     match = _CODE.match
+    append = toks.append
+    count = source.count
+    seen, line, start = where.seen, where.line, where.start
 
     def never_closed(at: int, told: bool = False) -> int:
         if not told:  # an unterminated string or comment has been reported already
@@ -177,6 +229,7 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
         if m is None:
             ch = source[pos]
             if source.startswith("%%", pos) or (ch == "<" and source.startswith("<script", pos)):
+                where.seen, where.line, where.start = seen, line, start
                 return never_closed(pos)  # another block starts: this one was left open
             if ch in "\u201c\u201d\u2018\u2019":
                 error(f"Smart quote {ch!r} in code: AMPscript strings take straight quotes \" or '", pos)
@@ -197,8 +250,40 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
             end = source.find("*/", m.end())
             if end < 0:
                 error("Unterminated comment", pos, incomplete=True)
+                where.seen, where.line, where.start = seen, line, start
                 return never_closed(n, told=True)
             pos = end + 2
+            continue
+        # the token's line and column: count the newlines since the previous token
+        k = count("\n", seen, pos)
+        if k:
+            line += k
+            start = source.rindex("\n", seen, pos) + 1
+        seen = pos
+        if kind == "name":
+            word = m.group(0)
+            low = word.lower()
+            append(Tok(low.upper() if low in KEYWORDS else "NAME", word, pos, line, pos - start + 1))
+            pos = m.end()
+            continue
+        if kind == "string":
+            quote = m.group(0)
+            i = m.end()
+            parts = []
+            while True:
+                j = source.find(quote, i)
+                if j < 0:
+                    error("Unterminated string", pos, incomplete=True)
+                    where.seen, where.line, where.start = seen, line, start
+                    return never_closed(n, told=True)
+                parts.append(source[i:j])
+                if source.startswith(quote, j + 1):  # a doubled quote is an escaped quote
+                    parts.append(quote)
+                    i = j + 2
+                    continue
+                break
+            append(Tok("STRING", "".join(parts) if len(parts) > 1 else parts[0], pos, line, pos - start + 1))
+            pos = j + 1
             continue
         if kind in _CLOSERS:
             if kind != closer:
@@ -208,32 +293,10 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int) -> int
                     error(f"Unexpected {_CLOSERS[kind][1]!r}", pos)
                 pos = m.end()
                 continue
-            add(_CLOSERS[kind][0], m.group(0), pos)
+            append(Tok(_CLOSERS[kind][0], m.group(0), pos, line, pos - start + 1))
+            where.seen, where.line, where.start = seen, line, start
             return m.end()
-        if kind == "string":
-            quote = m.group(0)
-            i = m.end()
-            parts = []
-            while True:
-                j = source.find(quote, i)
-                if j < 0:
-                    error("Unterminated string", pos, incomplete=True)
-                    return never_closed(n, told=True)
-                parts.append(source[i:j])
-                if source.startswith(quote, j + 1):  # a doubled quote is an escaped quote
-                    parts.append(quote)
-                    i = j + 2
-                    continue
-                break
-            add("STRING", "".join(parts), pos)
-            pos = j + 1
-            continue
-        if kind == "name":
-            word = m.group(0)
-            low = word.lower()
-            add(low.upper() if low in KEYWORDS else "NAME", word, pos)
-            pos = m.end()
-            continue
-        add(_SIMPLE[kind], m.group(0), pos)
+        append(Tok(_SIMPLE[kind], m.group(0), pos, line, pos - start + 1))
         pos = m.end()
+    where.seen, where.line, where.start = seen, line, start
     return never_closed(n)

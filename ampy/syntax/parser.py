@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from ..errors import AmpscriptSyntaxError
 from ..gtl import nodes as gtl_nodes
 from . import ast
-from .lexer import iter_tokens, tokenize
+from .lexer import Tok, iter_tokens, tokenize
 
 
 class _TokenFeed(Lexer):
@@ -127,7 +127,7 @@ class _ToAst(Transformer):
         return ast.Call(member.line, member.column, str(member), args)
 
     def arguments(self, c):
-        return tuple(x for x in c if not isinstance(x, Token))
+        return tuple(x for x in c if not isinstance(x, Tok))
 
     def compare(self, c):
         left, op, right = c
@@ -166,7 +166,7 @@ class _ToAst(Transformer):
         return None
 
     def var_stmt(self, c):
-        names = tuple(str(t) for t in c if isinstance(t, Token) and t.type == "VARIABLE")
+        names = tuple(str(t) for t in c if isinstance(t, Tok) and t.type == "VARIABLE")
         return ast.VarDecl(c[0].line, c[0].column, names)
 
     def set_stmt(self, c):
@@ -346,7 +346,7 @@ def _ended(toks):
     last = None
     for last in toks:
         yield last
-    yield Token("$END", "", 0, last.line if last else 1, last.column if last else 1)
+    yield Tok("$END", "", 0, last.line if last else 1, last.column if last else 1)
 
 
 def parse(source: str, name: str = "<string>", gtl: bool = True) -> ast.Template:
@@ -467,7 +467,7 @@ def _slip(source, name, toks, before) -> AmpscriptSyntaxError | None:
 
 def _eof_error(source, name, toks, e) -> AmpscriptSyntaxError:
     """The input ended early: say what is still open (IF, FOR or a call) at its position."""
-    end = Token("$END", "", len(source), 10 ** 9, 1)
+    end = Tok("$END", "", len(source), 10 ** 9, 1)
     slip = _slip(source, name, toks, end)
     if slip is not None:
         slip.incomplete = True
