@@ -145,7 +145,8 @@ def test_triggered_send(core, root):
     assert core.triggered_send("welcome-ts", "ts1@example.com", {"FirstName": "Tess"}) == "OK"
     assert core.triggered_send("no-such-ts", "ts1@example.com") == "Error"
     backend.wait_for_tasks()
-    sent = [open(os.path.join(root, "outbox", n), encoding="utf-8").read() for n in os.listdir(os.path.join(root, "outbox"))]
+    outbox = os.path.join(root, "outbox")
+    sent = [open(os.path.join(outbox, n), encoding="utf-8").read() for n in os.listdir(outbox)]
     assert len(sent) == 1 and "To: ts1@example.com" in sent[0]
     assert core.object_update("TriggeredSendDefinition", "welcome-ts", {"TriggeredSendStatus": "Inactive"}) == "OK"
     found = core.object_retrieve("TriggeredSendDefinition", {"Property": "CustomerKey",
