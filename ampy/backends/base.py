@@ -138,3 +138,27 @@ class Backend:
 
     def _unsupported(self, what: str) -> BackendError:
         return BackendError(f"the {self.name} backend does not support {what}")
+
+
+def declared_relationships(settings) -> list[dict]:
+    """The ``[[relationships]]`` tables of a workspace's ampy.toml (``settings.raw``), in the shape
+    of :meth:`Backend.relationships`. The Partner API carries no data relationships, so this is
+    how a workspace declares them for every backend; a malformed entry is a BackendError."""
+    raw = getattr(settings, "raw", None) or {}
+    entries = raw.get("relationships", []) if isinstance(raw, dict) else []
+    if not isinstance(entries, list):
+        raise BackendError("ampy.toml: relationships must be an array of tables ([[relationships]])")
+    found = []
+    for n, rel in enumerate(entries, 1):
+        on = rel.get("on") if isinstance(rel, dict) else None
+        if not (isinstance(rel, dict) and _text(rel.get("name")) and _text(rel.get("dataExtension"))
+                and isinstance(on, dict) and on and all(_text(v) for v in on.values())):
+            raise BackendError(f"ampy.toml: [[relationships]] entry {n} needs name, dataExtension and on, like "
+                               'name = "Orders", dataExtension = "Orders", on = { SubscriberKey = "SubscriberKey" }')
+        found.append({"name": rel["name"].strip(), "from": str(rel.get("from") or ""),
+                      "dataExtension": rel["dataExtension"].strip(), "on": dict(on)})
+    return found
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ..api.model import ApiObject
 from ..cloud.store import BUSY_TIMEOUT, DataStore
 from ..textfiles import NotText, read_text_file
-from .base import ApiResponse, Backend, BackendError, Pairs, Row
+from .base import ApiResponse, Backend, BackendError, Pairs, Row, declared_relationships
 
 _CONTENT_EXTENSIONS = (".amp", ".ampscript", ".html", ".htm", ".txt")
 
@@ -233,8 +233,9 @@ class LocalBackend(Backend):
                                  fresh_token=fresh_token)
 
     def relationships(self) -> list[dict]:
-        """The ``relationships`` declared in the workspace's ``<DE>.schema.json`` files."""
-        found = []
+        """The ``[[relationships]]`` of the workspace's ampy.toml, then the ``relationships``
+        declared in its ``<DE>.schema.json`` files."""
+        found = declared_relationships(self.settings)
         for info in self.store.all_infos():
             for rel in info.meta.get("Relationships") or ():
                 if isinstance(rel, dict) and rel.get("name") and rel.get("dataExtension"):

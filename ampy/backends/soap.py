@@ -46,7 +46,7 @@ from ..runtime.values import to_db_text
 from ..soap import codec
 from ..soap.auth import OAuthSession, TenantCredentials, UsernameTokenLogin, load_credentials
 from ..soap.client import DEFAULT_TIMEOUT, PartnerClient, SoapFault
-from .base import ApiResponse, ApiResult, Backend, BackendError, Pairs, Row
+from .base import ApiResponse, ApiResult, Backend, BackendError, Pairs, Row, declared_relationships
 
 BATCH = 50   # objects per synchronous Create/Update/Delete call (the service's limit)
 
@@ -181,6 +181,7 @@ class SoapBackend(Backend):
         self.content = ContentFolder(content_dir)
         self._des: dict[str, _DataExtension] = {}
         self._images = None   # ContentImages of the workspace, made on first use
+        self._relationships: list[dict] | None = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------------ construction
@@ -492,6 +493,19 @@ class SoapBackend(Backend):
         values = {str(p.get("Name")).lower(): p.get("Value")
                   for p in as_items(obj.get("Properties")) if isinstance(p, ApiObject)}
         return {column: values.get(column.lower()) for column in de.columns}
+
+    def relationships(self) -> list[dict]:
+        """The Partner API carries no data relationships: the ``[[relationships]]`` of the
+        workspace's ampy.toml declare them (none without a workspace)."""
+        if self._relationships is None:
+            from ..settings import load_settings
+
+            try:
+                settings = load_settings(os.path.join(self.workspace, "ampy.toml")) if self.workspace else None
+            except ValueError as e:
+                raise BackendError(str(e)) from None
+            self._relationships = declared_relationships(settings)
+        return self._relationships
 
     def content_block(self, *, key: str | None = None, name: str | None = None,
                       id: str | None = None) -> str | None:

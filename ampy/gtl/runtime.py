@@ -232,11 +232,9 @@ class Scope:
         low = parts[0].lower()
         rels = self.ctx.cache.get("gtl.relationships")
         if rels is None:
-            backend = getattr(self.ctx, "backend", None)
-            try:
-                found = backend.relationships() if backend is not None else []
-            except Exception:  # a backend that cannot answer knows no relationship
-                found = []
+            # a malformed declaration (BackendError) is a render error at this section
+            relationships = getattr(getattr(self.ctx, "backend", None), "relationships", None)
+            found = relationships() if relationships is not None else []
             rels = self.ctx.cache["gtl.relationships"] = {str(r["name"]).lower(): r for r in found}
         rel = rels.get(low)
         if rel is None:
