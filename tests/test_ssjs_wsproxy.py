@@ -233,3 +233,11 @@ def test_over_soap_to_ampy_serve(root):
         assert performed["Status"] == "OK"
         assert performed["Results"][0]["Task"]["StatusCode"] == "OK"
         assert proxy.retrieve("Nope", ["X"])["Status"] == "Error: Unable to retrieve object of unknown type 'Nope'."
+        proxy.set_client_id({"ID": 100, "UserID": 1})
+        again = proxy.retrieve("DataExtensionObject[Members]", ["FirstName"], None, None, {"QueryAllAccounts": True})
+        assert (again["Status"], len(again["Results"])) == ("OK", 4)
+        upsert = {"SaveOptions": [{"PropertyName": "*", "SaveAction": "UpdateAdd"}]}
+        row = {"CustomerKey": "Members", "Keys": [{"Name": "FirstName", "Value": "Kay"}],
+               "Properties": [{"Name": "Tier", "Value": "Silver"}]}
+        assert proxy.update_item("DataExtensionObject", row, upsert)["Status"] == "OK"
+        assert _tiers(proxy)["Kay"] == "Silver"
