@@ -116,3 +116,31 @@ def test_json_text_of_an_empty_array_or_object_is_empty():
            "{{#each @p}}x{{else}}none{{/each}}|{{#@p}}x{{else}}none{{/@p}}|{{^@p}}inv{{/@p}}|"
            "{{#if @p}}t{{.else}}f{{/if}}|{{#if @o}}t{{.else}}f{{/if}}|{{#if @t}}t{{.else}}f{{/if}}")
     assert Template(src).render() == "none|none|inv|f|t|t"
+
+
+# ---- .data filters: read once per filter text, then a function per row
+@pytest.mark.parametrize("data, expected", [
+    ('{"target":"@j","filter":"uid == [contactKey]"}', "2;"),
+    ('{"target":"@j","filter":"a.b > 2"}', "1;"),
+    ('{"target":"@j","filter":"c"}', "1;"),
+    ('{"target":"@j","filter":"uid != \\"1\\"","order":"uid DESC"}', "3;2;"),
+])
+def test_filters(data, expected):
+    src = ("%%[ SET @j = '[{\"uid\":\"1\",\"a\":{\"b\":3},\"c\":\"x\"},{\"uid\":\"2\",\"a\":{\"b\":1},\"c\":\"\"},"
+           "{\"uid\":\"3\",\"a\":{\"b\":0}}]' ]%%"
+           "{{.datasource D type=variable}}{{.data}}" + data + "{{/data}}{{uid}};{{/datasource}}")
+    assert Template(src).render(attributes={"contactKey": "2"}) == expected
+
+
+@pytest.mark.parametrize("source, message", [
+    ('{{.datasource D type=variable}}{{.data}}{"target":"@j","filter":"Add(1,2)"}{{/data}}{{/datasource}}',
+     "A filter cannot call functions"),
+    ('{{.datasource D type=variable}}{{.data}}{"target":"@j","filter":"a =="}{{/data}}{{/datasource}}',
+     "Bad filter 'a ==': Unexpected end of tag"),
+    ("{{.datasource D type=inline maxRows}}{{/datasource}}", "maxRows needs a value, like maxRows=10"),
+])
+def test_bad_datasource_settings_fail_at_the_tag(source, message):
+    with pytest.raises(AmpscriptRuntimeError) as e:
+        Template("%%[ SET @j = '[]' ]%%\n" + source).render()
+    assert e.value.message == message
+    assert (e.value.line, e.value.column) == (2, 1)

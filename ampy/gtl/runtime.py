@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 
 from ..dotnet.numbers import format_currency, format_number
 from ..errors import FunctionError
@@ -380,13 +381,8 @@ class Scope:
         rows = [r.as_dict() if hasattr(r, "as_dict") else r for r in rows]
         flt = config.get("filter")
         if isinstance(flt, str) and flt.strip():
-            from .tags import TagError, read
-
-            try:
-                node = read(flt, "expr_tag", 1, 1)
-            except TagError as e:
-                raise FunctionError(f"Bad filter {flt!r}: {e.message}") from None
-            rows = [r for r in rows if not empty(self._eval(node, r))]
+            test = _filter(flt)
+            rows = [r for r in rows if not empty(test(self, r))]
         order = config.get("order")
         if isinstance(order, str) and order.strip():
             for term in reversed([t.split() for t in order.split(",") if t.strip()]):
@@ -394,6 +390,8 @@ class Scope:
                 rows.sort(key=lambda r, c=col: _sort_key(_key(r, c)[1]), reverse=desc)
         limit = options.get("maxrows", opts["defaultRelatedRows"])
         try:
+            if limit is True:  # the bare flag "maxRows"
+                raise FunctionError("maxRows needs a value, like maxRows=10")
             limit = int(limit)
         except (TypeError, ValueError):
             raise FunctionError(f"maxRows must be a positive whole number, not {limit!r}") from None
@@ -404,21 +402,40 @@ class Scope:
     def bind(self, name: str, rows: list) -> None:
         self.objects[name.lower()] = rows
 
-    def _eval(self, node, row):
-        """A filter expression against one row (field first, then the send context)."""
-        from . import nodes
 
-        if isinstance(node, nodes.Literal):
-            return node.value
-        if isinstance(node, nodes.Path):
-            if node.parts and node.parts[0][0] != "@":
-                found, value = _key(row, node.parts[0])
-                if found:
-                    return _walk(value, node.parts, 1)
-            return self.get(0, node.parts)
-        if isinstance(node, nodes.Compare):
-            return scoped_compare(self, node.op, self._eval(node.left, row), self._eval(node.right, row))
-        raise FunctionError("A filter cannot call functions")
+
+@lru_cache(maxsize=256)
+def _filter(source: str):
+    """A ``.data`` filter read once and turned into a function of (scope, row), so that rows are
+    tested by closures, not by walking the expression for each row."""
+    from .tags import TagError, read
+
+    try:
+        return _filter_fn(read(source, "expr_tag", 1, 1))
+    except TagError as e:
+        raise FunctionError(f"Bad filter {source!r}: {e.message}") from None
+
+
+def _filter_fn(node):
+    """One filter expression: a field of the row first, then the context and the send context."""
+    from . import nodes
+
+    if isinstance(node, nodes.Literal):
+        value = node.value
+        return lambda scope, row: value
+    if isinstance(node, nodes.Path):
+        parts = node.parts
+        if not parts or parts[0][0] == "@":
+            return lambda scope, row: scope.get(0, parts)
+
+        def field(scope, row):
+            found, value = _key(row, parts[0])
+            return _walk(value, parts, 1) if found else scope.get(0, parts)
+        return field
+    if isinstance(node, nodes.Compare):
+        op, left, right = node.op, _filter_fn(node.left), _filter_fn(node.right)
+        return lambda scope, row: scoped_compare(scope, op, left(scope, row), right(scope, row))
+    raise FunctionError("A filter cannot call functions")
 
 
 def _sort_key(value):
