@@ -144,3 +144,13 @@ def test_bad_datasource_settings_fail_at_the_tag(source, message):
         Template("%%[ SET @j = '[]' ]%%\n" + source).render()
     assert e.value.message == message
     assert (e.value.line, e.value.column) == (2, 1)
+
+
+# ---- set delimiters back to {{ }} from inside {{ }} (spec §3)
+@pytest.mark.parametrize("source, expected", [
+    ("{{={{ }}=}}{{x}}", "1"),
+    ("{{=<% %>=}}<%x%>{{x}}<%={{ }}=%>{{x}}<%x%>", "1{{x}}1<%x%>"),
+    ('{{=Concat("a", "b")}}', "ab"),
+])
+def test_set_delimiters_holding_the_closing_delimiter(source, expected):
+    assert Template(source).render(attributes={"x": "1"}) == expected

@@ -48,6 +48,11 @@ def scan_tag(source: str, start: int, delims: Delimiters, ampscript_opener: str,
     else:
         kind = "tag"
     end = source.find(right, inner)
+    if kind == "tag" and source.startswith("=", inner):
+        # a set-delimiter tag may hold the closing delimiter itself: {{={{ }}=}} ends at "=}}"
+        whole = re.compile(rf"=\S+ \S+={re.escape(right)}").match(source, inner)
+        if whole and "(" not in whole.group():  # not a function call {{=Fn("a b=}}")}}
+            end = whole.end() - len(right)
     if end < 0:
         error(f"GTL tag {left} is never closed with {right}", start, incomplete=True)
         return len(source)
