@@ -12,7 +12,6 @@ import re
 from bisect import bisect_right
 
 from ..errors import AmpscriptSyntaxError
-from ..gtl.scanner import Delimiters, scan_tag
 
 KEYWORDS = frozenset(
     "var set if then elseif else endif for to downto do next and or not true false".split())
@@ -135,7 +134,11 @@ def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = T
     lines = _Lines(source)
     where = _Where(source, lines)
     # GTL tags can only exist where a GTL opener occurs: other templates scan exactly as before.
-    delims = Delimiters(_OPENER.pattern) if gtl and ("{{" in source or "%%{" in source) else None
+    delims = None
+    if gtl and ("{{" in source or "%%{" in source):  # (the GTL tag reader loads only for these)
+        from ..gtl.scanner import Delimiters, scan_tag
+
+        delims = Delimiters(_OPENER.pattern)
     toks: list[Tok] = []
     n = len(source)
     pos = 0
