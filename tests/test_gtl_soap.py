@@ -32,6 +32,8 @@ TEMPLATES = [
     ('{{.datasource S type=list}}{{.data}}{"key":"Subscribers","order":"SubscriberKey"}{{/data}}'
      "{{FirstName}}({{#Orders}}{{OrderID}};{{/Orders}}) {{/datasource}}", {},
      "Ada(1;3;) Grace(2;) Alan() Edsger() Barbara() "),
+    ('%%[ SET @gold = LookupRows("Subscribers", "Tier", "Gold") ]%%'
+     "{{#each @gold}}{{FirstName}}:{{#Orders}}{{Amount}} {{/Orders}};{{/each}}", {}, "Ada:10.50 3.25 ;Edsger:;"),
 ]
 
 

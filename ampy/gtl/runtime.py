@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from ..dotnet.numbers import format_currency, format_number
 from ..errors import FunctionError
+from ..runtime.rowsets import Row, Rowset
 from ..runtime.values import to_text
 
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
@@ -89,6 +90,8 @@ def empty(value: object) -> bool:
     if cls is str and value[:1] in ("[", "{"):  # JSON text is data (spec §7): "[]" is an empty list
         parsed = _maybe_json(value)
         return parsed == [] or parsed == {}
+    if cls is Rowset:
+        return not value.rows
     return False
 
 
@@ -122,12 +125,18 @@ def _walk(value, parts, start: int):
 
 
 def _maybe_json(value):
-    """JSON text in a variable or field is data (spec §7); other text stays text."""
-    if value.__class__ is str and value[:1] in ("{", "["):
+    """JSON text in a variable or field is data (spec §7), and so is an AMPscript rowset (a list
+    of rows) or row; other text stays text."""
+    cls = value.__class__
+    if cls is str and value[:1] in ("{", "["):
         try:
             return json.loads(value)
         except ValueError:
             return value
+    if cls is Rowset:
+        return [r.as_dict() for r in value.rows]
+    if cls is Row:
+        return value.as_dict()
     return value
 
 
