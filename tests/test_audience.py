@@ -212,3 +212,25 @@ def test_progress_on_a_terminal_shows_a_bar_then_the_summary():
     progress.error("row 1 (a): bad")
     progress.finish(5, 1)
     assert plain.getvalue() == "row 1 (a): bad\nrendered 4 of 5 row(s), 1 failed\n"
+
+
+def test_a_packed_batch_unpacks_to_the_same_rows():
+    from ampy.audience.worker import RowResult, pack, unpack
+
+    rows = [RowResult(1, "a", "S", "<p>1</p>", None, None, "a@x.test"),
+            RowResult(2, "b", error="t.amp:1:1: bad", to="")]
+    assert unpack(pack(rows)) == rows
+    assert unpack(pack([])) == []
+
+
+def test_warming_a_worker_with_a_broken_template_leaves_the_error_to_its_rows():
+    from ampy.audience.worker import RenderSpec, close_renderers, render_batch, warm
+
+    spec = RenderSpec(html="%%=Concatt(1)=%%", name="t.amp")
+    try:
+        warm(spec)
+        (result,) = render_batch(spec, 4, [{"Id": "4"}])
+    finally:
+        close_renderers()
+    assert (result.n, result.key, result.html) == (4, "4", None)
+    assert result.error.startswith("t.amp: this worker cannot render: ")

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from .sources import Page
-from .worker import RenderSpec, RowResult, render_batch
+from .worker import RenderSpec, RowResult, render_batch, render_packed, unpack, warm
 
 BATCH_SIZE = 500  # rows per batch: big enough to amortise a round trip, small enough to stream
 _WINDOW_PER_JOB = 3  # batches in flight per worker
@@ -45,12 +45,15 @@ def render_in_process(spec: RenderSpec, batches) -> Iterator[list[RowResult]]:
 
 def render_in_pool(spec: RenderSpec, batches, jobs: int) -> Iterator[list[RowResult]]:
     """``jobs`` worker processes started fresh (spawn: no inherited locks or connections; each compiles
-    the templates once, on its first batch)."""
+    the templates and opens the store once). They are started and warmed before the first batch is
+    read, so their start-up overlaps whatever producing the batches costs here."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from _ordered(lambda start, batch: pool.submit(render_batch, spec, start, batch),
-                            lambda future: future.result(), batches, jobs * _WINDOW_PER_JOB)
+        for _ in range(jobs):
+            pool.submit(warm, spec)
+        yield from _ordered(lambda start, batch: pool.submit(render_packed, spec, start, batch),
+                            lambda future: unpack(future.result()), batches, jobs * _WINDOW_PER_JOB)
 
 
 def render_on_dask(spec: RenderSpec, batches, client) -> Iterator[list[RowResult]]:
