@@ -11,6 +11,7 @@ from .compiler import compile_ast
 from .errors import AmpscriptRuntimeError, AmpscriptSyntaxError, Redirected
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits, how_to_raise
 from .runtime.context import RenderContext
+from .ssjs.blocks import MAYBE as _SSJS_HINT  # a cheap test: no match, no server-side JavaScript
 from .syntax import ast
 
 RENDER_CONTEXTS = ("page", "email", "sms")
@@ -42,11 +43,18 @@ class Template:
         if not source.isascii():
             source = _without_lone_surrogates(source)
         self.source = source
+        self._variants = None
+        if _SSJS_HINT.search(source):  # server-side JavaScript: one program with the AMPscript between
+            from .ssjs.page import compile_page
+
+            page = compile_page(source, name, limits.nesting_depth, gtl)
+            if page is not None:
+                self.tree, self._compiled = page.tree, page
+                return
         from .syntax.parser import parse  # Lark loads with the first template parsed
 
         self.tree = parse(source, name, gtl=gtl)
         self._compiled = compile_ast(self.tree, limits.nesting_depth)
-        self._variants = None
 
     @classmethod
     def from_tree(cls, tree: ast.Template) -> Template:
@@ -122,6 +130,8 @@ class Template:
         if variants is None:
             variants = self._variants = {}
         compiled = variants.get((trace, strict))
+        if compiled is None and hasattr(self._compiled, "variant"):  # a page with server-side JavaScript
+            compiled = variants[(trace, strict)] = self._compiled.variant(trace, strict)
         if compiled is None:
             compiled = variants[(trace, strict)] = compile_ast(self.tree, max(self._compiled.depth, 1) + 1,
                                                                trace=trace, strict=strict)

@@ -138,8 +138,9 @@ class SsjsRender:
             self.stop = exc
             raise
         except (AmpscriptError, FunctionError, ValueError, TypeError) as exc:
-            if isinstance(exc, TypeError) and not _is_arity_error(exc):
-                return self._bug(exc)
+            if isinstance(exc, TypeError):
+                message = _arity_message(self.hosts.get(ns), method, len(args), exc)
+                return self._bug(exc) if message is None else self.throw(FunctionError(message))
             return self.throw(exc)
         except Exception as exc:
             return self._bug(exc)
@@ -226,10 +227,25 @@ class SsjsRender:
         return None if ms is None or ms.__class__ not in (int, float) else float(ms)
 
 
-def _is_arity_error(exc: TypeError) -> bool:
-    """A host method called with the wrong number of arguments is the script's error."""
-    text = str(exc)
-    return "positional argument" in text or "takes from" in text or "missing" in text
+def _arity_message(host, method: str, n: int, exc: TypeError) -> str | None:
+    """"Lookup takes exactly 4 arguments, not 1" when ``exc`` is the host method refusing this
+    call's argument count (a script error); None for any other TypeError (a bug)."""
+    import inspect
+
+    func = getattr(host, method, None)
+    if func is None or exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
+        return None   # raised inside the method, not by the call itself
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    low = sum(1 for p in positional if p.default is p.empty)
+    high = None if any(p.kind is p.VAR_POSITIONAL for p in params) else len(positional)
+    if low <= n and (high is None or n <= high):
+        return None
+    wanted = (f"at least {low}" if high is None else f"exactly {low}" if low == high else f"{low} to {high}")
+    return f"{method} takes {wanted} argument{'' if wanted == 'exactly 1' else 's'}, not {n}"
 
 
 def install(js, render: SsjsRender) -> None:

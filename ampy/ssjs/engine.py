@@ -42,11 +42,22 @@ def library_sources() -> list[tuple[str, str]]:
     return [(f.name, f.read_text(encoding="utf-8")) for f in files]
 
 
+def _load_hosts() -> None:
+    """Import every module of this package: importing one registers its host namespaces."""
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module(__package__)
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{__package__}.{info.name}")
+
+
 def _library_bytecode() -> list[tuple[str, bytes]]:
     global _library
     if _library is None:
         with _lock:
             if _library is None:
+                _load_hosts()
                 quickjs = _quickjs()
                 js = quickjs.Runtime().new_context()
                 _library = [(name, js.compile(text, name).write_object()) for name, text in library_sources()]
@@ -111,6 +122,8 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
                                      cause=bug)
         line, col = _position(program, failure[2] if failure else "")
         raise err.locate(program.name, program.source, line, col) from bug
+    if render.redirect is not None:   # the page answers with the redirect, whatever came after it
+        raise Redirected(render.redirect)
     stop = render.stop
     if stop is not None:
         if isinstance(stop, Redirected):
@@ -120,9 +133,6 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
         line, col = _position(program, failure[2] if failure else "")
         raise AmpscriptRuntimeError(str(stop)).locate(program.name, program.source, line, col)
     if failure is None:
-        redirect = render.redirect
-        if redirect is not None:
-            raise Redirected(redirect)
         return
     index, text, stack = failure
     if index is not None and 0 <= index < len(render.errors):
@@ -133,6 +143,7 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
         raise err.locate(program.name, program.source, line, col)
     line, col = _position(program, stack)
     if text == "InternalError: interrupted":
+        line, col = program.locate(1, 1)    # QuickJS keeps no position for an interrupted loop
         if monotonic() > render.context.deadline:
             message = f"The render ran longer than {render.limits.wall_time:g} seconds ({how_to_raise('wall_time')})"
         else:

@@ -16,8 +16,8 @@ from ..errors import AmpscriptError
 
 DEFAULT_MAX_BODY = 4 * 1024 * 1024  # bytes, as the Partner API's limit
 
-STATUS_TEXT = {200: "OK", 204: "No Content", 302: "Found", 303: "See Other", 304: "Not Modified",
-               400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+STATUS_TEXT = {200: "OK", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other",
+               304: "Not Modified", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
                413: "Payload Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}
 
 # UI pages: nothing from elsewhere, no plugins, no framing by other sites. Rendered emails are

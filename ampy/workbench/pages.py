@@ -22,6 +22,7 @@ from urllib.parse import quote
 from ..errors import AmpscriptError, FunctionError
 from ..functions.sites import decode_page_token, page_path
 from ..runtime.request import RequestContext, parse_query_string
+from ..ssjs.page import http_answer
 from ..template import compile_template
 from .common import BadRequest, BodyTooLarge, html_page, read_form, resolve_inside, respond
 from .common import error_html as render_error
@@ -128,12 +129,13 @@ class CloudPages:
             traceback.print_exc(file=environ.get("wsgi.errors") or sys.stderr)
             return self._page(start_response, 500, "Internal error",
                               f"<p>ampy failed while rendering {_escape(name)}; the server log has the details.</p>")
+        redirect_status, headers, content_type = http_answer(request, HTML)  # set by server-side JavaScript
         if request.redirect is not None:
             location = quote(request.redirect, safe="/:?#[]@!$&'()*+,;=%~")
-            return respond(start_response, 302, b"", headers=[("Location", location)])
+            return respond(start_response, redirect_status, b"", headers=[("Location", location), *headers])
         if self.reload_snippet:
             output = _inject_before_body_end(output, self.reload_snippet)
-        return respond(start_response, 200, output.encode("utf-8"), HTML)
+        return respond(start_response, 200, output.encode("utf-8"), content_type, headers=headers)
 
     def base_url(self, environ: dict) -> str:
         if self.public_url:
