@@ -253,7 +253,8 @@ _PIECES = st.sampled_from([
     "if ", "each ", "with ", "switch", "else", ".when ", "unless ", "datasource D type=inline", "data",
     "slot s", "block b", "x", "y", "@i", "this", "..", "../", ".", "==", "!=", "<", '"s"', "1", "-2.5", "true",
     "Add(1,2)", "Upper(x)", "(", ")", ",", "[a b]", "region=r", "%%[ set @i = 1 ]%%", "%%=v(@i)=%%", "%%{",
-    "}%%", "=", " ", "\n", "text", "[1,2]", '{"a":1}', "maxRows=3",
+    "}%%", "=", " ", "\n", "text", "[1,2]", '{"a":1}', "maxRows=3", "variableEmptyValue=markup",
+    "defaultVariableFormatter=number", "defaultVariableFormatter=currency", "defaultNumericFormat=D", "global",
 ])
 
 

@@ -154,3 +154,19 @@ def test_bad_datasource_settings_fail_at_the_tag(source, message):
 ])
 def test_set_delimiters_holding_the_closing_delimiter(source, expected):
     assert Template(source).render(attributes={"x": "1"}) == expected
+
+
+# ---- empty names are syntax errors, not crashes
+@pytest.mark.parametrize("source, message, column", [
+    ("{{[]}}", "Unexpected '[' in GTL tag", 3),
+    ("{{#[]}}x{{/[]}}", "Unexpected '[' in GTL tag", 4),
+    ("{{>}}", "A partial needs a name, like {{>key:Header}} or {{>Header}}", 3),
+    ("{{>.when}}", "A partial needs a name, like {{>key:Header}} or {{>Header}}", 3),
+    ("{{>../}}", "A partial needs a name, like {{>key:Header}} or {{>Header}}", 3),
+])
+def test_empty_names_are_syntax_errors(source, message, column):
+    from ampy.errors import AmpscriptSyntaxError
+
+    with pytest.raises(AmpscriptSyntaxError) as e:
+        Template(source)
+    assert (e.value.message, e.value.line, e.value.column) == (message, 1, column)

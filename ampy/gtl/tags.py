@@ -170,7 +170,11 @@ def classify(text: str, line: int, column: int):
         where = _locate(text, lead + 1, line, column)
         return "GTL_TAG", nodes.Output(line, column, _sub(body[1:], "call_tag", *where, lead + 1), True)
     if first == ">":
-        return "GTL_TAG", nodes.Partial(line, column, body[1:].strip())
+        ident = body[1:].strip()
+        name = ident.split()[0] if ident else ""
+        if not name or (":" not in name and "" in name.split(".")):
+            raise TagError("A partial needs a name, like {{>key:Header}} or {{>Header}}", lead)
+        return "GTL_TAG", nodes.Partial(line, column, ident)
     if first == "/":
         name = body[1:].strip()
         if not name:
