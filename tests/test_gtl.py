@@ -302,6 +302,18 @@ def test_pygments_lexer_highlights_gtl_tags():
     assert (Comment.Preproc, "{{/") in toks and (Name.Attribute, "x") in toks
 
 
+@pytest.mark.parametrize("source", [
+    '{{~#if a == "b"~}}x{{.else}}y{{/if}}', "{{>key:Header}}", "{{=<% %>=}}", "{{../x}}{{.}}{{@index}}",
+    "{{.datasource C type=inline maxRows = 3 global}}", "{{{T}}}%%{x}%%{{&T}}", "{{[First Name]}}",
+])
+def test_pygments_lexer_has_no_error_tokens_in_gtl_tags(source):
+    from pygments.token import Error
+
+    from ampy.repl.lexer import AmpscriptLexer
+
+    assert [v for t, v in AmpscriptLexer().get_tokens(source) if t in Error] == []
+
+
 def test_ampy_run_and_check_know_gtl(tmp_path):
     import subprocess
     import sys

@@ -86,7 +86,8 @@ class _AmpscriptTemplateLexer(RegexLexer):
     tokens: ClassVar[dict] = {
         "root": [
             (r"\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}", Comment.Multiline),  # GTL comments
-            (r"%%\{|\{\{\{?~?[#^/&>=.]?", Comment.Preproc, "gtl"),
+            (r"\{\{~?=\S+ \S+=~?\}\}", Comment.Preproc),  # GTL set delimiters {{=<% %>=}}
+            (r"%%\{|\{\{\{?~?(?:[#^/&>=]|\.(?!\./))?", Comment.Preproc, "gtl"),
             (r"%%\[", Comment.Preproc, "block"),
             (r"%%=", Comment.Preproc, "inline"),
             (r"(%%)([A-Za-z_][\w\-]*)(%%)", bygroups(Comment.Preproc, Name.Attribute, Comment.Preproc)),
@@ -106,7 +107,7 @@ class _AmpscriptTemplateLexer(RegexLexer):
             (r"[A-Za-z_][\w\-]*(?=\s*\()", Name.Function),
             (r"[A-Za-z_][\w\-]*|\[(?:[^\]]|\]\])*\]", Name.Attribute),
             (r"==|!=|<=|>=|<|>|=|&", Operator),
-            (r"[(),{}]", Punctuation),
+            (r"[(),{}:]", Punctuation),
             (r".", Error),
         ],
         "block": [
