@@ -73,13 +73,14 @@ def compile_program(code: str) -> bytes:
 class Program:
     """A compiled SSJS program and how to map its lines back to the template."""
 
-    __slots__ = ("bytecode", "locate", "name", "source")
+    __slots__ = ("bytecode", "locate", "name", "source", "start")
 
-    def __init__(self, bytecode: bytes, locate, name: str, source: str):
+    def __init__(self, bytecode: bytes, locate, name: str, source: str, start: tuple[int, int] = (1, 1)):
         self.bytecode = bytecode
         self.locate = locate    # (script line, column) -> (template line, column)
         self.name = name
         self.source = source
+        self.start = start      # where the first script block's code begins in the template
 
 
 def run(program: Program, ctx, page=None) -> SsjsRender:
@@ -110,6 +111,12 @@ def run(program: Program, ctx, page=None) -> SsjsRender:
             failure = failure.to_python(deep=True)
     except quickjs.JSError as exc:
         failure = [None, str(exc), getattr(exc, "js_stack", "") or ""]
+    if failure is not None and (failure[1] == "null" or "out of memory" in failure[1]):
+        # Out of memory throws null when even the error object cannot be made: tell it from a
+        # script's own `throw null` by the heap, which is then at the limit.
+        used = rt.compute_memory_usage().get("malloc_size", 0)
+        if "out of memory" in failure[1] or used >= 0.9 * limits.js_memory:
+            failure[1] = "InternalError: out of memory"
     _finish(program, render, failure)
     return render
 
@@ -143,12 +150,14 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
         raise err.locate(program.name, program.source, line, col)
     line, col = _position(program, stack)
     if text == "InternalError: interrupted":
-        line, col = program.locate(1, 1)    # QuickJS keeps no position for an interrupted loop
+        line, col = program.start    # QuickJS keeps no position for an interrupted loop
         if monotonic() > render.context.deadline:
             message = f"The render ran longer than {render.limits.wall_time:g} seconds ({how_to_raise('wall_time')})"
         else:
             message = "The script was interrupted"
-    elif "out of memory" in text:
+    elif text == "InternalError: out of memory":
+        if not stack:
+            line, col = program.start
         message = (f"The script used more than {render.limits.js_memory} bytes of memory "
                    f"({how_to_raise('js_memory')})")
     elif text.startswith("SyntaxError"):

@@ -162,7 +162,9 @@ class Page:
             program = engine.Program(b"", locate, self.name, self.source)
             line_col = engine._position(program, stack)
             raise _syntax_error(f"SSJS: {e}", self.name, self.source, *line_col) from None
-        return engine.Program(bytecode, locate, self.name, self.source)
+        first = next((p for p in self.pieces if p.kind == "js"), None)
+        start = self.position(first.body_start) if first is not None else (1, 1)
+        return engine.Program(bytecode, locate, self.name, self.source, start)
 
     # ---- running
     def run(self, ctx) -> None:
