@@ -1,5 +1,6 @@
-"""GTL in the preview server and the README: an email with GTL in its subject, HTML and text
-parts previewed over HTTP for a subscriber row, and the README's GTL example rendered exactly."""
+"""GTL in the preview server, ``ampy render`` and the README: an email with GTL in its subject,
+HTML and text parts previewed over HTTP for a subscriber row, an audience render escaping only
+the HTML body, and the README's GTL example rendered exactly."""
 
 from __future__ import annotations
 
@@ -65,3 +66,20 @@ def test_the_readme_example_renders_as_shown(tmp_path):
         backend.close()
     assert out == ("\n<p>Hello Ada,</p>\n<p>Free shipping!</p>\n"
                    "<ul><li>0: A-1 x 2 = 19</li><li>1: B-7 x 1 = 9.5</li></ul>\nAda;Edsger;\n")
+
+
+def test_ampy_render_escapes_gtl_only_in_the_html_body(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "body.html").write_text("<p>{{Name}}</p>", encoding="utf-8")
+    (tmp_path / "text.txt").write_text("Hi {{Name}}", encoding="utf-8")
+    (tmp_path / "audience.csv").write_text('SubscriberKey,Name\nS1,"A & B <c>"\n', encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "ampy", "render", str(tmp_path / "body.html"),
+                           "--csv", str(tmp_path / "audience.csv"), "--format", "jsonl", "--jobs", "1",
+                           "--subject", "{{Name}}!", "--text", str(tmp_path / "text.txt")],
+                          capture_output=True, text=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr
+    row = json.loads(done.stdout)
+    assert (row["subject"], row["html"], row["text"]) == ("A & B <c>!", "<p>A &amp; B &lt;c&gt;</p>", "Hi A & B <c>")
