@@ -7,10 +7,11 @@ import os
 import distributed
 import pytest
 
-from ampy.audience.engines import render_in_process, render_on_dask
+from ampy.audience.engines import render_in_process
+from ampy.audience.on_dask import audience_bag, render_on_dask
 from ampy.audience.run import _snapshot
-from ampy.audience.sources import DataExtensionSource
-from ampy.audience.worker import RenderSpec, close_renderers, prime_renderer
+from ampy.audience.sources import DataExtensionSource, Page
+from ampy.audience.worker import RenderSpec, close_renderers, prime_renderer, unpack
 from ampy.backends.local import LocalBackend
 
 TEMPLATE = ('%%[ IF Id == 7 THEN RaiseError("bad seven") ENDIF ]%%'
@@ -89,3 +90,38 @@ def test_the_cli_runs_on_an_existing_scheduler(client, tmp_path):
     assert len(lines) == 8 and '"error": "t.amp:1:21: RaiseError: bad seven' in lines[6]
     assert p.stderr.startswith("row 7 (7): t.amp:1:21: RaiseError: bad seven\n")
     assert p.stderr.endswith("rendered 7 of 8 row(s), 1 failed\n")
+
+
+def test_the_audience_is_a_bag_of_partitions_rendered_by_the_workers(client, backend):
+    import dask.bag
+
+    path = _snapshot(backend.store)
+    try:
+        spec = RenderSpec(html=TEMPLATE, name="t.amp", key="Name", store_path=path)
+        pages = list(DataExtensionSource(backend.store, "People").pages(15))
+        descriptors = [(1, pages[0]), (16, pages[1]), (31, pages[2])]
+        bag = audience_bag(spec, descriptors)
+        assert isinstance(bag, dask.bag.Bag) and bag.npartitions == 3
+        partitions = client.compute(bag.to_delayed())
+        got = [[(r.n, r.key, r.html) for r in unpack(packed)] for f in partitions for packed in f.result()]
+    finally:
+        os.unlink(path)
+    assert [len(p) for p in got] == [15, 15, 10]
+    assert got[0][0] == (1, "N1", "Hi N1 gold") and got[2][-1] == (40, "N40", "Hi N40 silver")
+    assert got[0][6] == (7, "N7", None)  # the failed row is there, with its error (see above)
+    assert pages[1] == Page("People", (), 15, 15)
+
+
+def test_an_unreachable_scheduler_is_a_clear_message(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "People.csv").write_text("Id,Name\n1,N1\n2,N2\n", encoding="utf-8")
+    (tmp_path / "t.amp").write_text("Hi %%=v(Name)=%%", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "ampy", "render", "t.amp", "--data", ".", "--de", "People",
+                        "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--format", "jsonl"],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                       env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"})
+    assert (p.returncode, p.stdout) == (1, "")
+    assert p.stderr.startswith("ampy: cannot reach the Dask scheduler at tcp://127.0.0.1:9: ")
+    assert "Traceback" not in p.stderr

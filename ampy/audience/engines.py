@@ -1,5 +1,5 @@
-"""Running the worker function over an audience: in this process, in a pool of worker processes, or
-on a Dask cluster. Batches are submitted through a bounded window (a few per worker) and results are
+"""Running the worker function over an audience: in this process or in a pool of worker processes
+(a Dask cluster: ``on_dask``). Batches are submitted through a bounded window (a few per worker) and results are
 taken in submission order, so the audience order is kept and neither the parent nor a worker ever
 holds more than a few batches."""
 
@@ -54,28 +54,3 @@ def render_in_pool(spec: RenderSpec, batches, jobs: int) -> Iterator[list[RowRes
             pool.submit(warm, spec)
         yield from _ordered(lambda start, batch: pool.submit(render_packed, spec, start, batch),
                             lambda future: unpack(future.result()), batches, jobs * _WINDOW_PER_JOB)
-
-
-def render_on_dask(spec: RenderSpec, batches, client) -> Iterator[list[RowResult]]:
-    """The same worker function on a Dask cluster; ``spec.store_path`` must be readable by the workers
-    (a shared path, or uploaded with ``client.upload_file`` — see ``dask_client``)."""
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    yield from _ordered(lambda start, batch: client.submit(render_batch, spec, start, batch, pure=False),
-                        lambda future: future.result(), batches, workers * _WINDOW_PER_JOB)
-
-
-def dask_client(scheduler: str | None, jobs: int, store_path: str | None):
-    """A client of the cluster at ``scheduler``, or of a new LocalCluster of ``jobs`` worker processes.
-    On an existing cluster the store snapshot is uploaded to every worker's folder (a worker on
-    another machine cannot see this one's files); returns (client, cluster or None)."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise RuntimeError("--engine dask needs Dask: pip install 'ampy[dask]'") from None
-    if scheduler:
-        client = Client(scheduler)
-        if store_path:
-            client.upload_file(store_path, load=False)
-        return client, None
-    cluster = LocalCluster(n_workers=jobs, processes=True, threads_per_worker=1, dashboard_address=None)
-    return Client(cluster), cluster

@@ -142,9 +142,14 @@ class AudienceRender:
         return 1 if failed else 0
 
     def _on_dask(self, spec, batches):
-        client, cluster = engines.dask_client(self.scheduler, self.jobs, spec.store_path)
+        from .on_dask import dask_client, render_on_dask
+
         try:
-            yield from engines.render_on_dask(spec, batches, client)
+            client, cluster = dask_client(self.scheduler, self.jobs, spec.store_path)
+        except RuntimeError as e:
+            raise RenderFailed(f"ampy: {e}") from None
+        try:
+            yield from render_on_dask(spec, batches, client)
         finally:
             client.close()
             if cluster is not None:
