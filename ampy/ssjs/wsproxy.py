@@ -25,7 +25,8 @@ MAX_BATCH = 2500   # the largest RetrieveOptions.BatchSize the service accepts
 @register_host("wsproxy")
 class WSProxyHost:
     """The Python half of one render's WSProxy objects (they share it: ClientID and batch size
-    are per proxy on the platform, which a script rarely tells apart)."""
+    are per proxy on the platform, which a script rarely tells apart). Methods carry the
+    platform's names: an argument-count error names the method the script called."""
 
     def __init__(self, render):
         self.render = render
@@ -50,7 +51,7 @@ class WSProxyHost:
             request.set("ClientIDs", [to_api("ClientID", self.client)])
         return self._retrieve(request)
 
-    def get_next_batch(self, object_type, request_id):
+    def getNextBatch(self, object_type, request_id):
         request = ApiObject("RetrieveRequest", {"ObjectType": _type_name(object_type),
                                                 "ContinueRequest": scalar_text(request_id or "")})
         return self._retrieve(request)
@@ -67,22 +68,22 @@ class WSProxyHost:
                 "Results": None if rejected else [from_api(o) for o in response.results]}
 
     # ---- Create / Update / Delete --------------------------------------------------------------
-    def create_item(self, object_type, obj, options=None):
+    def createItem(self, object_type, obj, options=None):
         return self._write("Create", object_type, [obj], options)
 
-    def create_batch(self, object_type, objects, options=None):
+    def createBatch(self, object_type, objects, options=None):
         return self._write("Create", object_type, _list(objects, "objects"), options)
 
-    def update_item(self, object_type, obj, options=None):
+    def updateItem(self, object_type, obj, options=None):
         return self._write("Update", object_type, [obj], options)
 
-    def update_batch(self, object_type, objects, options=None):
+    def updateBatch(self, object_type, objects, options=None):
         return self._write("Update", object_type, _list(objects, "objects"), options)
 
-    def delete_item(self, object_type, obj, options=None):
+    def deleteItem(self, object_type, obj, options=None):
         return self._write("Delete", object_type, [obj], options)
 
-    def delete_batch(self, object_type, objects, options=None):
+    def deleteBatch(self, object_type, objects, options=None):
         return self._write("Delete", object_type, _list(objects, "objects"), options)
 
     def _write(self, verb: str, object_type, objects: list, options) -> dict:
@@ -98,10 +99,10 @@ class WSProxyHost:
                 "Results": _results(response, sent, new_object_id=verb == "Create")}
 
     # ---- Perform / Execute / Describe ----------------------------------------------------------
-    def perform_item(self, object_type, obj, action, options=None):
+    def performItem(self, object_type, obj, action, options=None):
         return self._perform(object_type, [obj], action, options)
 
-    def perform_batch(self, object_type, objects, action, options=None):
+    def performBatch(self, object_type, objects, action, options=None):
         return self._perform(object_type, _list(objects, "objects"), action, options)
 
     def _perform(self, object_type, objects: list, action, options) -> dict:
@@ -146,21 +147,21 @@ class WSProxyHost:
         return answer
 
     # ---- per-proxy settings ----------------------------------------------------------------------
-    def set_client_id(self, client):
+    def setClientId(self, client):
         client = _object(client, "the client ID")
         if not any(k.lower() == "id" for k in client):
             raise FunctionError("setClientId needs an object with the business unit's ID: {ID: mid}")
         self.client = client
         return None
 
-    def reset_client_ids(self):
+    def resetClientIds(self):
         self.client = None
         return None
 
-    def set_batch_size(self, size):
+    def setBatchSize(self, size):
         try:
-            n = int(size)
-        except (TypeError, ValueError):
+            n = int(scalar_text(size))
+        except ValueError:
             raise FunctionError(f"the batch size must be a number from 1 to {MAX_BATCH}") from None
         if not 1 <= n <= MAX_BATCH:
             raise FunctionError(f"the batch size must be from 1 to {MAX_BATCH}, not {n}")
