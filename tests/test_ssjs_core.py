@@ -9,7 +9,7 @@ import os
 import pytest
 from cloud_support import open_workspace, retrieve, simple
 
-from ampy.errors import FunctionError
+from ampy.errors import AmpscriptRuntimeError, FunctionError
 from ampy.runtime.context import RenderContext
 from ampy.ssjs.bridge import SsjsRender
 from ampy.ssjs.core import CoreHost
@@ -153,3 +153,61 @@ def test_triggered_send(core, root):
                                                              "SimpleOperator": "equals", "Value": "welcome-ts"},
                                  ["TriggeredSendStatus"])
     assert found == [{"TriggeredSendStatus": "Inactive"}]
+
+
+# ---- from SSJS templates -------------------------------------------------------------------------
+
+CORE_PAGE = """<script runat="server">
+Platform.Load("core", "1.1.5");
+var de = DataExtension.Init("Members");
+var gold = de.Rows.Retrieve({Property: "Tier", SimpleOperator: "equals", Value: "Gold"});
+Write(gold.length + " " + gold[0].FirstName + " " + gold[1].FirstName + "\\n");
+Write(de.Rows.Add([{FirstName: "Lin", Tier: "Bronze"}]) + " ");
+Write(de.Rows.Update({Tier: "Gold"}, ["FirstName"], ["Lin"]) + " ");
+Write(de.Rows.Remove(["FirstName"], ["Alan"]) + "\\n");
+var silver = de.Rows.Lookup(["Tier"], ["Silver"]);
+Write(Stringify(de.Rows.Lookup(["Tier"], ["Gold"], 1, "FirstName DESC")) + " " + (silver === null) + "\\n");
+var fields = de.Fields.Retrieve();
+Write(fields.length + " " + fields[1].Name + " " + fields[1].IsPrimaryKey + "\\n");
+try { DataExtension.Init("Nope").Rows.Retrieve(); } catch (e) { Write(e.message + "\\n"); }
+var list = List.Init("news");
+Write(List.Add({ListName: "News", CustomerKey: "news"}) + " " + list.Update({Description: "Weekly"}) + " "
+    + List.Retrieve({Property: "CustomerKey", SimpleOperator: "equals", Value: "news"}, ["Description"])[0].Description
+    + " " + list.Remove() + " " + list.Remove());
+</script>"""
+
+
+def test_core_from_a_script(core):
+    import ampy
+
+    backend = core.render.backend
+    assert ampy.render(CORE_PAGE, backend=backend) == (
+        "2 Ada Grace\n1 1 1\n"
+        '[{"FirstName":"Lin","Tier":"Gold"}] true\n'
+        "2 Tier false\n"
+        "Data extension 'Nope' does not exist\n"
+        "OK OK Weekly OK Error")
+    assert [(r["FirstName"], r["Tier"]) for r in backend.lookup("Members", ())] == [
+        ("Ada", "Gold"), ("Grace", "Gold"), ("Lin", "Gold")]
+
+
+def test_core_objects_need_the_load(core):
+    import ampy
+
+    with pytest.raises(AmpscriptRuntimeError) as caught:
+        ampy.render('<script runat="server">\nvar de = DataExtension.Init("Members");\n</script>',
+                    backend=core.render.backend)
+    assert (caught.value.line, caught.value.column) == (2, 10)
+    assert "ReferenceError: 'DataExtension' is not defined" in str(caught.value)
+
+
+def test_query_definition_perform_and_triggered_send_from_a_script(core, root):
+    import ampy
+
+    backend = core.render.backend
+    out = ampy.render('<script runat="server">Platform.Load("core", "1");'
+                      'Write(QueryDefinition.Init("LoyaltyMembers").Perform() + " "'
+                      ' + QueryDefinition.Init("nope").Perform() + " "'
+                      ' + TriggeredSend.Init("nope").Send("a@example.com"));</script>', backend=backend)
+    assert out == "OK Error Error"
+    backend.wait_for_tasks()

@@ -86,7 +86,9 @@ class CoreHost:
         where = _pairs(columns, values, "Rows.Lookup")
         if not where:
             raise FunctionError("Rows.Lookup needs at least one column and value")
-        count = int(limit) if limit else 0
+        count = _int(limit) if limit else 0
+        if count is None:
+            raise FunctionError("Rows.Lookup: the row limit must be a number")
         sort = scalar_text(order_by) if order_by else ""
         rows = self._builtin("LookupOrderedRows", self.data_extension(ref)["Name"], count, sort,
                              *[x for pair in where for x in pair])
@@ -262,6 +264,8 @@ def _rows(rowset: Rowset) -> list[dict]:
 
 
 def _int(value) -> int | None:
+    if isinstance(value, (dict, list)):
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):
