@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pytest
 
-from ampy.errors import FunctionError
+from ampy.errors import AmpscriptRuntimeError, FunctionError
 from ampy.http.errors import HttpDenied, HttpFailed
 from ampy.runtime.context import RenderContext
 from ampy.settings import Settings
@@ -177,3 +177,58 @@ def test_bad_arguments(http, server):
         http.get(f"{server}/hello", ["A"], [])
     with pytest.raises(FunctionError, match="'klingon' is not a known encoding"):
         http.send(_spec(f"{server}/echo", method="POST", postData="x", encoding="klingon"))
+
+
+# ---- from SSJS templates -------------------------------------------------------------------------
+
+PAGE = """<script runat="server">
+Platform.Load("core", "1.1.5");
+var base = Platform.Variable.GetValue("@base");
+var r = HTTP.Get(base + "/hello");
+Write(r.Status + " " + r.Content + "\\n");
+var p = HTTP.Post(base + "/echo", "application/json", '{"x":1}', ["X-Token"], ["t8"]);
+var echo = Platform.Function.ParseJSON(String(p.Response[0]));
+Write(p.StatusCode + " " + echo.type + " " + echo.token + "\\n");
+var req = new Script.Util.HttpRequest(base + "/header");
+req.setHeader("X-Token", "t9");
+var resp = req.send();
+Write(resp.statusCode + " " + String(resp.content) + " " + resp.returnStatus + " "
+    + resp.headers["Content-Type"] + "\\n");
+var put = new Script.Util.HttpRequest(base + "/echo");
+put.method = "PUT";
+put.contentType = "text/plain";
+put.postData = "hi";
+Write(Platform.Function.ParseJSON(String(put.send().content)).method + "\\n");
+var o = Platform.Function.ParseJSON(String(new Script.Util.HttpGet(base + "/json").send().content));
+Write(o.a.length + "\\n");
+var bad = new Script.Util.HttpRequest(base + "/error");
+bad.retries = 0;
+bad.continueOnError = true;
+Write(bad.send().returnStatus + "\\n");
+bad.continueOnError = false;
+try { bad.send(); } catch (e) { Write(e.message); }
+</script>"""
+
+
+def test_http_from_a_script(server):
+    import ampy
+
+    out = ampy.render(f'%%[ SET @base = "{server}" ]%%' + PAGE, settings=ALLOW)
+    assert out == (f"0 Hello, world\n200 application/json t8\n200 t9 0 text/plain; charset=utf-8\nPUT\n2\n2\n"
+                   f"GET {server}/error answered HTTP 500")
+
+
+def test_a_refused_host_from_a_script(server):
+    import ampy
+
+    closed = Settings(http_allow=["api.example.com"])
+    source = (f'<script runat="server">\nPlatform.Load("core", "1");\nvar r = HTTP.Get("{server}/hello");\n</script>')
+    with pytest.raises(AmpscriptRuntimeError) as caught:
+        ampy.render(source, settings=closed)
+    assert (caught.value.line, caught.value.column) == (3, 17)   # the call's opening parenthesis
+    assert ("requests to host '127.0.0.1' are not allowed; add it to ampy.toml: "
+            '[http] allow = ["127.0.0.1"]') in str(caught.value)
+    caught_in_script = ampy.render(
+        f'<script runat="server">var q = new Script.Util.HttpRequest("{server}/hello"); q.continueOnError = true;'
+        'try { q.send(); } catch (e) { Platform.Response.Write("caught: " + e.message); }</script>', settings=closed)
+    assert caught_in_script.startswith("caught: requests to host '127.0.0.1' are not allowed")

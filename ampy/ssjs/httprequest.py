@@ -72,7 +72,7 @@ class HttpHost:
         method = scalar_text(spec.get("method") or "GET").strip().upper()
         if method not in METHODS:
             raise FunctionError(f"'{method}' is not an HTTP method ({', '.join(METHODS)})")
-        mode = int(spec.get("emptyContentHandling") or 0)
+        mode = _whole(spec.get("emptyContentHandling"), "emptyContentHandling")
         if mode not in (0, 1, 2):
             raise FunctionError(f"emptyContentHandling must be 0, 1 or 2, not {mode}")
         headers = [(scalar_text(k), scalar_text(v)) for k, v in (spec.get("headers") or {}).items()]
@@ -86,7 +86,7 @@ class HttpHost:
         key = (url, tuple(headers))
         if cache is not None and key in cache:
             return cache[key]
-        attempts = 1 + max(int(spec.get("retries") or 0), 0)
+        attempts = 1 + max(_whole(spec.get("retries"), "retries"), 0)
         result: Response | HttpFailed | None = None
         for _ in range(attempts):
             try:
@@ -128,6 +128,15 @@ def _answer(code: int, content: str, return_status: int, response: Response | No
     return {"statusCode": code, "content": content,
             "contentType": (response.header("Content-Type") or "") if response is not None else "",
             "headers": headers, "returnStatus": return_status}
+
+
+def _whole(value, what: str) -> int:
+    if value is None or value == "":
+        return 0
+    try:
+        return int(scalar_text(value))
+    except ValueError:
+        raise FunctionError(f"{what} must be a whole number, not '{scalar_text(value)}'") from None
 
 
 def _url(value) -> str:
