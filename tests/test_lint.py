@@ -183,12 +183,14 @@ def test_data_extension_and_column_names(workspace):
     ]
 
 
-def test_ssjs_is_not_run_and_gtl_is():
+def test_ssjs_beyond_the_platform_level_is_an_error_and_gtl_is_checked():
     src = ('<script runat="server">Platform.Load("core", "1");</script>\n'
            '<p>{{ FirstName }}</p>\n'
            '<script runat="server" language="ampscript">SET @a = 1 OutputLine(Concat(@a))</script>')
-    assert found(src) == [
-        ("AMP110", "warning", "Server-side JavaScript is not run by ampy: this block is output as is", 1, 1, 1, 8),
+    assert found(src) == []
+    assert found('<p>\n<script runat=server>\n  var f = (x) => x;</script>') == [
+        ("AMP110", "error", "SSJS: an arrow function (=>) is ES2015 syntax; the platform's engine (ES3/ES5) "
+         "refuses it", 3, 11, 3, 12),
     ]
     assert found("<p>{{#if x}}open</p>") == [("AMP001", "error", "{{#if}} without {{/if}}", 1, 4, 1, 5)]
 
@@ -203,7 +205,7 @@ def test_silencing_per_line_and_per_file():
 
 
 def test_text_checks_run_on_broken_templates_too():
-    assert codes("<script runat=server>x</script> %%[ SET @a = ) ]%%") == [("AMP110", 1, 1), ("AMP001", 1, 46)]
+    assert codes("<script runat=server>let x</script> %%[ SET @a = ) ]%%") == [("AMP110", 1, 22), ("AMP001", 1, 50)]
 
 
 FRAGMENTS = ["%%[", "]%%", "%%=", "=%%", " SET ", " @a ", " = ", "IF ", " THEN ", "ELSE ", "ENDIF", "FOR ",

@@ -10,6 +10,7 @@ import re
 from .. import registry
 from ..gtl.nodes import variables_read as gtl_variables_read
 from ..runtime.strict import SYSTEM_ATTRIBUTES
+from ..ssjs.blocks import MAYBE as MAYBE_SSJS
 from ..syntax import ast
 from .diagnostic import Diagnostic, at
 
@@ -29,10 +30,11 @@ RULES: dict[str, tuple[str, str]] = {
     "AMP107": ("variable set and never read", "dead code, or a read of it is misspelt"),
     "AMP108": ("Row without a RowCount check", "Row fails on a rowset with fewer rows: check RowCount first"),
     "AMP109": ("function not available in this context", "the platform refuses it where this renders"),
-    "AMP110": ("server-side JavaScript block", "ampy does not run SSJS: this block is output as is"),
+    "AMP110": ("server-side JavaScript the platform refuses",
+               "a syntax error or ES2015+ syntax (let, =>, classes ...) in SSJS: the page fails"),
 }
 
-ERRORS = frozenset({"AMP001", "AMP002", "AMP003", "AMP105"})
+ERRORS = frozenset({"AMP001", "AMP002", "AMP003", "AMP105", "AMP110"})
 
 # Lookup-family functions: which arguments name columns, given the argument count.
 _LOOKUPS = {
@@ -263,20 +265,10 @@ def _unknown_column(out: Findings, de: str, arg, column: str, columns) -> None:
             arg.line, arg.column, len(arg.value) + 2)
 
 
-# Text-level checks: they need no parse, so they run on broken templates too.
-_SSJS = re.compile(r"<script\b(?=[^>]*\brunat\s*=\s*[\"']?server\b)[^>]*>", re.IGNORECASE)
-_AMPSCRIPT_LANGUAGE = re.compile(r"\blanguage\s*=\s*[\"']?ampscript\b", re.IGNORECASE)
-
-
+# Text-level checks: they need no AMPscript parse, so they run on broken templates too.
 def check_text(source: str, out: Findings) -> None:
-    for m in _SSJS.finditer(source):
-        if not _AMPSCRIPT_LANGUAGE.search(m.group(0)):
-            line, col = _position(source, m.start())
-            out.add("AMP110", "Server-side JavaScript is not run by ampy: this block is output as is",
-                    line, col, len("<script"))
+    if MAYBE_SSJS.search(source):
+        from ..ssjs.page import script_problems
 
-
-
-def _position(source: str, offset: int) -> tuple[int, int]:
-    line = source.count("\n", 0, offset) + 1
-    return line, offset - (source.rfind("\n", 0, offset) + 1) + 1
+        for message, line, col in script_problems(source):
+            out.add("AMP110", message, line, col)

@@ -127,7 +127,7 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
         bug = render.bug
         err = AmpscriptInternalError(f"Internal error in a server-side JavaScript call (please report it): {bug}",
                                      cause=bug)
-        line, col = _position(program, failure[2] if failure else "")
+        line, col = stack_position(program, failure[2] if failure else "")
         raise err.locate(program.name, program.source, line, col) from bug
     if render.redirect is not None:   # the page answers with the redirect, whatever came after it
         raise Redirected(render.redirect)
@@ -137,7 +137,7 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
             raise stop
         if isinstance(stop, AmpscriptError):
             raise stop
-        line, col = _position(program, failure[2] if failure else "")
+        line, col = stack_position(program, failure[2] if failure else "")
         raise AmpscriptRuntimeError(str(stop)).locate(program.name, program.source, line, col)
     if failure is None:
         return
@@ -146,9 +146,9 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
         err = render.errors[index]
         if err.line > 0:
             raise err
-        line, col = _position(program, stack)
+        line, col = stack_position(program, stack)
         raise err.locate(program.name, program.source, line, col)
-    line, col = _position(program, stack)
+    line, col = stack_position(program, stack)
     if text == "InternalError: interrupted":
         line, col = program.start    # QuickJS keeps no position for an interrupted loop
         if monotonic() > render.context.deadline:
@@ -167,7 +167,7 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
     raise AmpscriptRuntimeError(message).locate(program.name, program.source, line, col)
 
 
-def _position(program: Program, stack: str) -> tuple[int, int]:
+def stack_position(program: Program, stack: str) -> tuple[int, int]:
     """The template position of the innermost program frame in a QuickJS stack."""
     for m in _STACK_FRAME.finditer(stack or ""):
         line = int(m.group(1)) - WRAP_LINES

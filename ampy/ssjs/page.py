@@ -53,10 +53,8 @@ class Page:
         self._depth_limit = depth_limit
         self._starts = _line_starts(source)
         self.texts: list[ast.Template] = []     # text piece n's syntax tree (positions in the file)
-        self._text_index: dict[int, int] = {}   # piece position -> text number
-        for i, piece in enumerate(pieces):
+        for piece in pieces:
             if piece.kind == "text":
-                self._text_index[i] = len(self.texts)
                 self.texts.append(self._parse_text(piece, gtl))
         body = tuple(s for t in self.texts for s in t.body)
         self.tree = ast.Template(body, name, source)   # all AMPscript of the page (linting, names used)
@@ -65,12 +63,8 @@ class Page:
         self.depth = max((c.depth for c in self._compiled[(False, False)]), default=0)
         self.deepest_node = None
         self._programs: dict[str, engine.Program] = {}
-        for method in self._methods():
+        for method in methods(pieces):
             self.program(method)    # gate and compile now: syntax errors are compile errors
-
-    def _methods(self) -> list[str]:
-        types = {p.context_type for p in self.pieces if p.kind == "js"}
-        return ["get", "post"] if types & {"get", "post"} else ["get"]
 
     # ---- text pieces
     def _parse_text(self, piece: blocks.Piece, gtl: bool) -> ast.Template:
@@ -108,47 +102,7 @@ class Page:
         return found
 
     def _build(self, method: str) -> engine.Program:
-        parts: list[str] = []
-        marks: list[tuple[int, int, int, int | None]] = []   # program line, template line, column shift, fixed column
-        line = 1
-        for i, piece in enumerate(self.pieces):
-            kind = piece.kind
-            at_line, at_col = self.position(piece.body_start)
-            if kind == "js":
-                if piece.context_type and piece.context_type != method:
-                    continue
-                text = piece.body.replace("\r\n", "\n")
-                marks.append((line, at_line, at_col - 1, None))
-            elif kind == "text":
-                text = f'__call("Page", "seg", [{self._text_index[i]}]);'
-                marks.append((line, at_line, 0, at_col))
-            elif kind == "eval":
-                head = "__ctrlEval("
-                text = head + piece.body.replace("\r\n", "\n") + "\n);"
-                marks.append((line, at_line, at_col - 1 - len(head), None))
-            elif kind == "var":
-                ident = piece.body.lstrip("@")
-                text = f'__ctrlVar("{ident}", typeof {ident} === "undefined" ? undefined : {ident});'
-                marks.append((line, at_line, 0, at_col))
-            else:   # field
-                default = piece.attrs.get("default", "")
-                text = f"__ctrlField({json.dumps(piece.body)}, {json.dumps(default)});"
-                marks.append((line, at_line, 0, at_col))
-            parts.append(text)
-            parts.append("\n")
-            line += text.count("\n") + 1
-        code = "".join(parts)
-        lines = [m[0] for m in marks]
-
-        def locate(pline: int, pcol: int) -> tuple[int, int]:
-            k = bisect.bisect_right(lines, pline) - 1
-            if k < 0:
-                return 1, 1
-            start, tline, shift, fixed = marks[k]
-            if fixed is not None:
-                return tline, fixed
-            return tline + pline - start, pcol + (shift if pline == start else 0)
-
+        code, locate, start = program_code(self.pieces, method, self.position)
         try:
             gate.check(code)
         except gate.Refusal as r:
@@ -160,10 +114,8 @@ class Page:
         except quickjs.JSError as e:
             stack = getattr(e, "js_stack", "") or ""
             program = engine.Program(b"", locate, self.name, self.source)
-            line_col = engine._position(program, stack)
+            line_col = engine.stack_position(program, stack)
             raise _syntax_error(f"SSJS: {e}", self.name, self.source, *line_col) from None
-        first = next((p for p in self.pieces if p.kind == "js"), None)
-        start = self.position(first.body_start) if first is not None else (1, 1)
         return engine.Program(bytecode, locate, self.name, self.source, start)
 
     # ---- running
@@ -187,6 +139,86 @@ class Page:
         start = self._starts[line - 1]
         end = self.source.find("\n", start)
         return self.source[start:end if end >= 0 else len(self.source)].rstrip("\r")
+
+
+def methods(pieces: list[blocks.Piece]) -> list[str]:
+    """The request methods whose programs differ: blocks may be for GET or POST only."""
+    types = {p.context_type for p in pieces if p.kind == "js"}
+    return ["get", "post"] if types & {"get", "post"} else ["get"]
+
+
+def program_code(pieces: list[blocks.Piece], method: str, position):
+    """The program of a page for one request method: (code, locate, start). ``position`` maps a
+    template offset to (line, column); ``locate`` maps a program (line, column) back to the
+    template; ``start`` is where the first script block's code begins."""
+    parts: list[str] = []
+    marks: list[tuple[int, int, int, int | None]] = []   # program line, template line, column shift, fixed column
+    line, texts, start = 1, 0, None
+    for piece in pieces:
+        kind = piece.kind
+        at_line, at_col = position(piece.body_start)
+        if kind == "text":
+            text = f'__call("Page", "seg", [{texts}]);'
+            texts += 1
+            marks.append((line, at_line, 0, at_col))
+        elif kind == "js":
+            if piece.context_type and piece.context_type != method:
+                continue
+            text = piece.body.replace("\r\n", "\n")
+            marks.append((line, at_line, at_col - 1, None))
+            start = start or (at_line, at_col)
+        elif kind == "eval":
+            head = "__ctrlEval("
+            text = head + piece.body.replace("\r\n", "\n") + "\n);"
+            marks.append((line, at_line, at_col - 1 - len(head), None))
+        elif kind == "var":
+            ident = piece.body.lstrip("@")
+            text = f'__ctrlVar("{ident}", typeof {ident} === "undefined" ? undefined : {ident});'
+            marks.append((line, at_line, 0, at_col))
+        else:   # field
+            default = piece.attrs.get("default", "")
+            text = f"__ctrlField({json.dumps(piece.body)}, {json.dumps(default)});"
+            marks.append((line, at_line, 0, at_col))
+        parts.append(text)
+        parts.append("\n")
+        line += text.count("\n") + 1
+    lines = [m[0] for m in marks]
+
+    def locate(pline: int, pcol: int) -> tuple[int, int]:
+        k = bisect.bisect_right(lines, pline) - 1
+        if k < 0:
+            return 1, 1
+        first, tline, shift, fixed = marks[k]
+        if fixed is not None:
+            return tline, fixed
+        return tline + pline - first, pcol + (shift if pline == first else 0)
+
+    return "".join(parts), locate, start or (1, 1)
+
+
+def script_problems(source: str) -> list[tuple[str, int, int]]:
+    """(message, line, column) of each server-side JavaScript problem the platform would refuse
+    the page for: an unclosed block, a syntax error, ES2015+ syntax. Nothing runs (the linter)."""
+    try:
+        pieces = blocks.split(source)
+    except blocks.SplitError as e:
+        return [(f"SSJS: {e.message}", *_line_col(source, e.offset))]
+    if pieces is None:
+        return []
+    starts = _line_starts(source)
+
+    def position(offset: int) -> tuple[int, int]:
+        k = bisect.bisect_right(starts, offset) - 1
+        return k + 1, offset - starts[k] + 1
+
+    found = []
+    for method in methods(pieces):
+        code, locate, _start = program_code(pieces, method, position)
+        try:
+            gate.check(code)
+        except gate.Refusal as r:
+            found.append((r.message, *locate(r.line, r.column)))
+    return sorted(set(found), key=lambda f: (f[1], f[2]))
 
 
 class _Variant:
