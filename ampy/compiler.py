@@ -149,6 +149,8 @@ class Compiled:
                 line, _, col, _ = positions[index]
                 if line is not None and col is not None and 0 < line <= len(self._lines):
                     text = self._lines[line - 1]
+                    if not text.isascii():  # co_positions counts UTF-8 bytes, the line holds characters
+                        col = len(text.encode("utf-8")[:col].decode("utf-8", "ignore"))
                     if text.startswith("_s", col):
                         end = col + 2
                         while end < len(text) and text[end].isdigit():

@@ -173,3 +173,16 @@ def test_a_correct_template_renders_without_loading_lark():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env=dict(os.environ, PYTHONPATH=ROOT), check=True)
     assert json.loads(done.stdout) == ["ok 3", False]
+
+
+@pytest.mark.parametrize("source, where", [
+    ('%%=Add(Add(1, 2), Add(1, "x"))=%%', (1, 19)),          # the failing one of two calls of Add
+    ('%%=Concat("ééé", Add(1, "x"))=%%', (1, 18)),            # columns counted past non-ASCII text
+    ('x\n%%[ SET @a = "☃" IF Add(1, 2) == 3 THEN SET @b = Concat(@a, "é", Add("q", 1)) ENDIF ]%%', (2, 66)),
+    ("%%=IIf(true, Add(1, 'x'), 0)=%%", (1, 14)),             # inside a lazy argument's lambda
+])
+def test_runtime_errors_point_at_the_failing_call(source, where):
+    with pytest.raises(ampy.AmpscriptRuntimeError) as e:
+        ampy.render(source)
+    assert (e.value.line, e.value.column) == where
+    assert e.value.message.startswith("Add: ")
