@@ -92,3 +92,46 @@ def test_an_internal_bug_is_not_swallowed():
     with pytest.raises(AmpscriptInternalError) as info:
         run('try { __call("Test", "crash", []); } catch (e) { }\n__call("Test", "emit", ["after"]);')
     assert "please report it" in str(info.value)
+
+
+# ---- the REPL and the Pygments lexer
+def test_repl_ssjs_mode_runs_javascript_and_echoes_the_last_value():
+    import io
+
+    from ampy.repl.session import ReplSession, run_script
+
+    session = ReplSession()
+    out, err = io.StringIO(), io.StringIO()
+    script = (':ssjs on\nvar a = [1, {b: "x"}];\nWrite("hi");\nif (true) {\n  Write("in");\n}\n'
+              '"s" + [1, 2].length\nPlatform.Variable.SetValue("@v", 5)\nlet x = 1;\n:ssjs off\n@v\n')
+    assert run_script(session, script, out, err) == 1
+    assert out.getvalue().splitlines()[1:] == ["hi", "in", '"s2"', "null", "SSJS mode off: code is AMPscript.", "5"]
+    assert err.getvalue() == ("<repl>:1:1: SSJS: 'let' is ES2015 syntax; the platform's engine (ES3/ES5) refuses "
+                              "it\n    let x = 1;\n    ^\n")
+
+
+def test_repl_accepts_server_script_blocks_and_waits_for_their_end():
+    from ampy.repl.session import COMPLETE, INCOMPLETE, INVALID, ReplSession, input_status
+
+    assert input_status("<script runat=server>\nvar a = 1;") == INCOMPLETE
+    assert input_status("<script runat=server>\nvar a = 1;</script>") == COMPLETE
+    assert input_status("if (a) {", ssjs=True) == INCOMPLETE
+    assert input_status("if (a) { }", ssjs=True) == COMPLETE
+    assert input_status("var a = (;", ssjs=True) == INVALID
+    outcome = ReplSession().execute('<script runat=server>Platform.Load("core");Write("t");</script>!')
+    assert (outcome.output, outcome.error) == ("t!", None)
+
+
+def test_pygments_lexer_highlights_server_javascript_as_javascript():
+    from pygments.token import Comment, Keyword, Name
+
+    from ampy.repl.lexer import AmpscriptLexer
+
+    src = ('<p>%%=v(@a)=%%</p><script runat="server">var a = 1;</script>'
+           '<script runat=server language=ampscript>SET @a = 1</script>')
+    tokens = [(t, v) for t, v in AmpscriptLexer().get_tokens(src) if v.strip()]
+    at = tokens.index((Comment.Preproc, '<script runat="server">'))
+    assert tokens[at + 1] == (Keyword.Declaration, "var")
+    assert tokens[at + 2] == (Name.Other, "a")
+    assert (Comment.Preproc, "<script runat=server language=ampscript>") in tokens
+    assert (Keyword, "SET") in tokens

@@ -21,7 +21,7 @@ from prompt_toolkit.lexers import Lexer, PygmentsLexer, SimpleLexer
 from .. import __version__
 from .completion import AmpscriptCompleter
 from .lexer import AmpscriptCodeLexer, AmpscriptLexer
-from .session import CODE, INCOMPLETE, META, ReplSession, input_mode, input_status, write_outcome
+from .session import CODE, INCOMPLETE, META, SSJS, ReplSession, input_mode, input_status, write_outcome
 
 PROMPT = "ampy> "
 BANNER = f"ampy {__version__}: AMPscript REPL. Type :help for commands, Ctrl-D to leave."
@@ -51,21 +51,27 @@ def default_history() -> History:
 
 
 class ReplLexer(Lexer):
-    """Highlights code as code, templates as HTML with AMPscript, and meta commands plainly."""
+    """Highlights code as code (JavaScript in SSJS mode), templates as HTML with AMPscript and
+    JavaScript, and meta commands plainly."""
 
-    def __init__(self):
+    def __init__(self, session=None):
+        from pygments.lexers.javascript import JavascriptLexer
+
+        self.session = session
         self._code = PygmentsLexer(AmpscriptCodeLexer)
+        self._js = PygmentsLexer(JavascriptLexer)
         self._template = PygmentsLexer(AmpscriptLexer)
         self._plain = SimpleLexer()
 
     def lex_document(self, document: Document):
-        mode = input_mode(document.text)
+        mode = input_mode(document.text, getattr(self.session, "ssjs", False))
         if mode == META:
             return self._plain.lex_document(document)
-        return (self._code if mode == CODE else self._template).lex_document(document)
+        lexer = {CODE: self._code, SSJS: self._js}.get(mode, self._template)
+        return lexer.lex_document(document)
 
 
-def _key_bindings() -> KeyBindings:
+def _key_bindings(session=None) -> KeyBindings:
     kb = KeyBindings()
 
     @kb.add("enter")
@@ -75,7 +81,7 @@ def _key_bindings() -> KeyBindings:
         if state is not None and state.current_completion is not None:
             buf.apply_completion(state.current_completion)   # Enter picks the highlighted completion
             return
-        if input_status(buf.text) == INCOMPLETE:
+        if input_status(buf.text, getattr(session, "ssjs", False)) == INCOMPLETE:
             _newline(buf)
         else:
             buf.validate_and_handle()
@@ -114,20 +120,21 @@ class ReplApp:
             PROMPT,
             multiline=True,
             prompt_continuation=lambda width, line_number, soft_wrap: "...".rjust(width - 1) + " ",
-            lexer=ReplLexer(),
+            lexer=ReplLexer(session),
             completer=AmpscriptCompleter(session),
             complete_while_typing=True,
             auto_suggest=AutoSuggestFromHistory(),
             history=history if history is not None else default_history(),
             bottom_toolbar=self.toolbar,
-            key_bindings=_key_bindings(),
+            key_bindings=_key_bindings(session),
             input=input,
             output=output,
         )
 
     def toolbar(self) -> str:
         s = self.session
-        return f" backend: {s.backend_name}   workspace: {s.workspace or '-'}   context: {s.kind}   (:help)"
+        mode = "   SSJS" if s.ssjs else ""
+        return f" backend: {s.backend_name}   workspace: {s.workspace or '-'}   context: {s.kind}{mode}   (:help)"
 
     def handle(self, text: str) -> bool:
         """Run one input and print what it produced; False when the session should end."""

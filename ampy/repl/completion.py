@@ -16,7 +16,7 @@ from prompt_toolkit.document import Document
 
 from .. import registry
 from ..syntax.lexer import KEYWORDS
-from .session import META, META_COMMANDS, TEMPLATE, input_mode
+from .session import META, META_COMMANDS, SSJS, TEMPLATE, input_mode
 
 # Functions whose first argument is a data extension name and whose later arguments are mostly
 # its column names.
@@ -202,6 +202,8 @@ class AmpscriptCompleter(Completer):
 
     def get_completions(self, document: Document, complete_event):
         before = document.text_before_cursor
+        if getattr(self.session, "ssjs", False) and input_mode(document.text, True) == SSJS:
+            return   # JavaScript: no AMPscript completions
         if input_mode(document.text) == META:
             yield from self._meta(before, complete_event)
             return

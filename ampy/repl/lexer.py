@@ -2,8 +2,9 @@
 
 ``AmpscriptLexer`` highlights whole templates: the text between AMPscript blocks is HTML (handed
 to Pygments' HtmlLexer), ``%%[ ]%%`` blocks, ``%%= =%%`` inline expressions, ``%%attr%%`` and
-``<script runat="server" language="ampscript">`` tags are AMPscript code, and Guide Template
-Language tags (``{{name}}``, ``{{#each x}}``, ``%%{ }%%``) are highlighted too. It is registered under
+``<script runat="server" language="ampscript">`` tags are AMPscript code, server-side JavaScript
+blocks (``<script runat="server">``) are JavaScript, and Guide Template Language tags
+(``{{name}}``, ``{{#each x}}``, ``%%{ }%%``) are highlighted too. It is registered under
 the ``pygments.lexers`` entry point, so ``pygmentize -l ampscript file.amp`` works.
 
 ``AmpscriptCodeLexer`` highlights bare code, as typed at the REPL prompt.
@@ -14,8 +15,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from pygments.lexer import DelegatingLexer, RegexLexer, bygroups, include
+from pygments.lexer import DelegatingLexer, RegexLexer, bygroups, include, using
 from pygments.lexers.html import HtmlLexer
+from pygments.lexers.javascript import JavascriptLexer
 from pygments.token import (
     Comment,
     Error,
@@ -57,6 +59,8 @@ _CODE_RULES = [
 
 _SCRIPT_OPEN = (r"<script\b(?=[^>]*\brunat\s*=\s*[\"']?server\b)"
                 r"(?=[^>]*\blanguage\s*=\s*[\"']?ampscript\b)[^>]*>")
+# A server-side JavaScript block: the tag, its JavaScript body, the closing tag (or the end of input).
+_SSJS_BLOCK = (r"(<script\b(?=[^>]*\brunat\s*=\s*[\"']?server\b)[^>]*>)([\s\S]*?)(</script\s*>|\Z)")
 
 
 class AmpscriptCodeLexer(RegexLexer):
@@ -92,6 +96,7 @@ class _AmpscriptTemplateLexer(RegexLexer):
             (r"%%=", Comment.Preproc, "inline"),
             (r"(%%)([A-Za-z_][\w\-]*)(%%)", bygroups(Comment.Preproc, Name.Attribute, Comment.Preproc)),
             (_SCRIPT_OPEN, Comment.Preproc, "script"),
+            (_SSJS_BLOCK, bygroups(Comment.Preproc, using(JavascriptLexer), Comment.Preproc)),
             (r"[^%<{]+", Other),
             (r"[%<{]", Other),
         ],
@@ -130,8 +135,8 @@ class _AmpscriptTemplateLexer(RegexLexer):
 
 
 class AmpscriptLexer(DelegatingLexer):
-    """AMPscript templates: HTML text with ``%%[ ]%%``, ``%%= =%%``, ``%%attr%%`` and server-side
-    ``<script language="ampscript">`` code."""
+    """AMPscript templates: HTML text with ``%%[ ]%%``, ``%%= =%%``, ``%%attr%%``, server-side
+    ``<script language="ampscript">`` code and server-side JavaScript blocks."""
 
     name = "AMPscript"
     aliases: ClassVar[list[str]] = ["ampscript", "amp"]

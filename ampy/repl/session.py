@@ -5,7 +5,9 @@ An input is one of three kinds:
 
 - code (the default): AMPscript as if written inside ``%%[ ]%%``;
 - template: starts with ``%%`` or ``<``, or holds ``%%`` anywhere; rendered as it stands;
-- meta command: starts with ``:`` (``:help``, ``:vars``, ``:load FILE`` ...).
+- meta command: starts with ``:`` (``:help``, ``:vars``, ``:load FILE`` ...);
+- server-side JavaScript: after ``:ssjs on``, code is JavaScript run as one ``<script
+  runat="server">`` block with Core loaded (a template input still starts with ``<`` or ``%%``).
 
 Whether an input is finished is decided by the real parser: an input that ends too early (an
 open IF, FOR, string, comment or call) is *incomplete* and the editor keeps the input open.
@@ -28,21 +30,24 @@ from .display import format_value
 
 REPL_NAME = "<repl>"
 
-CODE, TEMPLATE, META = "code", "template", "meta"
+CODE, TEMPLATE, META, SSJS = "code", "template", "meta", "ssjs"
 COMPLETE, INCOMPLETE, INVALID = "complete", "incomplete", "invalid"
 
 # The spaces keep a lone name (`FirstName`) an expression: `%%[FirstName]%%` would print the attribute.
 _OPEN, _CLOSE = "%%[ ", " ]%%"
+_SSJS_OPEN, _SSJS_CLOSE = '<script runat="server">void Platform.Load("core", "1.1.5");', "\n</script>"
 # Where an echoed expression's value is kept while it runs: no script can name this variable
 # (a space is not allowed in @names), so it can never clash with the user's own.
 VALUE_KEY = "@ repl value"
 
 
-def input_mode(text: str) -> str:
-    """Which kind of input ``text`` is: CODE, TEMPLATE or META."""
+def input_mode(text: str, ssjs: bool = False) -> str:
+    """Which kind of input ``text`` is: CODE, TEMPLATE or META; SSJS instead of CODE in SSJS mode."""
     stripped = text.lstrip()
     if stripped.startswith(":"):
         return META
+    if ssjs:
+        return TEMPLATE if stripped.startswith(("%%", "<")) else SSJS
     if stripped.startswith(("%%", "<")) or "%%" in text:
         return TEMPLATE
     gtl = text.find("{{")  # a GTL tag outside any string literal: template text
@@ -53,6 +58,8 @@ def input_mode(text: str) -> str:
 
 def wrap(text: str, mode: str) -> str:
     """The template source that runs ``text``: code goes inside one block."""
+    if mode == SSJS:
+        return _SSJS_OPEN + text + _SSJS_CLOSE
     return _OPEN + text + _CLOSE if mode == CODE else text
 
 
@@ -65,11 +72,15 @@ def _ends_at_added_closer(err: AmpscriptSyntaxError, source: str, mode: str) -> 
     return err.line == source.count("\n") + 1 and err.column == len(last_line) - len("]%%") + 1
 
 
-def input_status(text: str) -> str:
+def input_status(text: str, ssjs: bool = False) -> str:
     """COMPLETE (run it), INCOMPLETE (keep editing) or INVALID (run it to report the error)."""
-    mode = input_mode(text)
+    mode = input_mode(text, ssjs)
     if mode == META or not text.strip():
         return COMPLETE
+    if mode == SSJS or "runat" in text.lower():
+        status = _script_status(wrap(text, mode))
+        if status is not None:
+            return status
     source = wrap(text, mode)
     try:
         parse(source, REPL_NAME)
@@ -80,9 +91,26 @@ def input_status(text: str) -> str:
     return COMPLETE
 
 
-def split_entries(text: str):
+def _script_status(source: str) -> str | None:
+    """INCOMPLETE while a server-side JavaScript block or statement is still open, INVALID for
+    other script errors, None when the scripts are fine (the AMPscript parser decides)."""
+    from ..ssjs.blocks import SplitError, split
+    from ..ssjs.page import script_problems
+
+    try:
+        split(source)
+    except SplitError:
+        return INCOMPLETE
+    problems = script_problems(source)
+    if any(message.endswith("Unexpected end of input") for message, _line, _col in problems):
+        return INCOMPLETE
+    return INVALID if problems else None
+
+
+def split_entries(text: str, ssjs=lambda: False):
     """Cut a whole script (piped input) into entries the way the interactive editor would:
-    line by line, an entry ending as soon as it is no longer incomplete."""
+    line by line, an entry ending as soon as it is no longer incomplete. ``ssjs()`` says whether
+    the session is in SSJS mode at that point."""
     pending: list[str] = []
     for line in text.splitlines():
         pending.append(line)
@@ -90,7 +118,7 @@ def split_entries(text: str):
         if not entry.strip():
             pending.clear()
             continue
-        if input_status(entry) != INCOMPLETE:
+        if input_status(entry, ssjs()) != INCOMPLETE:
             yield entry
             pending.clear()
     if pending and "\n".join(pending).strip():
@@ -152,6 +180,7 @@ class ReplSession:
         self.attribute_names: dict[str, str] = {}   # lower-cased name -> spelling as given
         self.variable_names: dict[str, str] = {}    # lower-cased @name -> spelling first written
         self.tracing = False                         # :trace on
+        self.ssjs = False                            # :ssjs on: code is server-side JavaScript
         self.ctx = self._new_context(kind)
         for name, value in self._start_attributes.items():
             self.set_attribute(name, value)
@@ -193,7 +222,7 @@ class ReplSession:
         """Run one input (code, template or meta command). Errors are reported, never raised."""
         if not text.strip():
             return Outcome()
-        mode = input_mode(text)
+        mode = input_mode(text, self.ssjs)
         try:
             if mode == META:
                 return self._meta(text.strip())
@@ -218,10 +247,17 @@ class ReplSession:
         echo = mode == CODE and len(body) == 1 and isinstance(body[0], ast.ExprStmt)
         runner = _echo_template(tpl, body[0]) if echo else tpl
         self.ctx.start_next_render()  # each input is one render
+        if mode == SSJS:
+            from ..ssjs.engine import ECHO
+
+            self.ctx.cache[ECHO] = None   # ask for the value of the last statement
         traced = self._start_trace()
         try:
             runner.run(self.ctx)
             output = "".join(self.ctx.out)
+            if mode == SSJS:
+                shown = self.ctx.cache.get(ECHO)
+                return Outcome(output=output, echo=shown, trace=self._end_trace(traced))
         except Redirected as r:
             return Outcome(message=f"Redirect to {r.url} (HTTP 302; the output is discarded)")
         except AmpscriptError as e:
@@ -269,6 +305,8 @@ class ReplSession:
             column = err.column
             if mode == CODE and line == 1:
                 column -= len(_OPEN)
+            elif mode == SSJS and line == 1:
+                column -= len(_SSJS_OPEN)
             source_line = lines[line - 1]
             err.line, err.column = line, max(1, min(column, len(source_line) + 1))
             err.source_line = source_line
@@ -455,6 +493,16 @@ class ReplSession:
     def describe_backend(self) -> str:
         return f"backend: {self.backend_name}" + (f" ({self.workspace})" if self.workspace else "")
 
+    def _cmd_ssjs(self, rest: str) -> Outcome:
+        choice = rest.lower()
+        if choice not in ("", "on", "off"):
+            return Outcome(error="usage: :ssjs [on|off]")
+        self.ssjs = (not self.ssjs) if choice == "" else choice == "on"
+        if not self.ssjs:
+            return Outcome(message="SSJS mode off: code is AMPscript.")
+        return Outcome(message="SSJS mode on: code is server-side JavaScript with Core loaded. Each input is "
+                               "one render: JavaScript variables end with it, Platform.Variable values stay.")
+
     def _cmd_trace(self, rest: str) -> Outcome:
         if rest.lower() not in ("on", "off", ""):
             return Outcome(error="usage: :trace on|off")
@@ -496,6 +544,7 @@ META_COMMANDS = {
     "backend": (ReplSession._cmd_backend, ":backend local|soap [...]",
                 "switch backend (local [--workspace DIR | --data DIR --content DIR], soap [--profile NAME])"),
     "context": (ReplSession._cmd_context, ":context page|email|sms", "the render context"),
+    "ssjs": (ReplSession._cmd_ssjs, ":ssjs [on|off]", "code is server-side JavaScript (alone: switch)"),
     "trace": (ReplSession._cmd_trace, ":trace on|off",
               "show each statement run, the variables it changed and its builtin calls (stderr)"),
     "quit": (ReplSession._cmd_quit, ":quit", "leave (also Ctrl-D)"),
@@ -526,7 +575,7 @@ def write_outcome(outcome: Outcome, out, err) -> None:
 def run_script(session: ReplSession, text: str, out, err) -> int:
     """Run a whole piped script entry by entry, as if typed; exit status 1 when any entry failed."""
     failed = False
-    for entry in split_entries(text):
+    for entry in split_entries(text, lambda: session.ssjs):
         outcome = session.execute(entry)
         write_outcome(outcome, out, err)
         failed = failed or outcome.error is not None

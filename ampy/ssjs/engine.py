@@ -18,6 +18,8 @@ from ..limits import LimitExceeded, how_to_raise
 from .bridge import SsjsRender, install
 
 PROGRAM_FILE = "<ssjs>"
+# Set this key in ctx.cache before a render to get the script's completion value, as text, there.
+ECHO = "ssjs.echo"
 # The program runs inside a try so an uncaught value can be described (an Error's stack, an ampy
 # error's identity); the wrapper's first line holds no script code, so script line n is line n + 1.
 _WRAP_HEAD = "var __ampyFailure = null; try {\n"
@@ -105,7 +107,9 @@ def run(program: Program, ctx, page=None) -> SsjsRender:
     js.get("__seal")()
     failure = None
     try:
-        js.eval_function(js.read_object(program.bytecode))
+        value = js.eval_function(js.read_object(program.bytecode))
+        if ECHO in ctx.cache:   # the REPL shows the value of the last statement
+            ctx.cache[ECHO] = js.get("__show")(value)
         failure = js.get("__ampyFailure")
         if failure is not None:
             failure = failure.to_python(deep=True)

@@ -42,6 +42,18 @@
         return [index, text, stack];
     });
 
+    // The REPL's echo of a value: JSON where it can, the engine's own text otherwise.
+    var stringify = JSON.stringify;
+    hidden(g, "__show", function (v) {
+        if (v === undefined) return null;
+        if (typeof v === "function") return "function";
+        try {
+            var s = stringify(v);
+            if (s !== undefined) return s;
+        } catch (e) { }
+        return String(v);
+    });
+
     var installers = [], loaded = false;
     hidden(g, "__onCoreLoad", function (fn) {
         installers.push(fn);
