@@ -29,6 +29,9 @@ def configure(p) -> None:
     p.add_argument("--watch", action="store_true",
                    help="render again on every save of the file, its content blocks, data CSVs or schemas "
                         "(Ctrl-C stops)")
+    p.add_argument("--content-type", choices=("html", "text"), default=None,
+                   help="how Guide Template Language escapes {{ }} output: html (escaped) or text "
+                        "(as is); default: text for a .txt file, else html")
     add_render_options(p)
     add_limit_option(p)
     add_backend_options(p)
@@ -56,7 +59,8 @@ def run(args) -> int:
     try:
         tpl = compile_template(source, name=name, limits=limits)
         output = tpl.render(attributes=attrs, backend=backend, context=args.context, request=request,
-                             sms=sms, limits=limits, **debug.render_options())
+                             sms=sms, limits=limits, content_type=_content_type(args),
+                             **debug.render_options())
     except AmpscriptError as e:
         print(str(e), file=sys.stderr)
         return 1
@@ -67,6 +71,13 @@ def run(args) -> int:
         print(f"ampy: Redirect to {request.redirect} (HTTP 302; the page output is discarded)", file=sys.stderr)
     write_output(output)
     return 0
+
+
+def _content_type(args) -> str:
+    """A text email part (.txt) is rendered unescaped, as a send renders its text version."""
+    if args.content_type:
+        return args.content_type
+    return "text" if args.file.lower().endswith(".txt") else "html"
 
 
 def _watch(args) -> int:
