@@ -197,6 +197,17 @@ _SETS_VARIABLES = frozenset({"treatascontent", "treatascontentarea", "contentblo
 _GROWS_TEXT = frozenset({"base64encode", "urlencode", "encryptsymmetric", "transformxml", "buildoptionlist"})
 
 
+# Output expressions joined in one concatenation at most (Python's compiler nests each `+`).
+_MAX_PARTS = 24
+
+
+def _pure(e) -> bool:
+    """An inline expression whose text needs no builtin call (nothing to fail, nothing written)."""
+    while isinstance(e, ast.Call) and e.name.lower() == "v" and len(e.args) == 1:
+        e = e.args[0]  # v(x) is x as text (see _Generator.text)
+    return isinstance(e, (ast.Str, ast.Num, ast.Bool, ast.Variable))
+
+
 def _sized(ctx, value):
     if value.__class__ is str and len(value) > ctx.limits.string_size:
         ctx.check_string(len(value))
@@ -364,27 +375,56 @@ class _Generator:
             self._emit("pass")
 
     def _fill(self, stmts, i: int, depth: int) -> int:
-        """Write statements from ``i`` on until the function is full; the index of the first one left."""
-        pending: list[str] = []
+        """Write statements from ``i`` on until the function is full; the index of the first one left.
+
+        Output is written in as few calls as possible (each statement costs Python's compiler):
+        template text, and the text of inline variables and constants after it, go out as one
+        concatenation, which may start with one inline expression that calls builtins (a
+        builtin that writes output itself must do so before the text after it, never before the
+        text before it). A traced render keeps one line per statement."""
+        texts: list[str] = []   # adjacent template text
+        parts: list[str] = []   # Python expressions of the text written next, in order
+        head = None             # the first statement among them: the line's node
         func = self.func
         n = len(stmts)
+        merge = not self.trace
         while i < n:
             s = stmts[i]
             if isinstance(s, ast.Text):
-                pending.append(s.text)
+                texts.append(s.text)
+                i += 1
+                continue
+            if merge and isinstance(s, ast.Inline) and _pure(s.expr) and len(parts) < _MAX_PARTS:
+                if texts:
+                    parts.append(repr("".join(texts)))
+                    texts = []
+                self.expr_base = depth
+                parts.append(self.text(s.expr, depth))
+                head = s if head is None else head
                 i += 1
                 continue
             if len(func.lines) >= _CHUNK_LINES:
                 break
-            if pending:
-                self._emit(f"w({''.join(pending)!r})")
-                pending = []
+            if texts:
+                parts.append(repr("".join(texts)))
+                texts = []
+            if parts:
+                self._emit(f"w({' + '.join(parts)})", head)
+                parts, head = [], None
+            if merge and isinstance(s, ast.Inline):  # the text after it can join its line
+                self.expr_base = depth
+                parts.append(self.text(s.expr, depth))
+                head = s
+                i += 1
+                continue
             if self.trace:
                 self._next_stmt = stmts[i + 1] if i + 1 < n else None
             self.stmt(s, depth)
             i += 1
-        if pending:
-            self._emit(f"w({''.join(pending)!r})")
+        if texts:
+            parts.append(repr("".join(texts)))
+        if parts:
+            self._emit(f"w({' + '.join(parts)})", head)
         return i
 
     def inner_body(self, stmts, depth: int) -> None:
@@ -440,14 +480,16 @@ class _Generator:
         elif isinstance(s, ast.For):
             self._enter(s, depth + 1)
             rng = self._site(for_range, s, "")
-            counter = self._name("_i")
-            self._emit(f"for {counter} in {rng}(ctx, {self.expr(s.start, depth)}, {self.expr(s.end, depth)}, "
-                       f"{s.down!r}):", s)
-            self.ind += 1
-            if self.trace:
+            bounds = f"{rng}(ctx, {self.expr(s.start, depth)}, {self.expr(s.end, depth)}, {s.down!r})"
+            if self.trace:  # the tracer reports the iteration before the counter is set
+                counter = self._name("_i")
+                self._emit(f"for {counter} in {bounds}:", s)
+                self.ind += 1
                 self._emit(f"T.stmt(ctx, {info})", s)
-            self._emit(f"V[{s.var.lower()!r}] = {counter}", s)
-            self.ind -= 1
+                self._emit(f"V[{s.var.lower()!r}] = {counter}", s)
+                self.ind -= 1
+            else:
+                self._emit(f"for V[{s.var.lower()!r}] in {bounds}:", s)
             self.loops += 1
             self.inner_body(s.body, depth + 1)
             self.loops -= 1

@@ -186,3 +186,16 @@ def test_runtime_errors_point_at_the_failing_call(source, where):
         ampy.render(source)
     assert (e.value.line, e.value.column) == where
     assert e.value.message.startswith("Add: ")
+
+
+@pytest.mark.parametrize("source, out", [
+    ("a%%=Concat(Output('b'), 'c')=%%d%%[ SET @x = 1 ]%%%%=v(@x)=%%e%%=OutputLine(Concat('f'))=%%g%%=v(@x)=%%",
+     "acd1ef\r\ng1"),
+    ("a%%=Concat(TreatAsContent('%%=Output(Concat(1))=%%'), 'c')=%%d", "a1cd"),  # written by the call, in order
+    ("%%[ SET @i = 'x' FOR @i = 1 TO 3 DO ]%%<%%=v(@i)=%%>%%[ NEXT ]%%%%=v(@i)=%%", "<1><2><3>3"),
+    ("".join(f"{n}%%=v(@n)=%%%%='s'=%%%%=1.5=%%%%=true=%%" for n in range(60)),
+     "".join(f"{n}s1.5True" for n in range(60))),  # long runs of output split into several lines
+])
+def test_output_written_in_fewer_calls_keeps_its_order(source, out):
+    assert ampy.render(source) == out
+    assert ampy.render(source, trace=lambda event: None) == out
