@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 
-from ..api.model import ApiObject, as_items
+from ..api.model import ApiObject
 from ..backends.base import BackendError
 from ..runtime.values import parse_number
 from .fields import FIELD_TYPES, FieldValueError, canonical_field_type, truthy
 from .objects import ObjectError, as_list, text
-from .retrieve import looks_like_date
 from .store import DataExtensionInfo, DataStore
 
 _DEO_TYPE = re.compile(r"^\s*DataExtensionObject\s*\[(.*)\]\s*$", re.IGNORECASE)
@@ -29,46 +28,16 @@ def deo_target(object_type: str) -> str | None:
 
 
 def filtered_rows(store: DataStore, info: DataExtensionInfo, filt, order_by=()) -> list[dict]:
-    """The rows of a DE a Retrieve (or filter) ``filt`` may keep, in the DE's order: when the
-    filter holds a text ``equals`` that every kept row must pass, only the rows whose column
-    casefolds to its value (found through an index); otherwise every row. The caller still
-    applies the whole filter, so the result is exactly what a scan would keep."""
-    probe = None if order_by else _equals_probe(filt)
-    if probe is not None:
-        try:
-            column = info.column(probe[0])
-        except BackendError:
-            column = None  # the caller reports the unknown property
-        if column is not None:
-            return store.casefold_candidates(info.name, column, probe[1])
+    """The rows of a DE a Retrieve (or filter) ``filt`` may keep, in the DE's order or ``order_by``:
+    those the filter's SQL over indexed expressions lets through (``filter_sql``), or every row
+    when it cannot narrow them. The caller still applies the whole filter, so the result is
+    exactly what a scan would keep."""
+    from .filter_sql import condition
+
+    narrowed = condition(filt, info)
+    if narrowed is not None:
+        return store.filter_candidates(info.name, narrowed, order_by)
     return store.lookup(info.name, (), order_by=order_by)
-
-
-def _equals_probe(filt) -> tuple[str, str] | None:
-    """(property, value) of an ``equals`` part every match satisfies, when that comparison is a
-    plain casefolded text one (not a number nor a date, which compare by value)."""
-    if not isinstance(filt, ApiObject):
-        return None
-    if filt.type == "ComplexFilterPart" or filt.get("LogicalOperator") is not None:
-        if text(filt.get("LogicalOperator")).upper() != "AND":
-            return None
-        for part in (filt.get("LeftOperand"), filt.get("RightOperand"), *as_items(filt.get("AdditionalOperands"))):
-            probe = _equals_probe(part)
-            if probe is not None:
-                return probe
-        return None
-    values = as_items(filt.get("Value"))
-    if (
-        text(filt.get("SimpleOperator")).lower() != "equals"
-        or len(values) != 1
-        or as_items(filt.get("DateValue"))
-        or not text(filt.get("Property"))
-    ):
-        return None
-    value = text(values[0])
-    if parse_number(value) is not None or looks_like_date(value):
-        return None
-    return text(filt.get("Property")), value
 
 
 def _truthy(value: object) -> bool:

@@ -125,6 +125,10 @@ class DataStore:
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=busy_timeout)
         self.db.create_function("ampy_fold", 1, _fold, deterministic=True)
         self.db.create_function("ampy_casefold", 1, _casefold, deterministic=True)
+        from .filter_sql import date_key, number_key  # (imported here: that module reads objects.py)
+
+        self.db.create_function("ampy_number", 1, number_key, deterministic=True)
+        self.db.create_function("ampy_date", 1, date_key, deterministic=True)
         self.db.create_function("ampy_sort_key", 2, sort_key, deterministic=True)
         if path != ":memory:":
             with self._busy_is_clear():
@@ -581,19 +585,26 @@ class DataStore:
         return [dict(zip(cols, r, strict=False))
                 for r in self.db.execute(sql, _where_params(values, case_sensitive))]
 
-    def casefold_candidates(self, de: str, column: str, value: str) -> list[dict]:
-        """Rows whose ``column`` casefolds to ``value.casefold()`` (what a Retrieve filter's text
-        ``equals`` keeps), in the DE's order, found through an index on the casefolded column."""
+    def filter_candidates(self, de: str, condition, order_by: Sequence[tuple[str, bool]] = ()) -> list[dict]:
+        """Rows of ``de`` meeting ``condition`` (a ``filter_sql.Condition``: SQL over indexed
+        expressions), in the DE's order or ``order_by``; the indexes it reads through are created
+        first (see ``filter_sql``)."""
+        from .filter_sql import TERMS
+
         with self._lock:
             info = self.info(de)
-            own = info.column(column)
-            term = f"ampy_casefold({_quote(own)})"
-            self._ensure_index(info, "cf", [term])
-            sql = (
-                f"SELECT {', '.join(_quote(c) for c in info.columns)} FROM {_quote(info.table)}"
-                f" WHERE {term} = ? ORDER BY _rowid"
-            )
-            return [dict(zip(info.columns, r, strict=False)) for r in self.db.execute(sql, (value.casefold(),))]
+            for kind, column in sorted(condition.indexes):
+                self._ensure_index(info, kind, [TERMS[kind].format(_quote(info.column(column)))])
+            sql = (f"SELECT _rowid, {', '.join(_quote(c) for c in info.columns)} FROM {_quote(info.table)}"
+                   f" WHERE {condition.sql}")
+            if order_by:
+                sql += f" ORDER BY {''.join(self._order_term(info, c, desc) + ', ' for c, desc in order_by)}_rowid"
+            rows = self.db.execute(sql, condition.params).fetchall()
+            if not order_by:
+                # sorted here, not by ORDER BY _rowid: asked for that order, SQLite prefers scanning
+                # the table in it to reading an OR of index ranges and sorting what they find
+                rows.sort(key=lambda r: r[0])
+            return [dict(zip(info.columns, r[1:], strict=False)) for r in rows]
 
     @staticmethod
     def _order_term(info: DataExtensionInfo, column: str, desc: bool) -> str:
