@@ -1,5 +1,6 @@
-"""Data extension reads at index speed: median µs per call of ``Lookup`` (a hit and a miss) and
-``LookupRows`` returning 10 rows, on data extensions of 1k / 10k / 100k / 1M rows.
+"""Data extension reads at index speed: median µs per call of ``Lookup`` (a hit and a miss),
+``LookupRows`` returning 10 rows and a local-cloud Retrieve of 10 rows (a text ``equals`` on Grp, and
+a number ``between`` on Key), on data extensions of 1k / 10k / 100k / 1M rows.
 
 Each DE (Key, Email, Grp, Name; Key is the primary key) is built once in a temporary store file;
 the lookups filter on ``Email`` and ``Grp``, which are not keys, so they go through the indexes
@@ -23,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ampy.api.model import ApiObject  # noqa: E402
 from ampy.backends.local import LocalBackend  # noqa: E402
 from ampy.functions.data_extensions import lookup, lookup_rows  # noqa: E402
 from ampy.runtime.context import RenderContext  # noqa: E402
@@ -88,13 +90,25 @@ def measure(backend: LocalBackend, de: str, n: int, calls: int) -> dict:
         fresh_render()
         assert len(lookup_rows(ctx, de, "Grp", value)) == GROUP_SIZE
 
+    def retrieve(filt):
+        request = ApiObject("RetrieveRequest", {"ObjectType": f"DataExtensionObject[{de}]",
+                                                "Properties": ["Key", "Name"], "Filter": filt})
+        assert len(backend.api_retrieve(request).results) == GROUP_SIZE
+
+    def part(prop, op, *values):
+        return ApiObject("SimpleFilterPart", {"Property": prop, "SimpleOperator": op, "Value": list(values)})
+
     groups = n // GROUP_SIZE
     hits = [(f"USER{rng.randrange(n)}@example.com",) for _ in range(calls)]
     misses = [(f"nobody{i}@example.com",) for i in range(calls)]
     tens = [(f"g{rng.randrange(groups)}",) for _ in range(calls)]
+    equal = [(part("Grp", "equals", g.upper()),) for (g,) in tens]
+    starts = [rng.randrange(n - GROUP_SIZE) for _ in range(calls)]
+    ranges = [(part("Key", "between", str(k), str(k + GROUP_SIZE - 1)),) for k in starts]
     # First use creates the indexes; warm up so the figures are of the steady state.
-    hit(*hits[0]), miss(*misses[0]), ten(*tens[0])
-    return {"hit": median_us(hit, hits), "miss": median_us(miss, misses), "rows10": median_us(ten, tens)}
+    hit(*hits[0]), miss(*misses[0]), ten(*tens[0]), retrieve(*equal[0]), retrieve(*ranges[0])
+    return {"hit": median_us(hit, hits), "miss": median_us(miss, misses), "rows10": median_us(ten, tens),
+            "equals": median_us(retrieve, equal), "between": median_us(retrieve, ranges)}
 
 
 def main() -> int:
@@ -110,15 +124,15 @@ def main() -> int:
         os.makedirs(data)
         backend = LocalBackend(data, None, store_path=os.path.join(tmp, "store.db"))
         print(f"{'rows':>10} | {'build s':>7} | {'Lookup hit µs':>13} | {'Lookup miss µs':>14} | "
-              f"{'LookupRows(10) µs':>17}")
-        print(f"{'-' * 10}-|-{'-' * 7}-|-{'-' * 13}-|-{'-' * 14}-|-{'-' * 17}")
+              f"{'LookupRows(10) µs':>17} | {'Retrieve equals(10) µs':>22} | {'Retrieve between(10) µs':>23}")
+        print(f"{'-' * 10}-|-{'-' * 7}-|-{'-' * 13}-|-{'-' * 14}-|-{'-' * 17}-|-{'-' * 22}-|-{'-' * 23}")
         runs = [(n, False) for n in sizes] + [(n, True) for n in args.csv_sizes]
         for n, from_csv in runs:
             de, built = build_csv(backend, data, n) if from_csv else build(backend, n)
             r = measure(backend, de, n, args.calls)
             label = f"{n:,}" + (" csv" if from_csv else "")
-            print(f"{label:>10} | {built:>7.1f} | {r['hit']:>13.1f} | {r['miss']:>14.1f} | {r['rows10']:>17.1f}",
-                  flush=True)
+            print(f"{label:>10} | {built:>7.1f} | {r['hit']:>13.1f} | {r['miss']:>14.1f} | {r['rows10']:>17.1f}"
+                  f" | {r['equals']:>22.1f} | {r['between']:>23.1f}", flush=True)
         backend.close()
     return 0
 
