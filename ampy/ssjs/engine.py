@@ -28,7 +28,7 @@ WRAP_LINES = 1
 
 _STACK_FRAME = re.compile(r"\(?" + re.escape(PROGRAM_FILE) + r":(\d+):(\d+)\)?")
 _lock = threading.Lock()
-_library: list[tuple[str, bytes]] | None = None
+_library = None
 
 
 def _quickjs():
@@ -54,15 +54,72 @@ def _load_hosts() -> None:
         importlib.import_module(f"{__package__}.{info.name}")
 
 
-def _library_bytecode() -> list[tuple[str, bytes]]:
+# The names of the global object's properties and theirs, three levels deep: what a library file
+# adds anywhere (Script.Util.X included) changes it.
+_SHAPE = """(function (names, g) {
+    function shape(o, depth, seen) {
+        if (depth === 0 || o === null || (typeof o !== "object" && typeof o !== "function")) return "";
+        for (var i = 0; i < seen.length; i++) if (seen[i] === o) return "";
+        seen.push(o);
+        var own = names(o).sort(), out = [];
+        for (var j = 0; j < own.length; j++) {
+            var v;
+            try { v = o[own[j]]; } catch (e) { v = null; }
+            out.push(own[j] + "{" + shape(v, depth - 1, seen) + "}");
+        }
+        return out.join(",");
+    }
+    return function () { return shape(g, 3, []); };
+})(Object.getOwnPropertyNames, this)"""
+
+
+class _Library:
+    """The library files as bytecode: ``eager`` run in every context; ``core`` (files whose top
+    level only registers ``__onCoreLoad`` installers) run when ``Platform.Load("core")`` does,
+    so a page that never loads Core does not pay for them."""
+
+    def __init__(self):
+        _load_hosts()
+        js = _quickjs().Runtime().new_context()
+        compiled = [(name, js.compile(text, name).write_object()) for name, text in library_sources()]
+        self.eager = [code for name, code in compiled if name == "prelude.js" or not self._core_only(compiled, name)]
+        self.core = [code for name, code in compiled if code not in self.eager]
+
+    @staticmethod
+    def _core_only(compiled, name: str) -> bool:
+        """Run the file after the others in a probe context: core-only when it defines no global
+        and registers an installer (and needs nothing __seal removes)."""
+        js = _quickjs().Runtime().new_context()
+        install(js, SsjsRender(None, js))
+        js.set("__loadLazy", js.new_function(lambda: None, "__loadLazy"))
+        for other, code in compiled:
+            if other != name:
+                js.eval_function(js.read_object(code))
+        names = js.eval(_SHAPE)
+        js.get("__seal")()
+        before, count = names(), js.eval("__coreInstallers()")
+        try:
+            js.eval_function(js.read_object(dict(compiled)[name]))
+        except _quickjs().JSError:
+            return False
+        return names() == before and js.eval("__coreInstallers()") > count
+
+    def load(self, js) -> None:
+        """Give a fresh context the library: the eager files now, Core's when it is loaded."""
+        core = self.core
+        js.set("__loadLazy", js.new_function(lambda: [js.eval_function(js.read_object(c)) for c in core] and None,
+                                             "__loadLazy"))
+        for code in self.eager:
+            js.eval_function(js.read_object(code))
+        js.get("__seal")()
+
+
+def _library_bytecode() -> _Library:
     global _library
     if _library is None:
         with _lock:
             if _library is None:
-                _load_hosts()
-                quickjs = _quickjs()
-                js = quickjs.Runtime().new_context()
-                _library = [(name, js.compile(text, name).write_object()) for name, text in library_sources()]
+                _library = _Library()
     return _library
 
 
@@ -75,7 +132,7 @@ def compile_program(code: str) -> bytes:
 class Program:
     """A compiled SSJS program and how to map its lines back to the template."""
 
-    __slots__ = ("bytecode", "locate", "name", "source", "start")
+    __slots__ = ("bytecode", "locate", "name", "source", "start", "catches")
 
     def __init__(self, bytecode: bytes, locate, name: str, source: str, start: tuple[int, int] = (1, 1)):
         self.bytecode = bytecode
@@ -83,6 +140,7 @@ class Program:
         self.name = name
         self.source = source
         self.start = start      # where the first script block's code begins in the template
+        self.catches = True     # has a try statement, which may have caught running out of memory
 
 
 def run(program: Program, ctx, page=None) -> SsjsRender:
@@ -102,9 +160,7 @@ def run(program: Program, ctx, page=None) -> SsjsRender:
 
     rt.set_interrupt_handler(interrupt)
     install(js, render)
-    for _name, code in _library_bytecode():
-        js.eval_function(js.read_object(code))
-    js.get("__seal")()
+    _library_bytecode().load(js)
     failure = None
     try:
         value = js.eval_function(js.read_object(program.bytecode))
@@ -113,16 +169,24 @@ def run(program: Program, ctx, page=None) -> SsjsRender:
         failure = js.get("__ampyFailure")
         if failure is not None:
             failure = failure.to_python(deep=True)
+        else:
+            js.get("__flush")()     # the last writes (a failed render's output is thrown away)
     except quickjs.JSError as exc:
         failure = [None, str(exc), getattr(exc, "js_stack", "") or ""]
     if failure is not None and (failure[1] == "null" or "out of memory" in failure[1]):
         # Out of memory throws null when even the error object cannot be made: tell it from a
         # script's own `throw null` by the heap, which is then at the limit.
-        used = rt.compute_memory_usage().get("malloc_size", 0)
-        if "out of memory" in failure[1] or used >= 0.9 * limits.js_memory:
+        if "out of memory" in failure[1] or _near_memory_limit(rt, limits):
             failure[1] = "InternalError: out of memory"
+    elif failure is None and program.catches and _near_memory_limit(rt, limits):
+        # A try may have caught running out of memory: the limit is not the script's to catch.
+        failure = [None, "InternalError: out of memory", ""]
     _finish(program, render, failure)
     return render
+
+
+def _near_memory_limit(rt, limits) -> bool:
+    return rt.compute_memory_usage().get("malloc_size", 0) >= 0.9 * limits.js_memory
 
 
 def _finish(program: Program, render: SsjsRender, failure) -> None:

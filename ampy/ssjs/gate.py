@@ -50,24 +50,26 @@ def _beyond(what: str, edition: int) -> str:
     return f"SSJS: {what} is ES{edition} syntax; the platform's engine (ES3/ES5) refuses it"
 
 
-_cache: "OrderedDict[str, Refusal | None]" = OrderedDict()
+_cache: "OrderedDict[str, Refusal | bool]" = OrderedDict()
 _lock = threading.Lock()
 
 
-def check(code: str) -> None:
-    """Raise Refusal for a syntax error or the first ES2015+ construct of ``code``."""
-    found = _cache.get(code, False)
-    if found is False:
+def check(code: str) -> bool:
+    """Raise Refusal for a syntax error or the first ES2015+ construct of ``code``; else say
+    whether the code has a ``try`` statement (it may catch an out-of-memory error)."""
+    found = _cache.get(code)
+    if found is None:
         found = _check(code)
         with _lock:
             _cache[code] = found
             if len(_cache) > 256:
                 _cache.popitem(last=False)
-    if found is not None:
+    if isinstance(found, Refusal):
         raise found
+    return found
 
 
-def _check(code: str) -> Refusal | None:
+def _check(code: str) -> Refusal | bool:
     import esprima
 
     try:
@@ -87,9 +89,11 @@ def _check(code: str) -> Refusal | None:
     return _first_newer(tree)
 
 
-def _first_newer(tree) -> Refusal | None:
+def _first_newer(tree) -> Refusal | bool:
+    """The first ES2015+ construct, or whether there is a try statement."""
     stack = [tree]
     found: list[Refusal] = []
+    has_try = False
     while stack:
         node = stack.pop()
         if isinstance(node, list):
@@ -98,6 +102,7 @@ def _first_newer(tree) -> Refusal | None:
         kind = getattr(node, "type", None)
         if kind is None:
             continue
+        has_try = has_try or kind == "TryStatement"
         what = _construct(node, kind)
         if what is not None:
             loc = node.loc.start
@@ -107,7 +112,7 @@ def _first_newer(tree) -> Refusal | None:
             if key not in ("loc", "range", "type") and (isinstance(value, list) or hasattr(value, "type")):
                 stack.append(value)
     if not found:
-        return None
+        return has_try
     return min(found, key=lambda r: (r.line, r.column))
 
 

@@ -104,7 +104,7 @@ class Page:
     def _build(self, method: str) -> engine.Program:
         code, locate, start = program_code(self.pieces, method, self.position)
         try:
-            gate.check(code)
+            catches = gate.check(code)
         except gate.Refusal as r:
             raise _syntax_error(r.message, self.name, self.source, *locate(r.line, r.column)) from None
         import quickjs
@@ -116,7 +116,9 @@ class Page:
             program = engine.Program(b"", locate, self.name, self.source)
             line_col = engine.stack_position(program, stack)
             raise _syntax_error(f"SSJS: {e}", self.name, self.source, *line_col) from None
-        return engine.Program(bytecode, locate, self.name, self.source, start)
+        program = engine.Program(bytecode, locate, self.name, self.source, start)
+        program.catches = catches
+        return program
 
     # ---- running
     def run(self, ctx) -> None:

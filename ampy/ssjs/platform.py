@@ -96,11 +96,18 @@ class WriteHost:
         self.count = 0
 
     def text(self, value):
+        """One value in AMPscript's text form (numbers with a fraction: .NET's format)."""
         ctx = self.context
         ctx.out.append(to_text(value))
         self.count += 1
         if self.count & 255 == 0:
             ctx.check_output()
+
+    def flush(self, text: str):
+        """What the script wrote since the last host call (prelude.js gathers it)."""
+        ctx = self.context
+        ctx.out.append(text)
+        ctx.check_output()
 
 
 @register_host("Request")
@@ -300,13 +307,10 @@ class FunctionHost:
     def Lookup(self, de, column, where_cols, where_vals):  # noqa: N802
         """First match's value, null when nothing matches."""
         pairs = _where(where_cols, where_vals)
-        rows = self.call("LookupRows", de, *pairs)
-        if not rows.rows:
-            return None
-        found, value = rows.rows[0].get(to_text(column), by_ordinal=False)
-        if not found:
-            return self.call("Lookup", de, column, *pairs)   # its error names the column
-        return from_ampscript(value)
+        value = self.call("Lookup", de, column, *pairs)
+        if value == "" and not self.call("LookupRows", de, *pairs).rows:
+            return None     # "" from AMPscript's Lookup: an empty value, or no row at all
+        return value
 
     def LookupRows(self, de, where_cols, where_vals):  # noqa: N802
         return _rows_or_null(self.call("LookupRows", de, *_where(where_cols, where_vals)))

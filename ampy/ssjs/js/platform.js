@@ -14,7 +14,8 @@
         return (typeof v === "object" && v !== null) || typeof v === "function" ? String(v) : v;
     }
 
-    function write(v) { call("Write", "text", [printable(v)]); }
+    var emit = g.__emit;
+    function write(v) { emit(printable(v)); }
 
     // Platform.Function: the documented set; status and response arrays are filled here.
     var F = {};

@@ -1,11 +1,12 @@
 // Runs first in every context: the bridge to Python (__call), Core installers (__onCoreLoad) and
 // __seal, which the engine calls after the other library files to remove what the platform lacks.
 (function (g) {
-    var host = g.__host, takeFault = g.__takeFault, FAULT = "\u0000ampy:fault";
+    var host = g.__host, takeFault = g.__takeFault, loadLazy = g.__loadLazy, FAULT = "\u0000ampy:fault";
     var apply = Function.prototype.apply, slice = Array.prototype.slice;
     var defineProperty = Object.defineProperty, toString = Object.prototype.toString;
     delete g.__host;
     delete g.__takeFault;
+    delete g.__loadLazy;
 
     function hidden(obj, name, value) {
         defineProperty(obj, name, {value: value, writable: false, enumerable: false, configurable: false});
@@ -20,10 +21,40 @@
         return e;
     }
 
+    // Output is gathered here and handed to Python in one piece before any other host call (so
+    // it stays in order with AMPscript output), when it grows large (the output_size check) and
+    // at the end: one Python call instead of one per Write.
+    var pending = [], pendingSize = 0, FLUSH_AT = 65536;
+    function flush() {
+        var text = pending.join("");
+        pending = [];
+        pendingSize = 0;
+        var r = host("Write", "flush", text);
+        if (r === FAULT) throw fault();
+    }
+
     hidden(g, "__call", function (ns, method, args) {
+        if (pendingSize) flush();
         var r = apply.call(host, null, [ns, method].concat(args ? slice.call(args) : []));
         if (r === FAULT) throw fault();
         return r;
+    });
+
+    hidden(g, "__flush", function () { if (pendingSize) flush(); });
+
+    // Write's text: strings, whole numbers and booleans (True/False, as .NET prints them) are
+    // made here; other numbers go to Python for .NET's number format.
+    hidden(g, "__emit", function (v) {
+        var text;
+        if (typeof v === "string") text = v;
+        else if (v === null || v === undefined) return;
+        else if (typeof v === "boolean") text = v ? "True" : "False";
+        else if (typeof v === "number" && v % 1 === 0 && v > -1e15 && v < 1e15) text = String(v);
+        else { g.__call("Write", "text", [v]); return; }
+        if (text.length === 0) return;
+        pending.push(text);
+        pendingSize += text.length || 1;
+        if (pendingSize >= FLUSH_AT) flush();
     });
 
     hidden(g, "__dateMs", function (v) {
@@ -61,9 +92,11 @@
     });
     hidden(g, "__loadCore", function () {
         if (loaded) return;
+        loadLazy();     // the library files that only install Core globals run now (engine.py)
         loaded = true;
         for (var i = 0; i < installers.length; i++) installers[i](g);
     });
+    hidden(g, "__coreInstallers", function () { return installers.length; });
 
     // Globals and methods the platform's engine (Jint, ES3 plus a few ES5 bits) does not have.
     var absentGlobals = ["JSON", "Promise", "Map", "Set", "WeakMap", "WeakSet", "WeakRef",
