@@ -377,3 +377,52 @@ def test_cloudpage_script_error_is_a_500_with_the_position(server):
     r = requests.get(server.url + "/bad", timeout=10)
     assert r.status_code == 500
     assert "bad.html:2:1" in r.text and "&#x27;nope&#x27; is not defined" in r.text
+
+
+# ---- Platform.Function.HTTPGet / HTTPPost through the AMPscript builtins (a real local server)
+@pytest.fixture(scope="module")
+def web():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status, body: bytes):
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            self._send(200, b"got it") if self.path == "/ok" else self._send(500, b"boom")
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self._send(201, b"posted " + body + b" " + (self.headers.get("X-Key") or "").encode())
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def test_platform_http_functions_use_the_ampscript_transport_and_allowlist(web):
+    from ampy.settings import Settings
+
+    src = ('<script runat=server>' + LOAD + 'var F = Platform.Function, resp = [];'
+           'Write(F.HTTPGet("URL/ok") + "|");'
+           'Write(F.HTTPPost("URL/p", "text/plain", "a=1", ["X-Key"], ["k1"], resp) + " " + resp[0] + "|");'
+           'try { F.HTTPGet("URL/fail"); } catch (e) { Write(e.message); }</script>').replace("URL", web)
+    out = render(src, settings=Settings(http_allow=["127.0.0.1"]))
+    assert out == f"got it|201 posted a=1 k1|GET {web}/fail answered HTTP 500"
+    closed = Settings(http_allow=["api.example.com"])
+    err = error_of('<script runat=server>\nPlatform.Function.HTTPGet("URL/ok");</script>'.replace("URL", web),
+                   settings=closed)
+    assert "requests to host '127.0.0.1' are not allowed" in err.message
+    assert (err.line, err.column) == (2, 26)
