@@ -84,3 +84,12 @@ def test_limits_from_settings_apply(tmp_path):
     src = "<script runat=server>var a = []; for (;;) { a.push([a.length]); }</script>"
     with pytest.raises(ampy.AmpscriptRuntimeError, match="more than 3000000 bytes"):
         ampy.compile(src).render(settings=settings)
+
+
+def test_a_limit_reached_by_ampscript_between_blocks_is_not_caught_by_the_script():
+    src = ("<script runat=server>" + LOAD + "try {</script>%%[ FOR @i = 1 TO 5000 DO ]%%x%%[ NEXT @i ]%%"
+           "<script runat=server>} catch (e) { Write('caught'); }</script>")
+    err = error_of(src, Limits(loop_iterations=1000))
+    assert err.message == ("The FOR loop would run 5000 iterations, more than 1000 (limit loop_iterations; raise it "
+                           "in ampy.toml [limits] loop_iterations or --limit loop_iterations=N)")
+    assert (err.line, err.column) == (1, 67)   # the FOR

@@ -30,12 +30,16 @@ import math
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from ..errors import AmpscriptError, FunctionError, Redirected
+from ..errors import AmpscriptError, AmpscriptInternalError, FunctionError, Redirected
 from ..limits import LimitExceeded
 from ..runtime.dates import SYSTEM_TZ
 from ..runtime.rowsets import Row, Rowset
 
 HOSTS: dict[str, type] = {}
+
+# Every limit's message says how to raise it (ampy.limits.how_to_raise): such an error is not the
+# script's to catch.
+_LIMIT_MARK = "; raise it in ampy.toml [limits] "
 
 # What a host method returns to JavaScript when it failed with a script error: the prelude's
 # __call then throws an Error built from render.fault (a try/catch around every call would cost more).
@@ -137,7 +141,14 @@ class SsjsRender:
         except (LimitExceeded, Redirected) as exc:
             self.stop = exc
             raise
-        except (AmpscriptError, FunctionError, ValueError, TypeError) as exc:
+        except AmpscriptInternalError as exc:
+            return self._bug(exc)
+        except AmpscriptError as exc:
+            if _LIMIT_MARK in exc.message:   # a limit AMPscript between blocks went over
+                self.stop = exc
+                raise
+            return self.throw(exc)
+        except (FunctionError, ValueError, TypeError) as exc:
             if isinstance(exc, TypeError):
                 message = _arity_message(self.hosts.get(ns), method, len(args), exc)
                 return self._bug(exc) if message is None else self.throw(FunctionError(message))

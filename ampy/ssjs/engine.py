@@ -193,6 +193,8 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
     """Raise what stopped the script, if anything did."""
     if render.bug is not None:
         bug = render.bug
+        if isinstance(bug, AmpscriptInternalError) and bug.line > 0:
+            raise bug   # from AMPscript between the blocks, already positioned
         err = AmpscriptInternalError(f"Internal error in a server-side JavaScript call (please report it): {bug}",
                                      cause=bug)
         line, col = stack_position(program, failure[2] if failure else "")
