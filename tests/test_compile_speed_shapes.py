@@ -4,6 +4,7 @@ table says, and a correct template renders without Lark."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ampy
-from ampy.syntax import ast, lalr
+from ampy.syntax import ast, lalr, lexer
 from ampy.syntax.descent import Unsure, parse_tokens
 from ampy.syntax.lexer import _Lines, tokenize
 from ampy.syntax.parser import parse
@@ -199,3 +200,31 @@ def test_runtime_errors_point_at_the_failing_call(source, where):
 def test_output_written_in_fewer_calls_keeps_its_order(source, out):
     assert ampy.render(source) == out
     assert ampy.render(source, trace=lambda event: None) == out
+
+
+CODE_PIECES = st.sampled_from([
+    "%%[", "]%%", "%%=", "=%%", "<script runat=server language=ampscript>", "</script >", "%%Name%%", " ", "\n",
+    "\t", "\u00a0", "'a''b'", '"c""d"', "'open", '"x\ny"', "/* c */", "/* open", "*/", "@v", "@@s", "x1", "IF",
+    "then", "-1.5", ".5", "7.", ".", "[A b]", "[x", "==", "!=", "<=", ">", "=", "(", ")", ",", "+", "\u201c", "#",
+    "text", "Foo(1)",
+])
+
+
+def tokens_and_error(text):
+    errors = []
+    toks = list(lexer.iter_tokens(text, recover=errors.append))
+    return ([(t.type, t.value, t.start_pos, t.line, t.column) for t in toks],
+            [(e.line, e.column, e.message) for e in errors])
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(CODE_PIECES, max_size=30).map("".join))
+def test_the_one_pass_code_reader_gives_the_general_loops_tokens(text):
+    fast = tokens_and_error(text)
+    saved = lexer._CODE_RUN
+    lexer._CODE_RUN = re.compile(r"(?!)")  # never matches: every token through the general loop
+    try:
+        slow = tokens_and_error(text)
+    finally:
+        lexer._CODE_RUN = saved
+    assert fast == slow

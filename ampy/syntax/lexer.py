@@ -52,6 +52,35 @@ _CODE = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
+# The same tokens with the whitespace before them, and whole strings and comments: the code of a
+# block is read by one finditer while every token is one of these (anything else, such as an
+# unterminated string, is left to the general loop, which words the error).
+_CODE_RUN = re.compile(
+    r"""
+    [ \t\r\n\f\v\u00a0]*
+    (?:
+      (?P<comment>/\*(?s:.*?)\*/)
+    | (?P<block_close>\]%%)
+    | (?P<inline_close>=%%)
+    | (?P<script_close></script\s*>)
+    | (?P<string>"[^"]*(?:""[^"]*)*"|'[^']*(?:''[^']*)*')
+    | (?P<number>-?(?:\d+(?:\.\d*)?|\.\d+))
+    | (?P<dot>\.)
+    | (?P<variable>@@?[A-Za-z0-9_]+)
+    | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<bracket>\[[^\]\r\n]*\])
+    | (?P<compop>==|!=|<=|>=|<|>)
+    | (?P<eq>=)
+    | (?P<lpar>\()
+    | (?P<rpar>\))
+    | (?P<comma>,)
+    )
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+# Keyword spellings -> terminal; the usual ones without lower-casing first.
+_KEYWORD_TYPES = {v: k.upper() for k in KEYWORDS for v in (k, k.upper(), k.title())}
+
 _SIMPLE = {"lpar": "LPAR", "rpar": "RPAR", "comma": "COMMA", "dot": "DOT", "eq": "EQ", "compop": "COMPOP",
            "number": "NUMBER", "variable": "VARIABLE", "bracket": "BRACKET_NAME"}
 
@@ -211,7 +240,54 @@ def _next_opener(source: str, pos: int) -> int:
 def _code(source: str, pos: int, closer: str, add, error, opened_at: int, toks: list, where: _Where) -> int:
     """Scan code until the closer of this mode; return the position after it. ``error`` raises,
     or records and returns (then scanning resumes past the problem). Tokens go straight into
-    ``toks``, positioned here (``where`` is brought up to date at the end)."""
+    ``toks``, positioned here (``where`` is brought up to date at the end).
+
+    One finditer reads the block while every piece is a token; at anything else (a mistake, a
+    block never closed) the block is read again by the general loop, which words the errors."""
+    origin, mark = pos, len(toks)
+    append = toks.append
+    count = source.count
+    seen, line, start = where.seen, where.line, where.start
+    keyword = _KEYWORD_TYPES.get
+    for m in _CODE_RUN.finditer(source, pos):
+        begin, end = m.span()
+        if begin != pos:  # something none of the tokens matches
+            break
+        kind = m.lastgroup
+        if kind == "comment":
+            pos = end
+            continue
+        text = m.group(kind)
+        at = end - len(text)  # after the whitespace
+        k = count("\n", seen, at)
+        if k:
+            line += k
+            start = source.rindex("\n", seen, at) + 1
+        seen = at
+        if kind == "name":
+            append(Tok(keyword(text) or keyword(text.lower(), "NAME"), text, at, line, at - start + 1))
+        elif kind == "string":
+            quote = text[0]
+            value = text[1:-1]
+            if quote in value:  # a doubled quote is an escaped quote
+                value = value.replace(quote + quote, quote)
+            append(Tok("STRING", value, at, line, at - start + 1))
+        elif kind in _CLOSERS:
+            if kind != closer:
+                break
+            append(Tok(_CLOSERS[kind][0], text, at, line, at - start + 1))
+            where.seen, where.line, where.start = seen, line, start
+            return end
+        else:
+            append(Tok(_SIMPLE[kind], text, at, line, at - start + 1))
+        pos = end
+    del toks[mark:]
+    return _code_general(source, origin, closer, add, error, opened_at, toks, where)
+
+
+def _code_general(source: str, pos: int, closer: str, add, error, opened_at: int, toks: list,
+                  where: _Where) -> int:
+    """``_code`` for a block with something that is not a token in it, character by character."""
     n = len(source)
     match = _CODE.match
     append = toks.append
