@@ -119,6 +119,12 @@ class SsjsRender:
             response = request.ssjs_response = Response()
         return response
 
+    def close(self) -> None:
+        """Drop every reference into the engine (the render is over)."""
+        self.js = self._date = self._date_probe = None
+        self.hosts.clear()
+        self.handles.clear()
+
     def write(self, text: str) -> None:
         self.context.out.append(text)
 

@@ -146,10 +146,8 @@ class Program:
 def run(program: Program, ctx, page=None) -> SsjsRender:
     """Execute ``program`` in the render context ``ctx``; ``page`` runs the AMPscript segments.
     Raises AmpscriptRuntimeError (positioned in the template) when the script fails."""
-    quickjs = _quickjs()
-    limits = ctx.limits
-    rt = quickjs.Runtime()
-    rt.set_memory_limit(int(limits.js_memory))
+    rt = _quickjs().Runtime()
+    rt.set_memory_limit(int(ctx.limits.js_memory))
     js = rt.new_context()
     render = SsjsRender(ctx, js)
     render.page = page
@@ -159,8 +157,23 @@ def run(program: Program, ctx, page=None) -> SsjsRender:
         return render.stop is not None or render.bug is not None or monotonic() > deadline
 
     rt.set_interrupt_handler(interrupt)
-    install(js, render)
-    _library_bytecode().load(js)
+    try:
+        install(js, render)
+        _library_bytecode().load(js)
+        failure = _execute(program, ctx, rt, js)
+        _finish(program, render, failure)
+    finally:
+        # The context holds Python callbacks that hold the render: break the cycle so the engine's
+        # memory goes now, not at the next garbage collection.
+        rt.set_interrupt_handler(None)
+        render.close()
+    return render
+
+
+def _execute(program: Program, ctx, rt, js):
+    """Run the program; what stopped it as [ampy error index or None, text, stack], or None."""
+    quickjs = _quickjs()
+    limits = ctx.limits
     failure = None
     try:
         value = js.eval_function(js.read_object(program.bytecode))
@@ -181,8 +194,7 @@ def run(program: Program, ctx, page=None) -> SsjsRender:
     elif failure is None and program.catches and _near_memory_limit(rt, limits):
         # A try may have caught running out of memory: the limit is not the script's to catch.
         failure = [None, "InternalError: out of memory", ""]
-    _finish(program, render, failure)
-    return render
+    return failure
 
 
 def _near_memory_limit(rt, limits) -> bool:
