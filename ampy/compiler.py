@@ -306,6 +306,7 @@ class _Generator:
         self._emit(f"def {name}(ctx):")
         self.ind = 1
         self._emit("V = ctx.vars")
+        self._emit("g = V.get")
         self._emit("attr = ctx.attribute")
         if self.gtl:
             self._emit("G = _gscope(ctx)")
@@ -335,6 +336,7 @@ class _Generator:
         self._emit("def _render(ctx):")
         self.ind = 1
         self._emit("V = ctx.vars")
+        self._emit("g = V.get")  # a variable read is g('@x'): shorter to compile and faster to run
         self._emit("w = ctx.out.append")
         self._emit("attr = ctx.attribute")
         if self.gtl:
@@ -654,6 +656,11 @@ class _Generator:
     def expr(self, node, depth: int) -> str:
         if depth > self.deepest:
             self._enter(node, depth)
+        cls = node.__class__
+        if cls is ast.Variable:  # the commonest leaves first; a leaf never needs hoisting
+            return f"g({node.name.lower()!r})"
+        if cls is ast.Str or cls is ast.Num:
+            return repr(node.value)
         if depth - self.expr_base >= _MAX_EXPR_LEVELS and not isinstance(node, (ast.Str, ast.Num, ast.Bool)):
             return self._hoist(node, depth)
         if isinstance(node, (ast.Str, ast.Num)):
@@ -661,7 +668,7 @@ class _Generator:
         if isinstance(node, ast.Bool):
             return "True" if node.value else "False"
         if isinstance(node, ast.Variable):
-            return f"V.get({node.name.lower()!r})"
+            return f"g({node.name.lower()!r})"
         if isinstance(node, ast.Attribute):
             if self.strict:
                 return f"{self._site(strict_attribute, node, '')}(ctx, {node.name.lower()!r}, {node.name!r})"
