@@ -234,3 +234,46 @@ def test_warming_a_worker_with_a_broken_template_leaves_the_error_to_its_rows():
         close_renderers()
     assert (result.n, result.key, result.html) == (4, "4", None)
     assert result.error.startswith("t.amp: this worker cannot render: ")
+
+
+@pytest.mark.parametrize(("where", "limit", "size", "takes"), [
+    ((), None, 6, [6, 6, 6, 2]),
+    ((), None, 5, [5, 5, 5, 5]),
+    ((), 7, 3, [3, 3, 1]),
+    ((), 6, 3, [3, 3]),
+    ((), None, 50, [20]),
+    ((("Name", "n3"),), None, 2, [1]),
+    ((("Name", "nobody"),), None, 2, []),
+])
+def test_pages_cover_the_audience_exactly_once_in_order(folder, where, limit, size, takes):
+    backend = LocalBackend(str(folder / "data"))
+    try:
+        source = DataExtensionSource(backend.store, "People", where, limit)
+        pages = list(source.pages(size))
+        assert [p.take for p in pages] == takes
+        ids = [r["Id"] for p in pages for r in source.page(p.after, p.take)]
+        assert ids == [r["Id"] for b in source.batches(size) for r in b]
+    finally:
+        backend.close()
+
+
+def test_a_pool_renders_what_this_process_renders_and_keeps_no_renderer_here(folder, tmp_path):
+    from ampy.audience import engines, worker
+    from ampy.audience.run import _snapshot
+
+    backend = LocalBackend(str(folder / "data"))
+    try:
+        backend.store.names()
+        path = _snapshot(backend.store)
+        source = DataExtensionSource(backend.store, "People")
+        spec = worker.RenderSpec(html=TEMPLATE, name="t.amp", key="Email", store_path=path)
+        pooled = [(r.n, r.key, r.html, r.error) for b in engines.render_in_pool(spec, source.pages(3), 2) for r in b]
+        assert spec.token not in worker._renderers  # the one this process may have used meanwhile is closed
+        alone = [(r.n, r.key, r.html, r.error) for b in engines.render_in_process(spec, source.batches(3)) for r in b]
+        worker.close_renderers()
+        os.unlink(path)
+    finally:
+        backend.close()
+    assert pooled == alone and len(pooled) == 20
+    assert pooled[0] == (1, "p1@x.test", expected_line(1).rstrip("\n"), None)
+    assert pooled[6][3].startswith("t.amp:1:21: RaiseError: bad seven")

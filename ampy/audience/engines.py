@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from .sources import Page
-from .worker import RenderSpec, RowResult, render_batch, render_packed, unpack, warm
+from .worker import RenderSpec, RowResult, drop_renderer, render_batch, render_packed, unpack, warm
 
 BATCH_SIZE = 500  # rows per batch: big enough to amortise a round trip, small enough to stream
 _WINDOW_PER_JOB = 3  # batches in flight per worker
@@ -46,11 +46,20 @@ def render_in_process(spec: RenderSpec, batches) -> Iterator[list[RowResult]]:
 def render_in_pool(spec: RenderSpec, batches, jobs: int) -> Iterator[list[RowResult]]:
     """``jobs`` worker processes started fresh (spawn: no inherited locks or connections; each compiles
     the templates and opens the store once). They are started and warmed before the first batch is
-    read, so their start-up overlaps whatever producing the batches costs here."""
-    from concurrent.futures import ProcessPoolExecutor
+    read; until one of them is ready, this process renders the batches itself instead of waiting."""
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for _ in range(jobs):
-            pool.submit(warm, spec)
-        yield from _ordered(lambda start, batch: pool.submit(render_packed, spec, start, batch),
-                            lambda future: unpack(future.result()), batches, jobs * _WINDOW_PER_JOB)
+        started = [pool.submit(warm, spec) for _ in range(jobs)]
+
+        def submit(start, batch):
+            if any(f.done() for f in started):
+                return pool.submit(render_packed, spec, start, batch)
+            here: Future = Future()
+            here.set_result(render_packed(spec, start, batch))
+            return here
+
+        try:
+            yield from _ordered(submit, lambda future: unpack(future.result()), batches, jobs * _WINDOW_PER_JOB)
+        finally:
+            drop_renderer(spec)

@@ -185,6 +185,13 @@ def prime_renderer(spec: RenderSpec, backend, options: dict | None = None) -> No
     _renderers[spec.token] = _Renderer(spec, backend, options)
 
 
+def drop_renderer(spec: RenderSpec) -> None:
+    """Forget (and close the store of) the renderer of ``spec`` in this process, if there is one."""
+    renderer = _renderers.pop(spec.token, None)
+    if renderer is not None and renderer.own_backend:
+        renderer.backend.close()
+
+
 def close_renderers() -> None:
     for renderer in _renderers.values():
         if renderer.own_backend:
