@@ -54,31 +54,32 @@ _CODE = re.compile(
 
 # The same tokens with the whitespace before them, and whole strings and comments: the code of a
 # block is read by one finditer while every token is one of these (anything else, such as an
-# unterminated string, is left to the general loop, which words the error).
+# unterminated string, is left to the general loop, which words the error). The commonest come
+# first; of two that can start alike the longer comes first (=%% before =, </script> before <,
+# .5 before .).
 _CODE_RUN = re.compile(
     r"""
     [ \t\r\n\f\v\u00a0]*
     (?:
-      (?P<comment>/\*(?s:.*?)\*/)
-    | (?P<block_close>\]%%)
-    | (?P<inline_close>=%%)
-    | (?P<script_close></script\s*>)
-    | (?P<string>"[^"]*(?:""[^"]*)*"|'[^']*(?:''[^']*)*')
-    | (?P<number>-?(?:\d+(?:\.\d*)?|\.\d+))
-    | (?P<dot>\.)
+      (?P<name>[A-Za-z_][A-Za-z0-9_]*)
     | (?P<variable>@@?[A-Za-z0-9_]+)
-    | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<bracket>\[[^\]\r\n]*\])
-    | (?P<compop>==|!=|<=|>=|<|>)
-    | (?P<eq>=)
     | (?P<lpar>\()
     | (?P<rpar>\))
     | (?P<comma>,)
+    | (?P<string>"[^"]*(?:""[^"]*)*"|'[^']*(?:''[^']*)*')
+    | (?P<number>-?(?:\d+(?:\.\d*)?|\.\d+))
+    | (?P<dot>\.)
+    | (?P<block_close>\]%%)
+    | (?P<inline_close>=%%)
+    | (?P<script_close>(?i:</script\s*>))
+    | (?P<compop>==|!=|<=|>=|<|>)
+    | (?P<eq>=)
+    | (?P<bracket>\[[^\]\r\n]*\])
+    | (?P<comment>/\*(?s:.*?)\*/)
     )
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE,
 )
-# Keyword spellings -> terminal; the usual ones without lower-casing first.
 _KEYWORD_TYPES = {v: k.upper() for k in KEYWORDS for v in (k, k.upper(), k.title())}
 
 _SIMPLE = {"lpar": "LPAR", "rpar": "RPAR", "comma": "COMMA", "dot": "DOT", "eq": "EQ", "compop": "COMPOP",
