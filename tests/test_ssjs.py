@@ -135,3 +135,15 @@ def test_pygments_lexer_highlights_server_javascript_as_javascript():
     assert tokens[at + 2] == (Name.Other, "a")
     assert (Comment.Preproc, "<script runat=server language=ampscript>") in tokens
     assert (Keyword, "SET") in tokens
+
+
+def test_core_objects_appear_with_the_load_and_are_set_up_on_first_use():
+    import ampy
+    from ampy.ssjs import engine
+
+    assert "DataExtension" in engine._library_bytecode().core_names
+    src = ("<script runat=server>Platform.Variable.SetValue('@before', typeof DataExtension);"
+           "Platform.Load('core', '1');Write(Variable.GetValue('@before') + ' ' + typeof DataExtension + ' ' "
+           "+ typeof DataExtension.Init + ' ' + typeof HTTP.Get);"
+           "Subscriber = 5; Write(' ' + Subscriber + ' ' + typeof Email.Init);</script>")
+    assert ampy.render(src) == "undefined function function function 5 function"

@@ -1,12 +1,14 @@
 // Runs first in every context: the bridge to Python (__call), Core installers (__onCoreLoad) and
 // __seal, which the engine calls after the other library files to remove what the platform lacks.
 (function (g) {
-    var host = g.__host, takeFault = g.__takeFault, loadLazy = g.__loadLazy, FAULT = "\u0000ampy:fault";
+    var host = g.__host, takeFault = g.__takeFault, loadLazy = g.__loadLazy, lazyNames = g.__lazyNames || [];
+    var FAULT = "\u0000ampy:fault";
     var apply = Function.prototype.apply, slice = Array.prototype.slice;
     var defineProperty = Object.defineProperty, toString = Object.prototype.toString;
     delete g.__host;
     delete g.__takeFault;
     delete g.__loadLazy;
+    delete g.__lazyNames;
 
     function hidden(obj, name, value) {
         defineProperty(obj, name, {value: value, writable: false, enumerable: false, configurable: false});
@@ -90,11 +92,29 @@
         installers.push(fn);
         if (loaded) fn(g);
     });
+    // The library files that only install Core globals (engine.py) run when the page first uses
+    // one of the globals they install (lazyNames), so loading Core costs little until then.
+    var materialized = false;
+    function materialize() {
+        if (materialized) return;
+        materialized = true;
+        for (var i = 0; i < lazyNames.length; i++) delete g[lazyNames[i]];
+        loadLazy();     // their installers run as they register: Core is loaded by now
+    }
+    function lazily(name) {
+        defineProperty(g, name, {
+            configurable: true,
+            get: function () { materialize(); return g[name]; },
+            set: function (v) { materialize(); g[name] = v; }
+        });
+    }
+
     hidden(g, "__loadCore", function () {
         if (loaded) return;
-        loadLazy();     // the library files that only install Core globals run now (engine.py)
         loaded = true;
         for (var i = 0; i < installers.length; i++) installers[i](g);
+        if (lazyNames.length === 0) materialize();
+        for (var j = 0; j < lazyNames.length; j++) lazily(lazyNames[j]);
     });
     hidden(g, "__coreInstallers", function () { return installers.length; });
 
