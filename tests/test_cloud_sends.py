@@ -208,3 +208,41 @@ def test_triggered_send_renders_for_each_subscriber(backend, root):
     with open(f"{root}/outbox/{name}", "rb") as f:
         msg = email.message_from_bytes(f.read(), policy=email.policy.default)
     assert msg["Subject"] == "Welcome, Tess!"
+
+
+def _outbox_messages(root):
+    import os
+
+    out = []
+    for name in sorted(os.listdir(f"{root}/outbox")):
+        with open(f"{root}/outbox/{name}", "rb") as f:
+            raw = f.read()
+        out.append((raw, email.message_from_bytes(raw, policy=email.policy.default)))
+    return out
+
+
+def test_non_ascii_subjects_and_bodies_arrive_decoded_with_their_encodings(backend, root):
+    rows = [["K1", "ann@example.com", "Jürgen", "短い"], ["K2", "bo@example.com", "Zoë", "長い" * 60]]
+    backend.store.create("Intl", ["SubscriberKey", "EmailAddress", "FirstName", "Note"], ["SubscriberKey"],
+                         rows=rows, meta={"IsSendable": True, "SendableField": "SubscriberKey"})
+    backend.api_create([obj("Email", ID="70", Name="Intl", Subject="Grüße, %%FirstName%% — ✓",
+                            HTMLBody="<p>" + "x" * 90 + " %%=v(FirstName)=%%</p>",
+                            TextBody="Hallo %%FirstName%%: %%Note%%")])
+    backend.api_create([obj("EmailSendDefinition", Name="Intl", CustomerKey="intl", Email=obj("Email", ID="70"),
+                            SenderProfile=obj("SenderProfile", FromName="Bücher Ö", FromAddress="news@example.com"),
+                            SendDefinitionList=[obj("SendDefinitionList", CustomObjectID="Intl")])])
+    job = backend.api_perform("start", [obj("EmailSendDefinition", CustomerKey="intl")]).results[0].task["ID"]
+    (task,) = wait_for_tasks(backend, TaskID=job)
+    assert task["Status"] == "Complete"
+    (raw1, first), (raw2, second) = _outbox_messages(root)
+    assert raw1.split(b"\n\n", 1)[0].isascii() and raw2.split(b"\n\n", 1)[0].isascii()  # RFC 2047 headers
+    assert (first["From"], first["To"], first["Subject"]) == ("Bücher Ö <news@example.com>", "ann@example.com",
+                                                              "Grüße, Jürgen — ✓")
+    assert second["Subject"] == "Grüße, Zoë — ✓"
+    for msg, name, note, text_cte in ((first, "Jürgen", "短い", "8bit"), (second, "Zoë", "長い" * 60, "base64")):
+        assert msg.get_content_type() == "multipart/alternative"
+        plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
+        assert (plain.get_content_charset(), plain["Content-Transfer-Encoding"]) == ("utf-8", text_cte)
+        assert plain.get_content() == f"Hallo {name}: {note}\n"
+        assert (html.get_content_charset(), html["Content-Transfer-Encoding"]) == ("utf-8", "quoted-printable")
+        assert html.get_content() == "<p>" + "x" * 90 + f" {name}</p>\n"
