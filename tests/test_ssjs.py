@@ -137,13 +137,17 @@ def test_pygments_lexer_highlights_server_javascript_as_javascript():
     assert (Keyword, "SET") in tokens
 
 
-def test_core_objects_appear_with_the_load_and_are_set_up_on_first_use():
+def test_library_objects_are_set_up_on_first_use_and_core_ones_with_the_load():
     import ampy
     from ampy.ssjs import engine
 
-    assert "DataExtension" in engine._library_bytecode().core_names
+    library = engine._library_bytecode()
+    assert ("Script" in library.lazy_top, "DataExtension" in library.lazy_core) == (True, True)
     src = ("<script runat=server>Platform.Variable.SetValue('@before', typeof DataExtension);"
            "Platform.Load('core', '1');Write(Variable.GetValue('@before') + ' ' + typeof DataExtension + ' ' "
            "+ typeof DataExtension.Init + ' ' + typeof HTTP.Get);"
            "Subscriber = 5; Write(' ' + Subscriber + ' ' + typeof Email.Init);</script>")
     assert ampy.render(src) == "undefined function function function 5 function"
+    src = ("<script runat=server>var p = new Script.Util.WSProxy();Platform.Load('core', '1');"
+           "Write(typeof p.retrieve + ' ' + typeof HTTP.Get + ' ' + typeof Script.Util.HttpRequest);</script>")
+    assert ampy.render(src) == "function function function"

@@ -54,9 +54,9 @@ def _load_hosts() -> None:
         importlib.import_module(f"{__package__}.{info.name}")
 
 
-# The names of the global object's properties and theirs, three levels deep: what a library file
-# adds anywhere (Script.Util.X included) changes it.
-_SHAPE = """(function (names, g) {
+# Each global's name with its properties' names, three levels deep: what a library file adds
+# anywhere (Script.Util.X included) changes the entry of the global it adds to.
+_SHAPES = """(function (names, g) {
     function shape(o, depth, seen) {
         if (depth === 0 || o === null || (typeof o !== "object" && typeof o !== "function")) return "";
         for (var i = 0; i < seen.length; i++) if (seen[i] === o) return "";
@@ -69,73 +69,81 @@ _SHAPE = """(function (names, g) {
         }
         return out.join(",");
     }
-    return function () { return shape(g, 3, []); };
+    return function () {
+        var own = names(g), out = {};
+        for (var i = 0; i < own.length; i++) out[own[i]] = shape(g[own[i]], 3, [g]);
+        return out;
+    };
 })(Object.getOwnPropertyNames, this)"""
+
+# Run in every context; the other library files (Core, HTTP, WSProxy) are deferred when they can be.
+_ALWAYS = ("prelude.js", "platform.js")
 
 
 class _Library:
-    """The library files as bytecode: ``eager`` run in every context; ``core`` (files whose top
-    level only registers ``__onCoreLoad`` installers) run when ``Platform.Load("core")`` does,
-    so a page that never loads Core does not pay for them."""
+    """The library files as bytecode. ``eager`` runs in every context. ``lazy`` — the files after
+    ``_ALWAYS``, when together they only add globals of their own and Core installers — runs on
+    first use of a global it defines (``lazy_top``, e.g. ``Script``) or, after
+    ``Platform.Load("core")``, that its installers define (``lazy_core``, e.g. ``DataExtension``):
+    a page pays only for what it uses."""
 
     def __init__(self):
         _load_hosts()
         js = _quickjs().Runtime().new_context()
         sources = library_sources()
-        compiled = [(name, js.compile(text, name).write_object()) for name, text in sources]
-        core = {name for name, _code in compiled if name != "prelude.js" and self._core_only(compiled, name)}
-        # One blob each (then __seal): fewer crossings into the engine per render.
-        eager = "\n;\n".join(text for name, text in sources if name not in core) + "\n;__seal();\n"
-        self.eager = [js.compile(eager, "<ssjs library>").write_object()]
-        self.core = [js.compile("\n;\n".join(text for name, text in sources if name in core) or ";",
-                                "<ssjs core>").write_object()]
-        self.core_names = self._installed_names(self.eager, self.core)
+        always = [(name, text) for name, text in sources if name in _ALWAYS]
+        others = [(name, text) for name, text in sources if name not in _ALWAYS]
+        eager_text = "\n;\n".join(text for _name, text in always)
+        lazy_text = "\n;\n".join(text for _name, text in others) or ";"
+        self.lazy = js.compile(lazy_text, "<ssjs library>").write_object()
+        probe = self._probe(js.compile(eager_text + "\n;__seal();\n", "<ssjs library>").write_object())
+        if probe is None:   # the other files change what is already there: run everything eagerly
+            eager_text = "\n;\n".join(text for _name, text in sources)
+            self.lazy, self.lazy_top, self.lazy_core = js.compile(";", "<ssjs library>").write_object(), [], []
+        else:
+            self.lazy_top, self.lazy_core = probe
+        self.eager = js.compile(eager_text + "\n;__seal();\n", "<ssjs library>").write_object()
 
-    @staticmethod
-    def _installed_names(eager, core) -> list[str]:
-        """The globals the Core-only files install (defined lazily by Platform.Load)."""
+    def _probe(self, eager: bytes):
+        """(lazy_top, lazy_core) when the lazy files only add globals and installers, else None."""
+        quickjs = _quickjs()
 
-        def names_after_load(with_core: bool) -> set[str]:
-            js = _quickjs().Runtime().new_context()
+        def context(with_lazy: bool):
+            js = quickjs.Runtime().new_context()
             install(js, SsjsRender(None, js))
             js.set("__loadLazy", js.new_function(
-                lambda: [js.eval_function(js.read_object(c)) for c in core] and None if with_core else None,
-                "__loadLazy"))
-            for code in eager:
-                js.eval_function(js.read_object(code))
-            js.eval("__loadCore()")
-            return set(js.eval("(function (g) { var n = []; for (var k in g) n.push(k); return n.join(); })(this)"
-                               ).split(","))
+                lambda: (js.eval_function(js.read_object(self.lazy)) and None) if with_lazy else None, "__loadLazy"))
+            shapes = js.eval(_SHAPES)
+            js.eval_function(js.read_object(eager))
+            return js, shapes
 
-        return sorted(names_after_load(True) - names_after_load(False) - {""})
-
-    @staticmethod
-    def _core_only(compiled, name: str) -> bool:
-        """Run the file after the others in a probe context: core-only when it defines no global
-        and registers an installer (and needs nothing __seal removes)."""
-        js = _quickjs().Runtime().new_context()
-        install(js, SsjsRender(None, js))
-        js.set("__loadLazy", js.new_function(lambda: None, "__loadLazy"))
-        for other, code in compiled:
-            if other != name:
-                js.eval_function(js.read_object(code))
-        names = js.eval(_SHAPE)
-        js.get("__seal")()
-        before, count = names(), js.eval("__coreInstallers()")
+        js, shapes = context(True)
+        before = shapes().to_python()
         try:
-            js.eval_function(js.read_object(dict(compiled)[name]))
-        except _quickjs().JSError:
-            return False
-        return names() == before and js.eval("__coreInstallers()") > count
+            js.eval_function(js.read_object(self.lazy))
+        except quickjs.JSError:
+            return None
+        after = shapes().to_python()
+        if any(after.get(name) != shape for name, shape in before.items()):
+            return None
+        top = sorted(set(after) - set(before))
+        loaded = {}
+        for with_lazy in (True, False):
+            js, _shapes = context(False)
+            if with_lazy:
+                js.eval_function(js.read_object(self.lazy))
+            js.eval("__loadCore()")
+            loaded[with_lazy] = set(js.eval("(function (g) { var n = []; for (var k in g) n.push(k); "
+                                            "return n.join(); })(this)").split(","))
+        return top, sorted(loaded[True] - loaded[False] - set(top) - {""})
 
     def load(self, js) -> None:
-        """Give a fresh context the library: the eager files now, Core's when it is loaded."""
-        core = self.core
-        js.set("__loadLazy", js.new_function(lambda: [js.eval_function(js.read_object(c)) for c in core] and None,
-                                             "__loadLazy"))
-        js.set("__lazyNames", list(self.core_names))
-        for code in self.eager:
-            js.eval_function(js.read_object(code))
+        """Give a fresh context the library: the eager files now, the others on first use."""
+        lazy = self.lazy
+        js.set("__loadLazy", js.new_function(lambda: js.eval_function(js.read_object(lazy)) and None, "__loadLazy"))
+        js.set("__lazyTop", self.lazy_top)
+        js.set("__lazyCore", self.lazy_core)
+        js.eval_function(js.read_object(self.eager))
 
 
 def _library_bytecode() -> _Library:

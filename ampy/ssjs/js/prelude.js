@@ -1,14 +1,16 @@
 // Runs first in every context: the bridge to Python (__call), Core installers (__onCoreLoad) and
 // __seal, which the engine calls after the other library files to remove what the platform lacks.
 (function (g) {
-    var host = g.__host, takeFault = g.__takeFault, loadLazy = g.__loadLazy, lazyNames = g.__lazyNames || [];
+    var host = g.__host, takeFault = g.__takeFault, loadLazy = g.__loadLazy;
+    var lazyTop = g.__lazyTop || [], lazyCore = g.__lazyCore || [];
     var FAULT = "\u0000ampy:fault";
     var apply = Function.prototype.apply, slice = Array.prototype.slice;
     var defineProperty = Object.defineProperty, toString = Object.prototype.toString;
     delete g.__host;
     delete g.__takeFault;
     delete g.__loadLazy;
-    delete g.__lazyNames;
+    delete g.__lazyTop;
+    delete g.__lazyCore;
 
     function hidden(obj, name, value) {
         defineProperty(obj, name, {value: value, writable: false, enumerable: false, configurable: false});
@@ -92,14 +94,16 @@
         installers.push(fn);
         if (loaded) fn(g);
     });
-    // The library files that only install Core globals (engine.py) run when the page first uses
-    // one of the globals they install (lazyNames), so loading Core costs little until then.
+    // The library files after platform.js (engine.py) run when the page first uses a global they
+    // define (lazyTop) or, once Core is loaded, one their installers define (lazyCore).
     var materialized = false;
     function materialize() {
         if (materialized) return;
         materialized = true;
-        for (var i = 0; i < lazyNames.length; i++) delete g[lazyNames[i]];
-        loadLazy();     // their installers run as they register: Core is loaded by now
+        var i;
+        for (i = 0; i < lazyTop.length; i++) delete g[lazyTop[i]];
+        if (loaded) for (i = 0; i < lazyCore.length; i++) delete g[lazyCore[i]];
+        loadLazy();     // their installers run as they register when Core is loaded already
     }
     function lazily(name) {
         defineProperty(g, name, {
@@ -108,13 +112,15 @@
             set: function (v) { materialize(); g[name] = v; }
         });
     }
+    for (var t = 0; t < lazyTop.length; t++) lazily(lazyTop[t]);
 
     hidden(g, "__loadCore", function () {
         if (loaded) return;
         loaded = true;
         for (var i = 0; i < installers.length; i++) installers[i](g);
-        if (lazyNames.length === 0) materialize();
-        for (var j = 0; j < lazyNames.length; j++) lazily(lazyNames[j]);
+        if (materialized) return;
+        if (lazyTop.length + lazyCore.length === 0) materialize();
+        for (var j = 0; j < lazyCore.length; j++) lazily(lazyCore[j]);
     });
     hidden(g, "__coreInstallers", function () { return installers.length; });
 
