@@ -22,6 +22,7 @@ Contract (the Platform namespace and the Core library build on it):
 * JS files: every ``ampy/ssjs/js/*.js`` runs in each context, ``prelude.js`` first, then the others
   alphabetically. ``prelude.js`` defines ``__onCoreLoad(fn)``: ``Platform.Load("core", v)`` calls
   every installer registered so once with the global object (Core globals are defined there).
+  The files after ``platform.js`` run on first use of a global they define (see engine._Library).
 """
 
 from __future__ import annotations
