@@ -8,7 +8,8 @@ as it can, which is the same choice. On anything it does not expect it raises ``
 the LALR parser reads the template again to report the exact error: this module never words an
 error itself.
 
-Each function takes the current token and returns what it read with the token after it.
+Tokens come as tuples (type, value, start_pos, line, column) (ampy.syntax.lexer, ``raw``): each
+function takes the current token and returns what it read with the token after it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 from itertools import chain
 
 from . import ast
-from .lexer import Tok
 
 # Python converts at most this many digits to an int; no double holds such a number anyway.
 MAX_INT_DIGITS = 4300
@@ -32,76 +32,76 @@ _Compare, _And, _Or, _Not = ast.Compare, ast.And, ast.Or, ast.Not
 
 def parse_tokens(tokens) -> tuple:
     """The statements of a whole template from its tokens (a stream is read as it comes)."""
-    nxt = chain(tokens, (Tok("$END", ""),)).__next__
+    nxt = chain(tokens, (("$END", "", 0, 1, 1),)).__next__
 
     def atom(t):
-        k = t.type
+        k = t[0]
         if k == "VARIABLE":
-            return _Variable(t.line, t.column, t.value), nxt()
+            return _Variable(t[3], t[4], t[1]), nxt()
         if k == "NAME":
             n = nxt()
-            if n.type != "LPAR":
-                return _Attribute(t.line, t.column, t.value), n
+            if n[0] != "LPAR":
+                return _Attribute(t[3], t[4], t[1]), n
             args, n = arguments(nxt())
-            if n.type != "RPAR":
+            if n[0] != "RPAR":
                 raise Unsure
             n = nxt()
-            if n.type != "DOT":
-                return _Call(t.line, t.column, t.value, args), n
+            if n[0] != "DOT":
+                return _Call(t[3], t[4], t[1], args), n
             member = nxt()  # MSG(0).VERB, MSG(0).NOUN(n): the dotted forms of Verb(), Noun(n)
-            if member.type != "NAME" or t.value.lower() != "msg":
+            if member[0] != "NAME" or t[1].lower() != "msg":
                 raise Unsure
             n = nxt()
             args = ()
-            if n.type == "LPAR":
+            if n[0] == "LPAR":
                 args, n = arguments(nxt())
-                if n.type != "RPAR":
+                if n[0] != "RPAR":
                     raise Unsure
                 n = nxt()
-            return _Call(member.line, member.column, member.value, args), n
+            return _Call(member[3], member[4], member[1], args), n
         if k == "STRING":
-            return _Str(t.line, t.column, t.value), nxt()
+            return _Str(t[3], t[4], t[1]), nxt()
         if k == "NUMBER":
-            text = t.value
+            text = t[1]
             if "." in text:
                 value = float(text)
             elif len(text) - text.startswith("-") > MAX_INT_DIGITS:
                 raise Unsure
             else:
                 value = int(text)
-            return _Num(t.line, t.column, value, text), nxt()
+            return _Num(t[3], t[4], value, text), nxt()
         if k == "TRUE" or k == "FALSE":
-            return _Bool(t.line, t.column, k == "TRUE"), nxt()
+            return _Bool(t[3], t[4], k == "TRUE"), nxt()
         if k == "BRACKET_NAME":
-            return _Attribute(t.line, t.column, t.value[1:-1].strip()), nxt()
+            return _Attribute(t[3], t[4], t[1][1:-1].strip()), nxt()
         if k == "LPAR":
             e, n = expr(nxt())
-            if n.type != "RPAR":
+            if n[0] != "RPAR":
                 raise Unsure
             return e, nxt()
         raise Unsure
 
     def arguments(t):
-        if t.type == "RPAR":
+        if t[0] == "RPAR":
             return (), t
         e, t = expr(t)
-        if t.type != "COMMA":
+        if t[0] != "COMMA":
             return (e,), t
         args = [e]
-        while t.type == "COMMA":
+        while t[0] == "COMMA":
             e, t = expr(nxt())
             args.append(e)
         return tuple(args), t
 
     def unary(t):  # not_expr: NOT not_expr | atom (COMPOP | EQ) atom | atom
-        if t.type == "NOT":
+        if t[0] == "NOT":
             operand, n = unary(nxt())
-            return _Not(t.line, t.column, operand), n
+            return _Not(t[3], t[4], operand), n
         left, n = atom(t)
-        k = n.type
+        k = n[0]
         if k == "COMPOP":
             right, m = atom(nxt())
-            return _Compare(left.line, left.column, n.value, left, right), m
+            return _Compare(left.line, left.column, n[1], left, right), m
         if k == "EQ":
             right, m = atom(nxt())
             return _Compare(left.line, left.column, "==", left, right), m
@@ -109,27 +109,27 @@ def parse_tokens(tokens) -> tuple:
 
     def conjunction(t):
         left, t = unary(t)
-        while t.type == "AND":
+        while t[0] == "AND":
             right, t = unary(nxt())
             left = _And(left.line, left.column, left, right)
         return left, t
 
     def expr(t):  # OR binds looser than AND; both to the left
         left, t = unary(t)
-        k = t.type
+        k = t[0]
         if k != "AND" and k != "OR":
             return left, t
-        while t.type == "AND":
+        while t[0] == "AND":
             right, t = unary(nxt())
             left = _And(left.line, left.column, left, right)
-        while t.type == "OR":
+        while t[0] == "OR":
             right, t = conjunction(nxt())
             left = _Or(left.line, left.column, left, right)
         return left, t
 
     def expect(kind: str):
         t = nxt()
-        if t.type != kind:
+        if t[0] != kind:
             raise Unsure
         return t
 
@@ -137,38 +137,38 @@ def parse_tokens(tokens) -> tuple:
         out = []
         add = out.append
         while True:
-            k = t.type
+            k = t[0]
             if k == "TEXT":
-                add(ast.Text(t.line, t.column, t.value))
+                add(ast.Text(t[3], t[4], t[1]))
                 t = nxt()
             elif k == "BLOCK_OPEN" or k == "BLOCK_CLOSE":
                 t = nxt()
             elif k == "INLINE_OPEN":
                 e, n = expr(nxt())
-                if n.type != "INLINE_CLOSE":
+                if n[0] != "INLINE_CLOSE":
                     raise Unsure
-                add(ast.Inline(t.line, t.column, e))
+                add(ast.Inline(t[3], t[4], e))
                 t = nxt()
             elif k == "SET":
                 var = expect("VARIABLE")
                 expect("EQ")
                 e, n = expr(nxt())
-                add(ast.SetVar(t.line, t.column, var.value, e))
+                add(ast.SetVar(t[3], t[4], var[1], e))
                 t = n
             elif k == "IF":
                 t = if_stmt(t, add)
             elif k == "FOR":
                 t = for_stmt(t, add)
             elif k == "ATTR_OUT":
-                add(ast.AttrOut(t.line, t.column, str(t).strip()))
+                add(ast.AttrOut(t[3], t[4], t[1].strip()))
                 t = nxt()
             elif k == "VAR":
-                names = [expect("VARIABLE").value]
+                names = [expect("VARIABLE")[1]]
                 n = nxt()
-                while n.type == "COMMA":
-                    names.append(expect("VARIABLE").value)
+                while n[0] == "COMMA":
+                    names.append(expect("VARIABLE")[1])
                     n = nxt()
-                add(ast.VarDecl(t.line, t.column, tuple(names)))
+                add(ast.VarDecl(t[3], t[4], tuple(names)))
                 t = n
             elif k in _EXPR_START:
                 e, t = expr(t)
@@ -178,47 +178,47 @@ def parse_tokens(tokens) -> tuple:
 
     def if_stmt(head, add):
         cond, n = expr(nxt())
-        if n.type != "THEN":
+        if n[0] != "THEN":
             raise Unsure
         stmts, n = body(nxt())
         branches = [(cond, stmts)]
-        while n.type == "ELSEIF":
+        while n[0] == "ELSEIF":
             cond, n = expr(nxt())
-            if n.type != "THEN":
+            if n[0] != "THEN":
                 raise Unsure
             stmts, n = body(nxt())
             branches.append((cond, stmts))
         orelse = None
-        if n.type == "ELSE":
+        if n[0] == "ELSE":
             orelse, n = body(nxt())
-        if n.type != "ENDIF":
+        if n[0] != "ENDIF":
             raise Unsure
-        add(ast.If(head.line, head.column, tuple(branches), orelse))
+        add(ast.If(head[3], head[4], tuple(branches), orelse))
         return nxt()
 
     def for_stmt(head, add):
-        var = expect("VARIABLE").value
+        var = expect("VARIABLE")[1]
         expect("EQ")
         start, n = expr(nxt())
-        if n.type != "TO" and n.type != "DOWNTO":
+        if n[0] != "TO" and n[0] != "DOWNTO":
             raise Unsure
-        down = n.type == "DOWNTO"
+        down = n[0] == "DOWNTO"
         end, n = expr(nxt())
-        if n.type != "DO":
+        if n[0] != "DO":
             raise Unsure
         stmts, n = body(nxt())
-        if n.type != "NEXT":
+        if n[0] != "NEXT":
             raise Unsure
         n = nxt()
-        if n.type == "VARIABLE":
-            if n.value.lower() != var.lower():
+        if n[0] == "VARIABLE":
+            if n[1].lower() != var.lower():
                 raise Unsure
             n = nxt()
-        add(ast.For(head.line, head.column, var, start, end, down, stmts))
+        add(ast.For(head[3], head[4], var, start, end, down, stmts))
         return n
 
     stmts, t = body(nxt())
-    if t.type != "$END":
+    if t[0] != "$END":
         raise Unsure
     return stmts
 

@@ -154,13 +154,14 @@ def tokenize(source: str, name: str = "<string>", gtl: bool = True) -> list[Tok]
     return list(iter_tokens(source, name, gtl=gtl))
 
 
-def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = True):
+def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = True, raw: bool = False):
     """``tokenize`` as it goes: the tokens of each text run or block as soon as it is scanned (the
     parser holds only what it has not reduced yet, not every token of a large template).
 
     ``recover``, when given, receives each scanning error instead of it being raised, and scanning
     goes on past it (the linter reports every error of a file). ``gtl`` false leaves Guide
-    Template Language tags as text."""
+    Template Language tags as text. ``raw`` gives each token as a plain tuple (type, value,
+    start_pos, line, column), cheaper to make, for ampy.syntax.descent (not with GTL tags)."""
     lines = _Lines(source)
     where = _Where(source, lines)
     # GTL tags can only exist where a GTL opener occurs: other templates scan exactly as before.
@@ -169,6 +170,7 @@ def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = T
         from ..gtl.scanner import Delimiters, scan_tag
 
         delims = Delimiters(_OPENER.pattern)
+        raw = False  # the GTL tag reader looks at the tokens before a tag
     toks: list[Tok] = []
     n = len(source)
     pos = 0
@@ -183,7 +185,7 @@ def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = T
 
     def add(kind: str, value, at: int) -> None:
         line, col = where.at(at)
-        toks.append(Tok(kind, value, at, line, col))
+        toks.append((kind, value, at, line, col) if raw else Tok(kind, value, at, line, col))
 
     while pos < n:
         if toks:  # what the previous round scanned
@@ -206,16 +208,16 @@ def iter_tokens(source: str, name: str = "<string>", recover=None, gtl: bool = T
                 pos = b.end()
                 continue
             add("BLOCK_OPEN", opener, start)
-            pos = _code(source, m.end(), "block_close", add, error, start, toks, where)
+            pos = _code(source, m.end(), "block_close", add, error, start, toks, where, raw)
         elif opener == "%%=":
             add("INLINE_OPEN", opener, start)
-            pos = _code(source, m.end(), "inline_close", add, error, start, toks, where)
+            pos = _code(source, m.end(), "inline_close", add, error, start, toks, where, raw)
         elif opener.startswith("%%"):
             add("ATTR_OUT", opener[2:-2], start)
             pos = m.end()
         else:
             add("BLOCK_OPEN", opener, start)
-            pos = _code(source, m.end(), "script_close", add, error, start, toks, where)
+            pos = _code(source, m.end(), "script_close", add, error, start, toks, where, raw)
     yield from toks
 
 
@@ -238,10 +240,11 @@ def _next_opener(source: str, pos: int) -> int:
     return m.start() if m else len(source)
 
 
-def _code(source: str, pos: int, closer: str, add, error, opened_at: int, toks: list, where: _Where) -> int:
+def _code(source: str, pos: int, closer: str, add, error, opened_at: int, toks: list, where: _Where,
+          raw: bool = False) -> int:
     """Scan code until the closer of this mode; return the position after it. ``error`` raises,
     or records and returns (then scanning resumes past the problem). Tokens go straight into
-    ``toks``, positioned here (``where`` is brought up to date at the end).
+    ``toks``, positioned here (``where`` is brought up to date at the end); ``raw``: as tuples.
 
     One finditer reads the block while every piece is a token; at anything else (a mistake, a
     block never closed) the block is read again by the general loop, which words the errors."""
@@ -266,24 +269,30 @@ def _code(source: str, pos: int, closer: str, add, error, opened_at: int, toks: 
             start = source.rindex("\n", seen, at) + 1
         seen = at
         if kind == "name":
-            append(Tok(keyword(text) or keyword(text.lower(), "NAME"), text, at, line, at - start + 1))
+            append((keyword(text) or keyword(text.lower(), "NAME"), text, at, line, at - start + 1))
         elif kind == "string":
             quote = text[0]
             value = text[1:-1]
             if quote in value:  # a doubled quote is an escaped quote
                 value = value.replace(quote + quote, quote)
-            append(Tok("STRING", value, at, line, at - start + 1))
+            append(("STRING", value, at, line, at - start + 1))
         elif kind in _CLOSERS:
             if kind != closer:
                 break
-            append(Tok(_CLOSERS[kind][0], text, at, line, at - start + 1))
+            append((_CLOSERS[kind][0], text, at, line, at - start + 1))
             where.seen, where.line, where.start = seen, line, start
+            if not raw:
+                toks[mark:] = [Tok(*t) for t in toks[mark:]]
             return end
         else:
-            append(Tok(_SIMPLE[kind], text, at, line, at - start + 1))
+            append((_SIMPLE[kind], text, at, line, at - start + 1))
         pos = end
     del toks[mark:]
-    return _code_general(source, origin, closer, add, error, opened_at, toks, where)
+    end = _code_general(source, origin, closer, add, error, opened_at, toks, where)
+    if raw:  # (the general loop makes Tok objects: it is the path of mistakes)
+        toks[mark:] = [t if t.__class__ is tuple else (t.type, t.value, t.start_pos, t.line, t.column)
+                       for t in toks[mark:]]
+    return end
 
 
 def _code_general(source: str, pos: int, closer: str, add, error, opened_at: int, toks: list,

@@ -20,7 +20,7 @@ def parse(source: str, name: str = "<string>", gtl: bool = True) -> ast.Template
     if not (gtl and ("{{" in source or "%%{" in source)):  # no GTL tag can be in it
         try:
             # scanned as parsed: a large template's tokens never all exist at once
-            return ast.Template(parse_tokens(iter_tokens(source, name, gtl=gtl)), name, source)
+            return ast.Template(parse_tokens(iter_tokens(source, name, gtl=gtl, raw=True)), name, source)
         except (Unsure, RecursionError):
             pass
     from .lalr import parse as parse_lalr
