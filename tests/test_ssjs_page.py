@@ -139,6 +139,9 @@ def test_legacy_ctrl_tags():
     ("var v = a ?? b;", "nullish coalescing (??) is ES2020", 11),
     ("var v = 10n;", "a BigInt literal is ES2020", 9),
     ("import x from 'y';", "a module declaration (import/export) is ES2015", 1),
+    ("var x = 2 ** 3;", "the exponent operator (**) is ES2016", 9),
+    ("var r = /a/u;", "a regular expression flag (u, y or s) is ES2015", 9),
+    ("var o = {a, b};", "a shorthand property ({a}) is ES2015", 10),
 ])
 def test_es2015_syntax_is_refused_at_its_template_position(code, what, col):
     err = error_of("<p>\n<script runat=server>\n" + code + "\n</script>")
@@ -426,3 +429,10 @@ def test_platform_http_functions_use_the_ampscript_transport_and_allowlist(web):
                    settings=closed)
     assert "requests to host '127.0.0.1' are not allowed" in err.message
     assert (err.line, err.column) == (2, 26)
+
+
+def test_email_context_refuses_what_ampscript_refuses_there():
+    src = ('<script runat=server>' + LOAD + 'Write(Platform.Recipient.GetAttributeValue("Tier") + "|");'
+           'try { Platform.Function.InsertData("X", ["a"], ["b"]); } catch (e) { Write(e.message); }</script>')
+    out = ampy.compile(src).render(attributes={"tier": "Gold"}, context="email")
+    assert out.startswith("Gold|InsertData is not allowed in email content")

@@ -133,6 +133,14 @@ def _construct(node, kind: str):
             return "a shorthand property ({a})", 2015
         if node.method:
             return "a method definition ({f() {}})", 2015
-    if kind == "Literal" and isinstance(node.raw, str) and node.raw[:2].lower() in ("0b", "0o"):
-        return "a binary or octal literal", 2015
+    if kind in ("BinaryExpression", "AssignmentExpression") and node.operator in ("**", "**="):
+        return "the exponent operator (**)", 2016
+    if kind == "Literal" and isinstance(node.raw, str):
+        if node.raw[:2].lower() in ("0b", "0o"):
+            return "a binary or octal literal", 2015
+        regex = getattr(node, "regex", None)
+        if regex is not None and set(getattr(regex, "flags", "") or "") & set("uys"):
+            return "a regular expression flag (u, y or s)", 2015
+        if node.raw[:1] in "'\"" and "\\u{" in node.raw:
+            return "a code point escape (\\u{...})", 2015
     return None
