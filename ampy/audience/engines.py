@@ -1,7 +1,7 @@
-"""Running the worker function over an audience: in this process or in a pool of worker processes
-(a Dask cluster: ``on_dask``). Batches are submitted through a bounded window (a few per worker) and results are
-taken in submission order, so the audience order is kept and neither the parent nor a worker ever
-holds more than a few batches."""
+"""Running the worker function over an audience: in this process, or in this process and a pool of
+worker processes (a Dask cluster: ``on_dask``). Batches are submitted through a bounded window (a few
+per worker) and results are taken in submission order, so the audience order is kept and neither the
+parent nor a worker ever holds more than a few batches."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .worker import RenderSpec, RowResult, drop_renderer, render_batch, render_p
 
 BATCH_SIZE = 500  # rows per batch: big enough to amortise a round trip, small enough to stream
 _WINDOW_PER_JOB = 3  # batches in flight per worker
+_HELD_HERE = 8  # batches this process renders ahead of a worker's slower one, at most
 
 
 def default_jobs() -> int:
@@ -44,22 +45,37 @@ def render_in_process(spec: RenderSpec, batches) -> Iterator[list[RowResult]]:
 
 
 def render_in_pool(spec: RenderSpec, batches, jobs: int) -> Iterator[list[RowResult]]:
-    """``jobs`` worker processes started fresh (spawn: no inherited locks or connections; each compiles
-    the templates and opens the store once). They are started and warmed before the first batch is
-    read; until one of them is ready, this process renders the batches itself instead of waiting."""
-    from concurrent.futures import Future, ProcessPoolExecutor
+    """``jobs`` renderers: ``jobs - 1`` worker processes started fresh (spawn: no inherited locks or
+    connections; each compiles the templates and opens the store once) and this process. This one
+    renders the next batch itself whenever the workers already have a few in flight (and while they
+    start), so it never waits idle, and only the workers' share of the rows crosses processes."""
+    from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        started = [pool.submit(warm, spec) for _ in range(jobs)]
+    workers = max(1, jobs - 1)
+    ahead = workers * _WINDOW_PER_JOB  # batches in flight to the workers
+    held = ahead + _HELD_HERE  # results waiting for an earlier batch, at most
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for _ in range(workers):
+            pool.submit(warm, spec)
+        pending: deque = deque()  # a worker's future, or the rows rendered here, in audience order
 
-        def submit(start, batch):
-            if any(f.done() for f in started):
-                return pool.submit(render_packed, spec, start, batch)
-            here: Future = Future()
-            here.set_result(render_packed(spec, start, batch))
-            return here
+        def ready(item) -> bool:
+            return isinstance(item, list) or item.done()
+
+        def taken(item) -> list[RowResult]:
+            return item if isinstance(item, list) else unpack(item.result())
 
         try:
-            yield from _ordered(submit, lambda future: unpack(future.result()), batches, jobs * _WINDOW_PER_JOB)
+            for start, batch in _numbered(batches):
+                while pending and ready(pending[0]):
+                    yield taken(pending.popleft())
+                if sum(not ready(item) for item in pending) < ahead:
+                    pending.append(pool.submit(render_packed, spec, start, batch))
+                else:
+                    pending.append(render_batch(spec, start, batch))
+                while len(pending) >= held:
+                    yield taken(pending.popleft())
+            while pending:
+                yield taken(pending.popleft())
         finally:
             drop_renderer(spec)
