@@ -1,15 +1,17 @@
 """Rendering a whole audience with ``ampy render``'s engine: a 100k-row audience data extension, a
 100k-row lookup table and the ~2 KB reference email of render_vs_jinja.py with one Lookup, an IF and
-a FOR over a 5-row rowset. Prints renders/s with 1 and 2 worker processes, the 2/1 ratio, and the
-peak RSS of a worker (sampled with psutil).
+a FOR over a 5-row rowset. Prints renders/s with 1 and 2 renderers (``--jobs``: this process and
+jobs - 1 worker processes), the 2/1 ratio (medians of ``--repeat`` alternating runs, with the load
+average), and the peak RSS of a renderer (sampled with psutil).
 
-    python benchmarks/audience.py [--rows 100000] [--million] [--jobs 1,2]
+    python benchmarks/audience.py [--rows 100000] [--million] [--jobs 1,2] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -93,11 +95,11 @@ def measure(path: str, jobs: int, rows: int) -> tuple[float, int, int, float]:
         elapsed = time.perf_counter() - t0
         warm = (done - first) / (time.perf_counter() - t1)
         close_renderers()
-        peak = rss.done()
-        if jobs == 1:
-            import psutil
+        import psutil
 
-            peak = psutil.Process().memory_info().rss
+        peak = rss.done()
+        own = psutil.Process().memory_info().rss  # this process renders too
+        peak = own if jobs == 1 else max(peak, own)
         assert done == rows and failed == 0, (done, failed)
         return elapsed, peak, done, warm
     finally:
@@ -109,6 +111,7 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--million", action="store_true", help="also a 1,000,000-row audience, 2 workers")
     p.add_argument("--jobs", default="1,2")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each job count; the medians are printed")
     args = p.parse_args()
     print(f"cores: {os.cpu_count()}; template {len(template())} bytes; batches of {engines.BATCH_SIZE}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,22 +119,31 @@ def main() -> None:
         t0 = time.perf_counter()
         build(path, args.rows)
         print(f"built {args.rows:,}-row audience + lookup table in {time.perf_counter() - t0:.1f} s")
+        job_counts = [int(j) for j in args.jobs.split(",")]
+        runs: dict[int, list] = {jobs: [] for jobs in job_counts}
+        load = os.getloadavg()[0]
+        for _ in range(args.repeat):  # alternating, so a burst of other work hits every setting alike
+            for jobs in job_counts:
+                runs[jobs].append(measure(path, jobs, args.rows))
         rates, warm_rates = {}, {}
-        for jobs in (int(j) for j in args.jobs.split(",")):
-            elapsed, peak, done, warm = measure(path, jobs, args.rows)
+        for jobs in job_counts:
+            elapsed = statistics.median(r[0] for r in runs[jobs])
+            warm = statistics.median(r[3] for r in runs[jobs])
+            peak, done = max(r[1] for r in runs[jobs]), runs[jobs][0][2]
             rates[jobs], warm_rates[jobs] = done / elapsed, warm
             print(f"jobs={jobs}: {done:,} rows in {elapsed:.1f} s = {rates[jobs]:,.0f} renders/s end to end"
-                  f" ({rates[jobs] / jobs:,.0f} per worker), {warm:,.0f}/s once started;"
-                  f" peak worker RSS {peak / 2**20:.0f} MB")
+                  f" ({rates[jobs] / jobs:,.0f} per renderer), {warm:,.0f}/s once started;"
+                  f" peak renderer RSS {peak / 2**20:.0f} MB")
         if 1 in rates and 2 in rates:
-            print(f"2 workers / 1 worker: {rates[2] / rates[1]:.2f}x end to end,"
-                  f" {warm_rates[2] / warm_rates[1]:.2f}x once started")
+            print(f"2 renderers / 1: {rates[2] / rates[1]:.2f}x end to end,"
+                  f" {warm_rates[2] / warm_rates[1]:.2f}x once started (medians of {args.repeat} runs;"
+                  f" load average {load:.2f} before, {os.getloadavg()[0]:.2f} after)")
         if args.million:
             path = os.path.join(tmp, "million.sqlite")
             build(path, 1_000_000)
             elapsed, peak, done, _ = measure(path, 2, 1_000_000)
-            print(f"1,000,000 rows, 2 workers: {elapsed / 60:.1f} min ({done / elapsed:,.0f} renders/s);"
-                  f" peak worker RSS {peak / 2**20:.0f} MB")
+            print(f"1,000,000 rows, 2 renderers: {elapsed / 60:.1f} min ({done / elapsed:,.0f} renders/s);"
+                  f" peak renderer RSS {peak / 2**20:.0f} MB")
 
 
 if __name__ == "__main__":
