@@ -413,9 +413,9 @@ class _Generator:
             if parts:
                 self._emit(f"w({' + '.join(parts)})", head)
                 parts, head = [], None
-            if merge and isinstance(s, ast.Inline):  # the text after it can join its line
+            if merge and isinstance(s, (ast.Inline, ast.AttrOut)):  # the text after it can join its line
                 self.expr_base = depth
-                parts.append(self.text(s.expr, depth))
+                parts.append(self.text(s.expr, depth) if isinstance(s, ast.Inline) else self._attr_out(s))
                 head = s
                 i += 1
                 continue
@@ -456,10 +456,7 @@ class _Generator:
             else:
                 self._emit(f"w({self.text(e, depth)})", s)
         elif isinstance(s, ast.AttrOut):
-            if self.strict:
-                self._emit(f"w(_tt({self._site(strict_attribute, s, '')}(ctx, {s.name.lower()!r}, {s.name!r})))", s)
-            else:
-                self._emit(f"w(_tt(attr({s.name.lower()!r}, {s.name!r})))", s)
+            self._emit(f"w({self._attr_out(s)})", s)
         elif isinstance(s, ast.SetVar):
             key = s.name.lower()
             onto = self._concat_onto(s.expr, key, depth)
@@ -499,6 +496,12 @@ class _Generator:
             self.gtl_stmt(s, depth)
         else:  # pragma: no cover
             raise AssertionError(f"unknown statement {s!r}")
+
+    def _attr_out(self, s: ast.AttrOut) -> str:
+        """The text of ``%%name%%``."""
+        if self.strict:
+            return f"_tt({self._site(strict_attribute, s, '')}(ctx, {s.name.lower()!r}, {s.name!r}))"
+        return f"_tt(attr({s.name.lower()!r}, {s.name!r}))"
 
     # ---- Guide Template Language: blocks are control structures like IF/FOR (one pass, shared state)
     def gtl_stmt(self, s, depth: int) -> None:

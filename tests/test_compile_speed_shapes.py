@@ -229,3 +229,12 @@ def test_the_one_pass_code_reader_gives_the_general_loops_tokens(text):
     finally:
         lexer._CODE_RUN = saved
     assert fast == slow
+
+
+def test_an_attribute_starts_a_line_of_output_and_strict_mode_still_points_at_it():
+    tpl = ampy.compile("Hi %%FirstName%%, <b>%%=v(@x)=%%</b> %%Last Name%%!\n", name="a.amp")
+    assert tpl.render(attributes={"FirstName": "Ann", "Last Name": "Lee"}) == "Hi Ann, <b></b> Lee!\n"
+    assert sum(line.lstrip().startswith("w(") for line in tpl._compiled._lines) == 3
+    with pytest.raises(ampy.AmpscriptRuntimeError) as e:
+        tpl.render(attributes={"FirstName": "Ann"}, strict=True)
+    assert (e.value.line, e.value.column) == (1, 38)
