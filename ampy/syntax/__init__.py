@@ -1,10 +1,11 @@
-"""AMPscript syntax: the mode-aware scanner, the LALR grammar driver and the AST."""
+"""AMPscript syntax: the mode-aware scanner, the recursive descent parser, the LALR grammar driver
+(templates with mistakes or GTL tags) and the AST."""
 
 __all__ = ["parse"]
 
 
 def __getattr__(name: str):
-    # The parser (and Lark with it) loads on the first parse, not with the AST classes.
+    # The parser loads on the first parse, not with the AST classes (Lark only when the LALR grammar is needed).
     if name == "parse":
         from .parser import parse
 
