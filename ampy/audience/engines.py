@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from .sources import Page
-from .worker import RenderSpec, RowResult, drop_renderer, render_batch, render_packed, unpack, warm
+from .worker import RenderSpec, RowResult, drop_renderer, render_batch, render_spooled, unspool, warm
 
 BATCH_SIZE = 500  # rows per batch: big enough to amortise a round trip, small enough to stream
 _WINDOW_PER_JOB = 3  # batches in flight per worker
@@ -48,34 +48,39 @@ def render_in_pool(spec: RenderSpec, batches, jobs: int) -> Iterator[list[RowRes
     """``jobs`` renderers: ``jobs - 1`` worker processes started fresh (spawn: no inherited locks or
     connections; each compiles the templates and opens the store once) and this process. This one
     renders the next batch itself whenever the workers already have a few in flight (and while they
-    start), so it never waits idle, and only the workers' share of the rows crosses processes."""
+    start), so it never waits idle, and only the workers' share of the rows crosses processes (as
+    files of a spool folder: see ``render_spooled``)."""
+    import shutil
+    import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
     workers = max(1, jobs - 1)
     ahead = workers * _WINDOW_PER_JOB  # batches in flight to the workers
     held = ahead + _HELD_HERE  # results waiting for an earlier batch, at most
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for _ in range(workers):
-            pool.submit(warm, spec)
-        pending: deque = deque()  # a worker's future, or the rows rendered here, in audience order
+    pending: deque = deque()  # a worker's future, or the rows rendered here, in audience order
 
-        def ready(item) -> bool:
-            return isinstance(item, list) or item.done()
+    def ready(item) -> bool:
+        return isinstance(item, list) or item.done()
 
-        def taken(item) -> list[RowResult]:
-            return item if isinstance(item, list) else unpack(item.result())
+    def taken(item) -> list[RowResult]:
+        return item if isinstance(item, list) else unspool(item.result())
 
-        try:
+    spool = tempfile.mkdtemp(prefix="ampy-batches-")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for _ in range(workers):
+                pool.submit(warm, spec)
             for start, batch in _numbered(batches):
                 while pending and ready(pending[0]):
                     yield taken(pending.popleft())
                 if sum(not ready(item) for item in pending) < ahead:
-                    pending.append(pool.submit(render_packed, spec, start, batch))
+                    pending.append(pool.submit(render_spooled, spec, start, batch, spool))
                 else:
                     pending.append(render_batch(spec, start, batch))
                 while len(pending) >= held:
                     yield taken(pending.popleft())
             while pending:
                 yield taken(pending.popleft())
-        finally:
-            drop_renderer(spec)
+    finally:
+        drop_renderer(spec)
+        shutil.rmtree(spool, ignore_errors=True)  # (the pool has ended: no worker writes there any more)

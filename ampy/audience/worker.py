@@ -174,6 +174,27 @@ def render_packed(spec: RenderSpec, start: int, rows) -> tuple:
     return pack(render_batch(spec, start, rows))
 
 
+def render_spooled(spec: RenderSpec, start: int, rows, folder: str) -> str:
+    """``render_packed`` with the results written to a file of ``folder``, whose path is returned.
+    A batch's megabyte through the pool's pipe would wait for the parent's result thread, which
+    shares the parent's GIL with its rendering; a file is written at once and read when wanted."""
+    import pickle
+
+    path = os.path.join(folder, f"{start}.batch")
+    with open(path, "wb") as f:
+        pickle.dump(pack(render_batch(spec, start, rows)), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def unspool(path: str) -> list[RowResult]:
+    import pickle
+
+    with open(path, "rb") as f:
+        columns = pickle.load(f)
+    os.unlink(path)
+    return unpack(columns)
+
+
 def prime_renderer(spec: RenderSpec, backend, options: dict | None = None) -> None:
     """Render ``spec`` in this process against ``backend`` (a local one seen read-only), with extra
     render options (a trace callback cannot cross processes)."""
