@@ -257,9 +257,15 @@ def test_pages_cover_the_audience_exactly_once_in_order(folder, where, limit, si
         backend.close()
 
 
-def test_a_pool_renders_what_this_process_renders_and_keeps_no_renderer_here(folder, tmp_path):
+def test_a_pool_renders_what_this_process_renders_and_keeps_no_renderer_here(folder, tmp_path, monkeypatch):
+    import tempfile
+
     from ampy.audience import engines, worker
     from ampy.audience.run import _snapshot
+
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
 
     backend = LocalBackend(str(folder / "data"))
     try:
@@ -269,6 +275,7 @@ def test_a_pool_renders_what_this_process_renders_and_keeps_no_renderer_here(fol
         spec = worker.RenderSpec(html=TEMPLATE, name="t.amp", key="Email", store_path=path)
         pooled = [(r.n, r.key, r.html, r.error) for b in engines.render_in_pool(spec, source.pages(3), 2) for r in b]
         assert spec.token not in worker._renderers  # the one this process may have used meanwhile is closed
+        assert os.listdir(spools) == [path.rsplit(os.sep, 1)[1]]  # the batch files' folder is gone
         alone = [(r.n, r.key, r.html, r.error) for b in engines.render_in_process(spec, source.batches(3)) for r in b]
         worker.close_renderers()
         os.unlink(path)
