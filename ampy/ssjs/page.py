@@ -50,7 +50,6 @@ class Page:
 
     def __init__(self, source: str, name: str, pieces: list[blocks.Piece], depth_limit: int, gtl: bool):
         self.source, self.name, self.pieces = source, name, pieces
-        self._depth_limit = depth_limit
         self._starts = _line_starts(source)
         self.texts: list[ast.Template] = []     # text piece n's syntax tree (positions in the file)
         for piece in pieces:
