@@ -441,3 +441,14 @@ def test_error_positions_inside_multiline_tags(source, error, message, line, col
     assert (e.value.line, e.value.column) == (line, column)
     assert e.value.message == message
     assert str(e.value).endswith(caret)
+
+
+def test_a_string_argument_may_hold_the_closing_delimiter():
+    src = '%%[ SET @n = "Bo" ]%%{{@n}}\'s {{=Concat("a }}", @n)}} {{=Concat(\'b }}\', "!")}}'
+    assert render(src) == "Bo's a }}Bo b }}!"
+
+
+def test_an_unclosed_string_in_a_tag_ends_at_the_first_delimiter():
+    with pytest.raises(AmpscriptSyntaxError) as e:
+        render('{{=Concat("a }}')
+    assert str(e.value).splitlines()[0].endswith(":1:11: Unexpected '\"' in GTL tag")

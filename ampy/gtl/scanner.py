@@ -14,6 +14,9 @@ from .tags import TagError, classify
 _WS = " \t\r\n"
 _AFTER_WS = re.compile(r"[ \t\r\n]*")
 _SET_DELIMS = re.compile(r"=(\S+) (\S+)=")
+# A string argument inside a tag: a quote in argument position, closed on the same line ("" or ''
+# doubles the quote, as in AMPscript). An apostrophe inside a word ({{name's}}) is not one.
+_TAG_STRING = re.compile(r"""(?<=[(,=\s])(?:"(?:[^"\r\n]|"")*"|'(?:[^'\r\n]|'')*')""")
 
 
 class Delimiters:
@@ -48,6 +51,8 @@ def scan_tag(source: str, start: int, delims: Delimiters, ampscript_opener: str,
     else:
         kind = "tag"
     end = source.find(right, inner)
+    if kind != "comment" and end > 0:
+        end = _past_strings(source, inner, end, right)
     if kind == "tag" and source.startswith("=", inner):
         # a set-delimiter tag may hold the closing delimiter itself: {{={{ }}=}} ends at "=}}"
         whole = re.compile(rf"=\S+ \S+={re.escape(right)}").match(source, inner)
@@ -95,6 +100,20 @@ def scan_tag(source: str, start: int, delims: Delimiters, ampscript_opener: str,
         payload = replace(payload, markup=markup)
     add(ttype, payload, start)
     return after
+
+
+def _past_strings(source: str, inner: int, end: int, right: str) -> int:
+    """The closing delimiter after ``inner`` that is not inside a string argument of the tag."""
+    pos = inner
+    while True:
+        m = _TAG_STRING.search(source, pos)
+        if m is None or m.start() >= end:
+            return end
+        if m.end() > end:  # the first delimiter is inside this string: look past it
+            end = source.find(right, m.end())
+            if end < 0:
+                return -1
+        pos = m.end()
 
 
 def _trim_before(toks: list, start: int) -> None:
