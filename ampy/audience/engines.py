@@ -68,12 +68,12 @@ def render_in_pool(spec: RenderSpec, batches, jobs: int) -> Iterator[list[RowRes
     spool = tempfile.mkdtemp(prefix="ampy-batches-")
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for _ in range(workers):
-                pool.submit(warm, spec)
+            started = [pool.submit(warm, spec) for _ in range(workers)]
             for start, batch in _numbered(batches):
                 while pending and ready(pending[0]):
                     yield taken(pending.popleft())
-                if sum(not ready(item) for item in pending) < ahead:
+                # (no batch waits for a worker that is still starting: this one renders them meanwhile)
+                if any(f.done() for f in started) and sum(not ready(item) for item in pending) < ahead:
                     pending.append(pool.submit(render_spooled, spec, start, batch, spool))
                 else:
                     pending.append(render_batch(spec, start, batch))
