@@ -2,11 +2,10 @@
 
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
+from http_support import QuietHandler, serving
 
 import ampy
 from ampy.http.transport import HttpDenied, HttpPolicy, RequestsTransport, Response, Transport
@@ -14,20 +13,8 @@ from ampy.runtime.request import RequestContext
 from ampy.settings import Settings
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     flaky_left: ClassVar[dict] = {"n": 0}   # how many more /flaky posts answer 503
-
-    def log_message(self, *args):  # keep test output clean
-        pass
-
-    def _send(self, status, body=b"", ctype="text/plain; charset=utf-8", extra=()):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         port = self.server.server_address[1]
@@ -62,14 +49,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(Handler) as url:
+        yield url
 
 
 ALLOW = Settings(http_allow=["127.0.0.1"])

@@ -5,11 +5,10 @@ host giving the allowlist error."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
+from http_support import QuietHandler, serving
 
 from ampy.errors import AmpscriptRuntimeError, FunctionError
 from ampy.http.errors import HttpDenied, HttpFailed
@@ -21,21 +20,9 @@ from ampy.ssjs.httprequest import HttpHost
 ALLOW = Settings(http_allow=["127.0.0.1"])
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     hits: ClassVar[dict] = {}
     flaky_left: ClassVar[dict] = {"n": 0}
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body=b"", ctype="text/plain; charset=utf-8", extra=()):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
@@ -67,14 +54,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(Handler) as url:
+        yield url
 
 
 @pytest.fixture
