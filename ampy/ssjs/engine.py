@@ -78,7 +78,7 @@ _SHAPES = """(function (names, g) {
 })(Object.getOwnPropertyNames, this)"""
 
 # Run in every context; the other library files (Core, HTTP, WSProxy) are deferred when they can be.
-_ALWAYS = ("prelude.js", "platform.js")
+_ALWAYS = ("prelude.js", "dates.js", "platform.js")
 
 
 class _Library:
