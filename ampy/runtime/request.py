@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 
 def _text(value) -> str:
@@ -48,8 +48,13 @@ class RequestContext:
     # Where pages are served when a local server answers the request (``http://127.0.0.1:8080``):
     # CloudPagesURL and MicrositeURL then link there instead of the account's published domain.
     pages_base: str | None = None
+    # The raw body of a POST as sent (SSJS's Platform.Request.GetPostData). When not given, a POST's
+    # form fields stand for it, URL-encoded as a browser sends them.
+    body: bytes | None = None
 
     def __post_init__(self):
+        if self.body is None and self.method.upper() == "POST" and self.form:
+            self.body = urlencode([(str(k), _text(v)) for k, v in self.form.items()]).encode("utf-8")
         from_url = parse_query_string(urlsplit(self.url).query) if "?" in self.url else {}
         self.query = {**from_url, **_lower_keys(self.query)}
         self.form = _lower_keys(self.form)

@@ -144,12 +144,13 @@ class RequestHost:
         if self.post_data_read or str(request.method).upper() != "POST":
             return ""
         self.post_data_read = True
-        body = getattr(request, "body", None)
+        body = request.body
         if body is None:
-            from urllib.parse import urlencode
-
-            return urlencode(list(request.form.items()))
-        return body.decode(to_text(encoding) or "utf-8", "replace") if isinstance(body, bytes) else str(body)
+            return ""
+        try:
+            return body.decode(to_text(encoding) or "utf-8", "replace") if isinstance(body, bytes) else str(body)
+        except LookupError:
+            raise FunctionError(f"GetPostData: unknown encoding {to_text(encoding)!r}") from None
 
     def GetUserLanguages(self):  # noqa: N802
         raise FunctionError("GetUserLanguages is not supported by the platform")

@@ -221,9 +221,13 @@ def read_form(environ: dict, max_body: int = DEFAULT_MAX_BODY) -> dict[str, list
     """The form fields of a POST (``application/x-www-form-urlencoded`` or ``multipart/form-data``)
     as name -> values in order; uploaded files give their file name. Other bodies give {}.
     Raises BodyTooLarge over ``max_body`` bytes and BadRequest for a body that cannot be parsed."""
+    return parse_form(environ, read_body(environ, max_body), max_body)
+
+
+def parse_form(environ: dict, body: bytes, max_body: int = DEFAULT_MAX_BODY) -> dict[str, list[str]]:
+    """``read_form`` of a body already read (a CloudPage keeps the raw body too)."""
     import multipart
 
-    body = read_body(environ, max_body)
     content_type, options = multipart.parse_options_header(environ.get("CONTENT_TYPE") or "")
     content_type = content_type.lower()
     charset = options.get("charset") or "utf-8"

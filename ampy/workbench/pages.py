@@ -24,7 +24,7 @@ from ..functions.sites import decode_page_token, page_path
 from ..runtime.request import RequestContext, parse_query_string
 from ..ssjs.page import http_answer
 from ..template import compile_template
-from .common import BadRequest, BodyTooLarge, html_page, read_form, resolve_inside, respond
+from .common import BadRequest, BodyTooLarge, html_page, parse_form, read_body, resolve_inside, respond
 from .common import error_html as render_error
 
 PAGES_FOLDER = "cloudpages"
@@ -101,8 +101,9 @@ class CloudPages:
             if file is None:
                 return self._page(start_response, 404, "Not found",
                                   f"<p>No CloudPage at <code>{_escape(path)}</code>.</p>")
-            form = read_form(environ, self.max_body) if method == "POST" else {}
-            return self._render(environ, start_response, file, method, form)
+            body = read_body(environ, self.max_body) if method == "POST" else None
+            form = parse_form(environ, body, self.max_body) if body is not None else {}
+            return self._render(environ, start_response, file, method, form, body)
         except _LinkRefused as e:
             return self._page(start_response, 400, "Invalid link", f"<p>{_escape(str(e))}</p>")
         except BodyTooLarge as e:
@@ -110,9 +111,9 @@ class CloudPages:
         except BadRequest as e:
             return self._page(start_response, 400, "Bad request", f"<p>{_escape(str(e))}.</p>")
 
-    def _render(self, environ, start_response, file: pathlib.Path, method: str, form: dict):
+    def _render(self, environ, start_response, file: pathlib.Path, method: str, form: dict, body: bytes | None = None):
         name = os.path.relpath(file, self.workspace).replace(os.sep, "/")
-        request = request_from_environ(environ, form, base_url=self.base_url(environ), method=method)
+        request = request_from_environ(environ, form, base_url=self.base_url(environ), method=method, body=body)
         source = None
         try:
             with open(file, encoding="utf-8-sig") as f:
@@ -195,7 +196,7 @@ def _inject_before_body_end(output: str, snippet: str) -> str:
 
 
 def request_from_environ(environ: dict, form: dict[str, list[str]], *, base_url: str,
-                         method: str | None = None) -> RequestContext:
+                         method: str | None = None, body: bytes | None = None) -> RequestContext:
     """The RequestContext a page render sees for this WSGI request: query string, form fields,
     headers (``HTTP_X_Y`` -> ``x-y``, plus Content-Type/-Length), cookies (values as sent) and
     the full page URL; links made during the render point back at ``base_url``."""
@@ -215,4 +216,4 @@ def request_from_environ(environ: dict, form: dict[str, list[str]], *, base_url:
     path = quote(environ.get("PATH_INFO") or "/", safe="/:@!$&'()*+,;=~")
     url = f"{base_url}{path}" + (f"?{query_string}" if query_string else "")
     return RequestContext(url=url, method=(method or environ.get("REQUEST_METHOD", "GET")).upper(),
-                          form=form, headers=headers, cookies=cookies, pages_base=base_url)
+                          form=form, headers=headers, cookies=cookies, pages_base=base_url, body=body)
