@@ -165,15 +165,23 @@ def compile_program(code: str) -> bytes:
 class Program:
     """A compiled SSJS program and how to map its lines back to the template."""
 
-    __slots__ = ("bytecode", "locate", "name", "source", "start", "catches")
+    __slots__ = ("bytecode", "locate", "name", "source", "start", "catches", "marked")
 
-    def __init__(self, bytecode: bytes, locate, name: str, source: str, start: tuple[int, int] = (1, 1)):
+    def __init__(self, bytecode: bytes, locate, name: str, source: str, start: tuple[int, int] = (1, 1),
+                 marked=None):
         self.bytecode = bytecode
         self.locate = locate    # (script line, column) -> (template line, column)
         self.name = name
         self.source = source
         self.start = start      # where the first script block's code begins in the template
         self.catches = True     # has a try statement, which may have caught running out of memory
+        self.marked = marked    # throws.Marked: the throw statements, wrapped (None: not wrapped)
+
+    def throw_position(self, k) -> tuple[int, int] | None:
+        """The template position of throw statement ``k``, None when unknown."""
+        if self.marked is None or not isinstance(k, int) or not 0 <= k < len(self.marked.throws):
+            return None
+        return self.locate(*self.marked.throws[k])
 
 
 def run(program: Program, ctx, page=None) -> SsjsRender:
@@ -204,7 +212,8 @@ def run(program: Program, ctx, page=None) -> SsjsRender:
 
 
 def _execute(program: Program, ctx, rt, js):
-    """Run the program; what stopped it as [ampy error index or None, text, stack], or None."""
+    """Run the program; what stopped it as [ampy error index or None, text, stack, throw statement
+    number or None], or None."""
     quickjs = _quickjs()
     limits = ctx.limits
     failure = None
@@ -218,7 +227,7 @@ def _execute(program: Program, ctx, rt, js):
         else:
             js.get("__flush")()     # the last writes (a failed render's output is thrown away)
     except quickjs.JSError as exc:
-        failure = [None, str(exc), getattr(exc, "js_stack", "") or ""]
+        failure = [None, str(exc), getattr(exc, "js_stack", "") or "", None]
     if failure is not None and (failure[1] == "null" or "out of memory" in failure[1]):
         # Out of memory throws null when even the error object cannot be made: tell it from a
         # script's own `throw null` by the heap, which is then at the limit.
@@ -226,7 +235,7 @@ def _execute(program: Program, ctx, rt, js):
             failure[1] = "InternalError: out of memory"
     elif failure is None and program.catches and _near_memory_limit(rt, limits):
         # A try may have caught running out of memory: the limit is not the script's to catch.
-        failure = [None, "InternalError: out of memory", ""]
+        failure = [None, "InternalError: out of memory", "", None]
     return failure
 
 
@@ -256,7 +265,7 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
         raise AmpscriptRuntimeError(str(stop)).locate(program.name, program.source, line, col)
     if failure is None:
         return
-    index, text, stack = failure
+    index, text, stack, thrown = failure
     if index is not None and 0 <= index < len(render.errors):
         err = render.errors[index]
         if err.line > 0:
@@ -264,6 +273,8 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
         line, col = stack_position(program, stack)
         raise err.locate(program.name, program.source, line, col)
     line, col = stack_position(program, stack)
+    if not _STACK_FRAME.search(stack or "") and program.throw_position(thrown) is not None:
+        line, col = program.throw_position(thrown)   # a thrown value that is not an Error
     if text == "InternalError: interrupted":
         line, col = program.start    # QuickJS keeps no position for an interrupted loop
         if monotonic() > render.context.deadline:
@@ -285,9 +296,11 @@ def _finish(program: Program, render: SsjsRender, failure) -> None:
 def stack_position(program: Program, stack: str) -> tuple[int, int]:
     """The template position of the innermost program frame in a QuickJS stack."""
     for m in _STACK_FRAME.finditer(stack or ""):
-        line = int(m.group(1)) - WRAP_LINES
+        line, col = int(m.group(1)) - WRAP_LINES, int(m.group(2))
         if line >= 1:
-            return program.locate(line, int(m.group(2)))
+            if program.marked is not None:
+                col = program.marked.unshift(line, col)
+            return program.locate(line, col)
     return program.locate(1, 1)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from typing import NamedTuple
 
 # node type -> (what, edition); functions and properties are looked at by their flags below
 _NODES = {
@@ -50,13 +51,21 @@ def _beyond(what: str, edition: int) -> str:
     return f"SSJS: {what} is ES{edition} syntax; the platform's engine (ES3/ES5) refuses it"
 
 
-_cache: "OrderedDict[str, Refusal | bool]" = OrderedDict()
+class Checked(NamedTuple):
+    """What the runner needs to know of a program the gate let through."""
+
+    has_try: bool   # a try statement may have caught running out of memory
+    # Each throw statement: (keyword, argument start, argument end) as (line 1-based, column 0-based)
+    throws: tuple[tuple[tuple[int, int], tuple[int, int], tuple[int, int]], ...]
+
+
+_cache: "OrderedDict[str, Refusal | Checked]" = OrderedDict()
 _lock = threading.Lock()
 
 
-def check(code: str) -> bool:
+def check(code: str) -> Checked:
     """Raise Refusal for a syntax error or the first ES2015+ construct of ``code``; else say
-    whether the code has a ``try`` statement (it may catch an out-of-memory error)."""
+    whether it has a ``try`` statement and where its ``throw`` statements are."""
     found = _cache.get(code)
     if found is None:
         found = _check(code)
@@ -69,7 +78,7 @@ def check(code: str) -> bool:
     return found
 
 
-def _check(code: str) -> Refusal | bool:
+def _check(code: str) -> Refusal | Checked:
     import esprima
 
     try:
@@ -89,11 +98,12 @@ def _check(code: str) -> Refusal | bool:
     return _first_newer(tree)
 
 
-def _first_newer(tree) -> Refusal | bool:
-    """The first ES2015+ construct, or whether there is a try statement."""
+def _first_newer(tree) -> Refusal | Checked:
+    """The first ES2015+ construct, or what the runner needs to know (Checked)."""
     stack = [tree]
     found: list[Refusal] = []
     has_try = False
+    throws = []
     while stack:
         node = stack.pop()
         if isinstance(node, list):
@@ -103,6 +113,10 @@ def _first_newer(tree) -> Refusal | bool:
         if kind is None:
             continue
         has_try = has_try or kind == "TryStatement"
+        if kind == "ThrowStatement":
+            arg = node.argument.loc
+            throws.append(((node.loc.start.line, node.loc.start.column), (arg.start.line, arg.start.column),
+                           (arg.end.line, arg.end.column)))
         what = _construct(node, kind)
         if what is not None:
             loc = node.loc.start
@@ -112,7 +126,7 @@ def _first_newer(tree) -> Refusal | bool:
             if key not in ("loc", "range", "type") and (isinstance(value, list) or hasattr(value, "type")):
                 stack.append(value)
     if not found:
-        return has_try
+        return Checked(has_try, tuple(sorted(throws)))
     return min(found, key=lambda r: (r.line, r.column))
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from ..compiler import compile_ast
 from ..errors import AmpscriptSyntaxError
 from ..syntax import ast
-from . import blocks, engine, gate
+from . import blocks, engine, gate, throws
 from .bridge import register_host
 
 
@@ -103,20 +103,21 @@ class Page:
     def _build(self, method: str) -> engine.Program:
         code, locate, start = program_code(self.pieces, method, self.position)
         try:
-            catches = gate.check(code)
+            checked = gate.check(code)
         except gate.Refusal as r:
             raise _syntax_error(r.message, self.name, self.source, *locate(r.line, r.column)) from None
         import quickjs
 
+        marked = throws.mark(code, checked.throws)
         try:
-            bytecode = engine.compile_program(code)
+            bytecode = engine.compile_program(marked.code)
         except quickjs.JSError as e:
             stack = getattr(e, "js_stack", "") or ""
-            program = engine.Program(b"", locate, self.name, self.source)
+            program = engine.Program(b"", locate, self.name, self.source, marked=marked)
             line_col = engine.stack_position(program, stack)
             raise _syntax_error(f"SSJS: {e}", self.name, self.source, *line_col) from None
-        program = engine.Program(bytecode, locate, self.name, self.source, start)
-        program.catches = catches
+        program = engine.Program(bytecode, locate, self.name, self.source, start, marked=marked)
+        program.catches = checked.has_try
         return program
 
     # ---- running

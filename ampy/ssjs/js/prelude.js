@@ -65,16 +65,29 @@
         return toString.call(v) === "[object Date]" ? v.getTime() : undefined;
     });
 
-    // Why a script stopped: [index of an ampy error or null, text, stack]
+    // The last values thrown by throw statements with the statement's number (throws.py): a value
+    // that is not an Error carries no stack, so an uncaught one is placed at its throw.
+    var thrown = [], KEEP = 32;
+    hidden(g, "__thrown", function (k) {
+        var v = arguments[arguments.length - 1];   // throw a, b throws b
+        thrown.push(v, k);
+        if (thrown.length > KEEP) thrown.splice(0, 2);
+        return v;
+    });
+
+    // Why a script stopped: [index of an ampy error or null, text, stack, throw number or null]
     hidden(g, "__describe", function (e) {
-        var index = null, stack = "";
+        var index = null, stack = "", at = null, i;
         if (e !== null && (typeof e === "object" || typeof e === "function")) {
             if (typeof e.__ampyError === "number") index = e.__ampyError;
             if (typeof e.stack === "string") stack = e.stack;
         }
+        for (i = thrown.length - 2; i >= 0 && at === null; i -= 2) {
+            if (thrown[i] === e || (thrown[i] !== thrown[i] && e !== e)) at = thrown[i + 1];
+        }
         var text;
         try { text = String(e); } catch (x) { text = "(an exception that cannot be shown)"; }
-        return [index, text, stack];
+        return [index, text, stack, at];
     });
 
     // The REPL's echo of a value: JSON where it can, the engine's own text otherwise.
