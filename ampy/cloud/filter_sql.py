@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..api.model import ApiObject, as_items
-from ..runtime.dates import parse_date
 from ..runtime.values import parse_number
-from .objects import text
+
+# (``objects`` and the date parser are imported where used: the store loads this module for its SQL
+# functions, and a one-line render must not load the API object model's WSDL types with it)
 
 #: index kind -> the indexed expression of a (quoted) column
 TERMS = {"cf": "ampy_casefold({})", "num": "ampy_number({})", "date": "ampy_date({})"}
@@ -59,6 +60,7 @@ def date_key(value):
     ``?``: a date only with today's help, which changes)."""
     if not isinstance(value, str):
         return None
+    from ..runtime.dates import parse_date
     first = parse_date(value, today=_DAYS[0])
     if first is None:
         return None
@@ -75,6 +77,8 @@ def _date_text(d: datetime) -> str:
 
 def condition(filt, info) -> Condition | None:
     """The SQL narrowing of ``filt`` on the data extension ``info`` (None: it cannot narrow)."""
+    from .objects import text
+
     if not isinstance(filt, ApiObject):
         return None
     if filt.type == "ComplexFilterPart" or filt.get("LogicalOperator") is not None:
@@ -162,6 +166,7 @@ def _number(value: str, as_dates: bool) -> float | None:
 
 
 def _date(value: str, as_dates: bool) -> str | None:
+    from ..runtime.dates import parse_date
     from .retrieve import looks_like_date
 
     if not (as_dates or looks_like_date(value)):
