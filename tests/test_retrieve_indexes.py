@@ -146,6 +146,18 @@ def test_filters_no_index_answers_still_find_exactly_a_scans_rows(backend):
     assert "_num_" in assert_indexed(backend, selects)
 
 
+def test_long_in_lists_and_many_operands_stay_exact(backend):
+    values = [str(i) for i in range(5, 2005)] + ["ANN", "2024-01-05"]
+    found, selects = retrieve(backend, part("Amount", "IN", *values))
+    assert found == ["1", "2", "3", "4", "8"] == scanned(backend, part("Amount", "IN", *values))
+    found, selects = retrieve(backend, part("Name", "IN", *values))
+    assert found == ["1", "5", "8"] and "_cf_" in assert_indexed(backend, selects)
+    many = both("OR", *[part("Name", "equals", f"n{i}") for i in range(300)], part("Name", "equals", "dee"))
+    assert retrieve(backend, many)[0] == ["7"] == scanned(backend, many)
+    narrowed = both("AND", part("Name", "equals", "dee"), *[part("Key", "lessThan", str(i)) for i in range(8, 308)])
+    assert retrieve(backend, narrowed)[0] == ["7"] == scanned(backend, narrowed)
+
+
 def test_indexes_are_created_once_and_kept_with_the_store(tmp_path, backend):
     retrieve(backend, part("Amount", "greaterThan", "9"))
     retrieve(backend, part("Amount", "lessThan", "3"))

@@ -31,6 +31,8 @@ from ..runtime.values import parse_number
 #: index kind -> the indexed expression of a (quoted) column
 TERMS = {"cf": "ampy_casefold({})", "num": "ampy_number({})", "date": "ampy_date({})"}
 UNSTABLE_DATE = "?"
+_MOST_TERMS = 100  # operands of one AND/OR turned into SQL
+_MOST_VALUES = 10_000  # values of one IN (SQLite takes at most 32,766 parameters)
 _NUMBER_OPS = {">": ">=", "<": "<=", ">=": ">=", "<=": "<=", "=": "="}  # widened for float rounding
 # ASCII letters whose case-insensitive regex matches a character with another casefold (ı, İ):
 # a ``like`` prefix holding them cannot be looked up by its casefold.
@@ -102,6 +104,10 @@ def condition(filt, info) -> Condition | None:
 def _join(word: str, parts: list[Condition]) -> Condition | None:
     if not parts:
         return None
+    if len(parts) > _MOST_TERMS:  # SQLite nests A OR B OR ... one level per term, up to 1000
+        if word == "OR":
+            return None
+        parts = parts[:_MOST_TERMS]  # fewer ANDed conditions still keep every row the filter keeps
     if len(parts) == 1:
         return parts[0]
     out = Condition(f" {word} ".join(f"({p.sql})" for p in parts))
@@ -133,7 +139,7 @@ def _simple(column: str, op: str, values: list[str], as_dates: bool) -> Conditio
         return _join("AND", [_compared(column, ">=", values[0], as_dates),
                              _compared(column, "<=", values[1], as_dates)])
     if op == "in":
-        return _join("OR", [_compared(column, "=", v, as_dates) for v in values])
+        return _any_of(column, values, as_dates)
     if op == "notequals":
         if _number(values[0], as_dates) is not None or _date(values[0], as_dates) is not None:
             return None
@@ -197,4 +203,26 @@ def _compared(column: str, sign: str, value: str, as_dates: bool) -> Condition:
     else:
         parts.append(f"{cf} {sign} ?")
     params.append(value.casefold())
+    return Condition(" OR ".join(f"({p})" for p in parts) if len(parts) > 1 else parts[0], params, indexes)
+
+
+def _any_of(column: str, values: list[str], as_dates: bool) -> Condition | None:
+    """``IN``: the rows equal to any value, as one flat IN list per expression (however many
+    values there are): its numbers by value, its dates as dates, and every value as text."""
+    if len(values) > _MOST_VALUES:
+        return None
+    numbers = [n for n in (_number(v, as_dates) for v in values) if n is not None]
+    days = [d for d in (_date(v, as_dates) for v in values) if d is not None]
+    folds = sorted({v.casefold() for v in values})
+    cf = _term("cf", column)
+    parts, params, indexes = [f"{cf} IN ({', '.join('?' * len(folds))})"], list(folds), {("cf", column)}
+    if numbers:
+        parts.append(f"{_term('num', column)} IN ({', '.join('?' * len(numbers))})")
+        params += numbers
+        indexes.add(("num", column))
+    if days:
+        day = _term("date", column)
+        parts.append(f"{day} IN ({', '.join('?' * len(days))}) OR {day} = '{UNSTABLE_DATE}'")
+        params += days
+        indexes.add(("date", column))
     return Condition(" OR ".join(f"({p})" for p in parts) if len(parts) > 1 else parts[0], params, indexes)
