@@ -156,6 +156,10 @@ def test_long_in_lists_and_many_operands_stay_exact(backend):
     assert retrieve(backend, many)[0] == ["7"] == scanned(backend, many)
     narrowed = both("AND", part("Name", "equals", "dee"), *[part("Key", "lessThan", str(i)) for i in range(8, 308)])
     assert retrieve(backend, narrowed)[0] == ["7"] == scanned(backend, narrowed)
+    deep = part("Name", "equals", "dee")
+    for i in range(200):
+        deep = both("AND" if i % 2 else "OR", deep, part("Key", "notEquals", "x"))
+    assert retrieve(backend, deep)[0] == [str(i) for i in range(1, 9)] == scanned(backend, deep)
 
 
 def test_indexes_are_created_once_and_kept_with_the_store(tmp_path, backend):

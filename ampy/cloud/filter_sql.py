@@ -32,6 +32,7 @@ from ..runtime.values import parse_number
 TERMS = {"cf": "ampy_casefold({})", "num": "ampy_number({})", "date": "ampy_date({})"}
 UNSTABLE_DATE = "?"
 _MOST_TERMS = 100  # operands of one AND/OR turned into SQL
+_DEEPEST = 30  # nesting of AND/OR turned into SQL (deeper ones are left to the filter itself)
 _MOST_VALUES = 10_000  # values of one IN (SQLite takes at most 32,766 parameters)
 _NUMBER_OPS = {">": ">=", "<": "<=", ">=": ">=", "<=": "<=", "=": "="}  # widened for float rounding
 # ASCII letters whose case-insensitive regex matches a character with another casefold (ı, İ):
@@ -77,16 +78,16 @@ def _date_text(d: datetime) -> str:
             f".{d.microsecond:06d}")
 
 
-def condition(filt, info) -> Condition | None:
+def condition(filt, info, depth: int = 0) -> Condition | None:
     """The SQL narrowing of ``filt`` on the data extension ``info`` (None: it cannot narrow)."""
     from .objects import text
 
-    if not isinstance(filt, ApiObject):
+    if not isinstance(filt, ApiObject) or depth > _DEEPEST:
         return None
     if filt.type == "ComplexFilterPart" or filt.get("LogicalOperator") is not None:
         op = text(filt.get("LogicalOperator")).upper()
-        parts = [condition(p, info) for p in (filt.get("LeftOperand"), filt.get("RightOperand"),
-                                               *as_items(filt.get("AdditionalOperands")))]
+        parts = [condition(p, info, depth + 1) for p in (filt.get("LeftOperand"), filt.get("RightOperand"),
+                                                          *as_items(filt.get("AdditionalOperands")))]
         if op == "AND":
             return _join("AND", [p for p in parts if p is not None])
         if op == "OR" and all(p is not None for p in parts):
