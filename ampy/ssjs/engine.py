@@ -16,6 +16,7 @@ from time import monotonic
 
 from ..errors import AmpscriptError, AmpscriptInternalError, AmpscriptRuntimeError, AmpscriptSyntaxError, Redirected
 from ..limits import how_to_raise
+from . import runtimes
 from .bridge import SsjsRender, install
 
 PROGRAM_FILE = "<ssjs>"
@@ -78,7 +79,9 @@ _SHAPES = """(function (names, g) {
 })(Object.getOwnPropertyNames, this)"""
 
 # Run in every context; the other library files (Core, HTTP, WSProxy) are deferred when they can be.
-_ALWAYS = ("prelude.js", "dates.js", "platform.js")
+_ALWAYS = ("prelude.js", "platform.js")
+# Runs when the global Date is first used (prelude.js): most pages never touch a Date.
+_DATES = "dates.js"
 
 
 class _Library:
@@ -92,6 +95,8 @@ class _Library:
         _load_hosts()
         js = _quickjs().Runtime().new_context()
         sources = library_sources()
+        self.dates = js.compile(dict(sources)[_DATES], "<ssjs library>").write_object()
+        sources = [(name, text) for name, text in sources if name != _DATES]
         always = [(name, text) for name, text in sources if name in _ALWAYS]
         others = [(name, text) for name, text in sources if name not in _ALWAYS]
         eager_text = "\n;\n".join(text for _name, text in always)
@@ -114,6 +119,8 @@ class _Library:
             install(js, SsjsRender(None, js))
             js.set("__loadLazy", js.new_function(
                 lambda: (js.eval_function(js.read_object(self.lazy)) and None) if with_lazy else None, "__loadLazy"))
+            js.set("__loadDates", js.new_function(lambda: js.eval_function(js.read_object(self.dates)) and None,
+                                                  "__loadDates"))
             shapes = js.eval(_SHAPES)
             js.eval_function(js.read_object(eager))
             return js, shapes
@@ -138,10 +145,20 @@ class _Library:
                                             "return n.join(); })(this)").split(","))
         return top, sorted(loaded[True] - loaded[False] - set(top) - {""})
 
-    def load(self, js) -> None:
+    def load(self, js, render: SsjsRender) -> None:
         """Give a fresh context the library: the eager files now, the others on first use."""
         lazy = self.lazy
-        js.set("__loadLazy", js.new_function(lambda: js.eval_function(js.read_object(lazy)) and None, "__loadLazy"))
+
+        def load_lazy() -> None:
+            # Through the render, whose close() drops the context: no cycle keeps the context alive.
+            render.js.eval_function(render.js.read_object(lazy))
+
+        def load_dates() -> None:
+            render.js.eval_function(render.js.read_object(dates))
+
+        dates = self.dates
+        js.set("__loadLazy", js.new_function(load_lazy, "__loadLazy"))
+        js.set("__loadDates", js.new_function(load_dates, "__loadDates"))
         js.set("__lazyTop", self.lazy_top)
         js.set("__lazyCore", self.lazy_core)
         js.eval_function(js.read_object(self.eager))
@@ -187,31 +204,36 @@ class Program:
 def run(program: Program, ctx, page=None) -> SsjsRender:
     """Execute ``program`` in the render context ``ctx``; ``page`` runs the AMPscript segments.
     Raises AmpscriptRuntimeError (positioned in the template) when the script fails."""
-    rt = _quickjs().Runtime()
-    rt.set_memory_limit(int(ctx.limits.js_memory))
-    js = rt.new_context()
-    render = SsjsRender(ctx, js)
-    render.page = page
-    deadline = ctx.deadline
-
-    def interrupt() -> bool:
-        return render.stop is not None or render.bug is not None or monotonic() > deadline
-
-    rt.set_interrupt_handler(interrupt)
+    library = _library_bytecode()
+    lease = runtimes.borrow(ctx.limits.js_memory)
+    clean = False
     try:
-        install(js, render)
-        _library_bytecode().load(js)
-        failure = _execute(program, ctx, rt, js)
-        _finish(program, render, failure)
+        js = lease.rt.new_context()
+        render = SsjsRender(ctx, js)
+        render.page = page
+        deadline = ctx.deadline
+
+        def interrupt() -> bool:
+            return render.stop is not None or render.bug is not None or monotonic() > deadline
+
+        lease.rt.set_interrupt_handler(interrupt)
+        try:
+            install(js, render)
+            library.load(js, render)
+            failure = _execute(program, ctx, lease, js)
+            _finish(program, render, failure)
+            clean = True
+        finally:
+            # The context holds Python callbacks that hold the render: break the cycle so the
+            # context is freed now, before the runtime goes to the next render.
+            render.close()
+            del js
     finally:
-        # The context holds Python callbacks that hold the render: break the cycle so the engine's
-        # memory goes now, not at the next garbage collection.
-        rt.set_interrupt_handler(None)
-        render.close()
+        runtimes.give_back(lease, clean)
     return render
 
 
-def _execute(program: Program, ctx, rt, js):
+def _execute(program: Program, ctx, lease, js):
     """Run the program; what stopped it as [ampy error index or None, text, stack, throw statement
     number or None], or None."""
     quickjs = _quickjs()
@@ -231,16 +253,16 @@ def _execute(program: Program, ctx, rt, js):
     if failure is not None and (failure[1] == "null" or "out of memory" in failure[1]):
         # Out of memory throws null when even the error object cannot be made: tell it from a
         # script's own `throw null` by the heap, which is then at the limit.
-        if "out of memory" in failure[1] or _near_memory_limit(rt, limits):
+        if "out of memory" in failure[1] or _near_memory_limit(lease, limits):
             failure[1] = "InternalError: out of memory"
-    elif failure is None and program.catches and _near_memory_limit(rt, limits):
+    elif failure is None and program.catches and _near_memory_limit(lease, limits):
         # A try may have caught running out of memory: the limit is not the script's to catch.
         failure = [None, "InternalError: out of memory", "", None]
     return failure
 
 
-def _near_memory_limit(rt, limits) -> bool:
-    return rt.compute_memory_usage().get("malloc_size", 0) >= 0.9 * limits.js_memory
+def _near_memory_limit(lease, limits) -> bool:
+    return lease.used() >= 0.9 * limits.js_memory
 
 
 def _finish(program: Program, render: SsjsRender, failure) -> None:

@@ -1,14 +1,28 @@
 // Runs first in every context: the bridge to Python (__call), Core installers (__onCoreLoad) and
 // __seal, which the engine calls after the other library files to remove what the platform lacks.
 (function (g) {
-    var host = g.__host, takeFault = g.__takeFault, loadLazy = g.__loadLazy;
+    var host = g.__host, takeFault = g.__takeFault, loadLazy = g.__loadLazy, loadDates = g.__loadDates;
     var lazyTop = g.__lazyTop || [], lazyCore = g.__lazyCore || [];
     var FAULT = "\u0000ampy:fault";
     var apply = Function.prototype.apply, slice = Array.prototype.slice;
     var defineProperty = Object.defineProperty, toString = Object.prototype.toString;
+    var NativeDate = g.Date;
+
+    // dates.js (Central time) runs on the first use of the global Date; until then Date is an
+    // accessor that puts the engine's Date back and runs the file, which replaces it.
+    function dates() {
+        defineProperty(g, "Date", {value: NativeDate, writable: true, enumerable: false, configurable: true});
+        loadDates();
+    }
+    defineProperty(g, "Date", {
+        configurable: true, enumerable: false,
+        get: function () { dates(); return g.Date; },
+        set: function (v) { dates(); g.Date = v; }
+    });
     delete g.__host;
     delete g.__takeFault;
     delete g.__loadLazy;
+    delete g.__loadDates;
     delete g.__lazyTop;
     delete g.__lazyCore;
 
@@ -166,7 +180,7 @@
     var owners = {
         "Array.prototype": Array.prototype, "Array": Array, "Object": Object,
         "String.prototype": String.prototype, "String": String, "Number": Number, "Math": Math,
-        "Date.prototype": Date.prototype
+        "Date.prototype": NativeDate.prototype
     };
 
     hidden(g, "__seal", function () {
