@@ -246,3 +246,29 @@ def test_non_ascii_subjects_and_bodies_arrive_decoded_with_their_encodings(backe
         assert plain.get_content() == f"Hallo {name}: {note}\n"
         assert (html.get_content_charset(), html["Content-Transfer-Encoding"]) == ("utf-8", "quoted-printable")
         assert html.get_content() == "<p>" + "x" * 90 + f" {name}</p>\n"
+
+
+def test_outbox_files_are_written_in_batches_and_a_failed_write_fails_the_job(tmp_path):
+    import os
+
+    import pytest
+
+    from ampy.cloud.sends import BuiltMessage, Delivery
+    from ampy.cloud.tasks import TaskFailed
+
+    class Cloud:
+        settings = None
+        outbox_dir = str(tmp_path / "outbox")
+
+    delivery = Delivery(Cloud, 9)
+    os.makedirs(tmp_path / "outbox" / "9-000070.eml")  # a folder where the 70th message goes
+    for i in range(1, 101):
+        assert delivery.deliver(BuiltMessage(f"Subject: {i}\n\nbody\n".encode(), "a@example.com", "b@example.com"))
+    with pytest.raises(TaskFailed) as failed:
+        delivery.close()
+    assert str(failed.value).startswith("Cannot write to the outbox: ")
+    assert "9-000070.eml" in str(failed.value)
+    files = sorted(os.listdir(tmp_path / "outbox"))
+    assert len(files) == 100 and files[0] == "9-000001.eml" and files[-1] == "9-000100.eml"
+    with open(tmp_path / "outbox" / "9-000100.eml", "rb") as f:
+        assert f.read() == b"Subject: 100\n\nbody\n"

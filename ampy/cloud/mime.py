@@ -47,7 +47,7 @@ def encode_body(body: str, linesep: str) -> tuple[str, bytes]:
     """(Content-Transfer-Encoding, encoded body) as ``set_content`` decides them for UTF-8 text."""
     lines = _lines(body)
     nl = linesep.encode("ascii")
-    if max((len(x) for x in lines), default=0) <= _MAX_LINE:
+    if max(map(len, lines), default=0) <= _MAX_LINE:
         data = nl.join(lines) + nl
         return ("7bit" if data.isascii() else "8bit"), data
     # The stdlib's heuristic: compare the two encodings of the first ten lines.

@@ -41,7 +41,8 @@ _CHECK_EVERY = 50  # recipients between looks at the cancel / pause flags
 _MAY_WRITE = re.compile(r"\b(?:(?:Insert|Update|Upsert|Delete)(?:DE|Data)|ClaimRow|ContentBlockBy|ContentArea"
                         r"|TreatAsContent|Invoke(?:Create|Update|Delete|Perform|Execute|Configure|Extract)"
                         r"|(?:Create|Update)\w*SalesforceObject|Create\w*Conversation)", re.IGNORECASE)
-_WRITES_IN_FLIGHT = 256  # outbox files queued to the writer threads at most
+_FILES_PER_WRITE = 64  # outbox files per task of the writer threads
+_WRITES_IN_FLIGHT = 8  # such tasks queued at most
 _PROGRESS_FROM = 1000  # sends at least this large report their progress in the task's detail
 
 
@@ -263,6 +264,7 @@ class Delivery:
         # Outbox files are written by two threads behind the job (creating a file costs more than
         # building its message on some filesystems); a bounded number in flight, errors kept.
         self._writes: deque = deque()
+        self._batch: list[tuple[str, bytes]] = []
         self._writer = None
         self._write_error: OSError | None = None
 
@@ -287,11 +289,21 @@ class Delivery:
         return True
 
     def _write(self, path: str, data: bytes) -> None:
+        self._batch.append((path, data))
+        if len(self._batch) >= _FILES_PER_WRITE:
+            self._flush()
+
+    def _flush(self) -> None:
+        """The files gathered so far, written by one task of the writer threads (a task per file
+        cost the job more than the write itself)."""
+        if not self._batch:
+            return
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ampy-outbox")
-        self._writes.append(self._writer.submit(_write_file, path, data))
+        self._writes.append(self._writer.submit(_write_files, self._batch))
+        self._batch = []
         while len(self._writes) > _WRITES_IN_FLIGHT or (self._writes and self._writes[0].done()):
             self._settle(self._writes.popleft())
 
@@ -307,6 +319,7 @@ class Delivery:
                 self.smtp.quit()
             except (OSError, smtplib.SMTPException):
                 pass
+        self._flush()
         if self._writer is not None:
             while self._writes:
                 self._settle(self._writes.popleft())
@@ -317,9 +330,17 @@ class Delivery:
                 raise TaskFailed(f"Cannot write to the outbox: {e.filename}: {e.strerror}")
 
 
-def _write_file(path: str, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
+def _write_files(files: list[tuple[str, bytes]]) -> None:
+    """Every file written, the first error raised after the others were tried."""
+    error = None
+    for path, data in files:
+        try:
+            with open(path, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            error = error or e
+    if error is not None:
+        raise error
 
 
 # ---- the send job ------------------------------------------------------------------------------
