@@ -1,6 +1,7 @@
 """A CloudPage with one server-side JavaScript block (10 Platform.Function.Lookup calls and a Write
 loop of 100 items) against the same page in AMPscript, rendered against a local data extension;
-prints both, the ratio, and what starting the JavaScript engine costs per render.
+prints both, the ratio, what starting the JavaScript engine costs per render, and how much the
+process grew over all those renders (each render's engine must be freed when it ends).
 
     python benchmarks/ssjs_page.py [--renders 2000]
 """
@@ -8,6 +9,7 @@ prints both, the ratio, and what starting the JavaScript engine costs per render
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -79,16 +81,19 @@ def main() -> None:
         out_ssjs = ssjs.render(backend=backend, request=RequestContext())
         out_amp = amp.render(backend=backend, request=RequestContext())
         assert out_ssjs.count("<li>") == out_amp.count("<li>") == 100, "the two pages must do the same work"
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t_ssjs = per_render(ssjs, backend, args.renders)
         t_amp = per_render(amp, backend, args.renders)
         t_empty = per_render(ampy.compile(EMPTY), backend, args.renders)
         t_plain = per_render(ampy.compile("<p>x</p>"), backend, args.renders)
         backend.close()
+        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before   # KiB on Linux
     print(f"SSJS page:       {t_ssjs * 1e6:8.0f} µs/render")
     print(f"AMPscript page:  {t_amp * 1e6:8.0f} µs/render")
     print(f"ratio SSJS/AMPscript: {t_ssjs / t_amp:.2f}x")
     print(f"engine start per render (a one-statement SSJS page minus a plain page): "
           f"{(t_empty - t_plain) * 1e6:.0f} µs")
+    print(f"peak memory growth over {4 * args.renders} renders: {grown / 1024:.1f} MiB")
 
 
 if __name__ == "__main__":

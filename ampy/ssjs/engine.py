@@ -145,6 +145,12 @@ class _Library:
                                             "return n.join(); })(this)").split(","))
         return top, sorted(loaded[True] - loaded[False] - set(top) - {""})
 
+    def warm(self, rt):
+        """The library read into a context that never runs (kept with a reused runtime): its
+        names stay interned in the runtime between renders."""
+        js = rt.new_context()
+        return js, [js.read_object(blob) for blob in (self.eager, self.lazy, self.dates)]
+
     def load(self, js, render: SsjsRender) -> None:
         """Give a fresh context the library: the eager files now, the others on first use."""
         lazy = self.lazy
@@ -205,7 +211,7 @@ def run(program: Program, ctx, page=None) -> SsjsRender:
     """Execute ``program`` in the render context ``ctx``; ``page`` runs the AMPscript segments.
     Raises AmpscriptRuntimeError (positioned in the template) when the script fails."""
     library = _library_bytecode()
-    lease = runtimes.borrow(ctx.limits.js_memory)
+    lease = runtimes.borrow(ctx.limits.js_memory, library.warm)
     clean = False
     try:
         js = lease.rt.new_context()

@@ -29,9 +29,11 @@ class Lease:
         return self.rt.compute_memory_usage().get("malloc_size", 0) - self.base
 
 
-def borrow(memory_limit: int) -> Lease:
+def borrow(memory_limit: int, warm=None) -> Lease:
     """The thread's runtime when it is free (else a new one), limited to ``memory_limit`` bytes
-    beyond what it holds now."""
+    beyond what it holds now. ``warm(rt)`` runs once on a new thread runtime; what it returns is
+    kept as long as the runtime (e.g. the library's bytecode read into a context of its own, which
+    keeps the library's names interned, so each render's context reads the library faster)."""
     import quickjs
 
     rt = None if getattr(_local, "busy", False) else getattr(_local, "runtime", None)
@@ -40,6 +42,7 @@ def borrow(memory_limit: int) -> Lease:
         rt = quickjs.Runtime()
         if shared:
             _local.runtime = rt
+            _local.kept = warm(rt) if warm is not None else None
     if shared:
         _local.busy = True
     base = rt.compute_memory_usage().get("malloc_size", 0)
@@ -60,7 +63,7 @@ def give_back(lease: Lease, clean: bool) -> None:
         rt.run_gc()
         rt.set_memory_limit(-1)
     else:
-        _local.runtime = None
+        _local.runtime = _local.kept = None
 
 
 __all__ = ["Lease", "borrow", "give_back"]
