@@ -51,7 +51,7 @@ class Template:
             if page is not None:
                 self.tree, self._compiled = page.tree, page
                 return
-        from .syntax.parser import parse  # Lark loads with the first template parsed
+        from .syntax.parser import parse  # loaded with the first template (Lark only for mistakes and GTL)
 
         self.tree = parse(source, name, gtl=gtl)
         self._compiled = compile_ast(self.tree, limits.nesting_depth)

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 
 from lark import Lark, Transformer
 from lark.exceptions import UnexpectedInput
 
+from ..grammars import grammar_text
 from . import nodes
 
 BLOCK_HELPERS = frozenset({"if", "unless", "each", "with", "switch"})
 DOT_BLOCKS = frozenset({"datasource", "dataobject", "slot", "block", "meta", "default"})
-
-
-def _grammar_text() -> str:
-    # Installed wheel: ampy/grammar/gtl.lark; source checkout: <repo>/grammar/gtl.lark.
-    from importlib import resources
-
-    packaged = resources.files("ampy").joinpath("grammar/gtl.lark")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    with open(os.path.join(here, "grammar", "gtl.lark"), encoding="utf-8") as f:
-        return f.read()
 
 
 class TagError(Exception):
@@ -125,7 +113,7 @@ class _Unescaped:
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(_grammar_text(), parser="lalr", start=["expr_tag", "call_tag", "attrs_tag"],
+    return Lark(grammar_text("gtl.lark"), parser="lalr", start=["expr_tag", "call_tag", "attrs_tag"],
                 maybe_placeholders=True)
 
 

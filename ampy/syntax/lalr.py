@@ -12,6 +12,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import Lexer
 
 from ..errors import AmpscriptSyntaxError
+from ..grammars import grammar_text
 from ..gtl import nodes as gtl_nodes
 from . import ast
 from .descent import MAX_INT_DIGITS
@@ -26,18 +27,6 @@ class _TokenFeed(Lexer):
 
     def lex(self, data):
         return iter(getattr(data, "text", data))  # newer Lark wraps the input in a TextSlice
-
-
-def _grammar_text() -> str:
-    # Installed wheel: ampy/grammar/ampscript.lark; source checkout: <repo>/grammar/ampscript.lark.
-    from importlib import resources
-
-    packaged = resources.files("ampy").joinpath("grammar/ampscript.lark")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    with open(os.path.join(here, "grammar", "ampscript.lark"), encoding="utf-8") as f:
-        return f.read()
 
 
 def _cache_file(grammar: str) -> str | bool:
@@ -61,7 +50,7 @@ def _cache_file(grammar: str) -> str | bool:
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     """The grammar, loaded once per process."""
-    grammar = _grammar_text()
+    grammar = grammar_text("ampscript.lark")
     # The transformer runs inside the LALR parser: AST nodes are built as rules reduce, no tree pass.
     return Lark(grammar, parser="lalr", lexer=_TokenFeed, start="start", propagate_positions=False,
                 maybe_placeholders=False, transformer=_ToAst(), cache=_cache_file(grammar))
